@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+using OrleansCms.Hosting;
+
+namespace OrleansCms.Schema;
+
+/// <summary>
+/// Runs before the silo touches its membership table: checks that PostgreSQL answers and that the schema
+/// is current (applying it unless <see cref="CmsStorageOptions.ApplySchemaOnStart"/> is off). A failure
+/// stops the start with one clear message instead of the providers' retries.
+/// </summary>
+public sealed class SchemaBootstrapper(
+    SchemaMigrator migrator,
+    IOptions<CmsStorageOptions> options,
+    ILogger<SchemaBootstrapper> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SchemaBootstrapper), ServiceLifecycleStage.RuntimeInitialize - 1, StartAsync);
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var scripts = SchemaScript.LoadEmbedded();
+        var storage = options.Value;
+        if (storage.ApplySchemaOnStart)
+        {
+            await migrator.ApplyAsync(storage.ConnectionString, scripts, cancellationToken);
+        }
+        else
+        {
+            logger.SchemaApplyDisabled();
+            await migrator.VerifyAsync(storage.ConnectionString, scripts, cancellationToken);
+        }
+    }
+}

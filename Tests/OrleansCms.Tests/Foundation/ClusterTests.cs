@@ -1,0 +1,45 @@
+using OrleansCms.Tests.Fixtures;
+
+namespace OrleansCms.Tests.Foundation;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan DeathDetection = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Membership_TwoSilos_BothActiveInPostgres()
+    {
+        var active = await fixture.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = $1 AND status = 3",
+            fixture.Cluster.Options.ClusterId);
+
+        Assert.True(active >= ClusterFixture.SiloCount, $"expected {ClusterFixture.SiloCount} active silos in the membership table, found {active}");
+        Assert.Equal(fixture.Cluster.GetActiveSilos().Count(), active);
+    }
+
+    [Fact]
+    public async Task GrainState_SiloThatWroteItIsKilled_ReadBackFromTheOtherSilo()
+    {
+        var key = $"probe-{Guid.NewGuid():N}";
+        var grain = fixture.Grains.GetGrain<IProbeStateGrain>(key);
+        await grain.SetAsync("survives");
+        var host = await grain.WhereAsync();
+        var victim = fixture.Cluster.GetActiveSilos().Single(s => s.SiloAddress.ToParsableString() == host);
+
+        await fixture.Cluster.KillSiloAsync(victim);
+        try
+        {
+            // The grain comes back on a survivor once the dead silo's directory partition is taken over.
+            var value = await Eventually.ReturnsAsync(
+                async () => (await grain.WhereAsync() != host) ? await grain.GetAsync() : null,
+                v => v is not null, DeathDetection, "the grain is reactivated on a surviving silo");
+            Assert.Equal("survives", value);
+        }
+        finally
+        {
+            // Give the shared cluster its second silo back for the tests that follow.
+            await fixture.Cluster.StartAdditionalSiloAsync();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Npgsql;
+using OrleansCms.Tests.Fixtures;
+
+namespace OrleansCms.Tests.Foundation;
+
+/// <summary>A silo process that cannot use its database says why in one line and exits, without retrying.</summary>
+public sealed class SiloStartupTests
+{
+    private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Start_NoConnectionString_ExitsWithOneClearError()
+    {
+        var (exitCode, errors) = await RunSiloAsync(connectionString: null);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(["cms silo: No PostgreSQL connection string: set CMS_POSTGRES or Cms:Storage:ConnectionString."], errors);
+    }
+
+    [Fact]
+    public async Task Start_NobodyListensOnThePort_ExitsWithOneClearError()
+    {
+        var port = FreePorts.Next();
+        var (exitCode, errors) = await RunSiloAsync($"Host=127.0.0.1;Port={port};Username=cms;Password=x;Database=cms;Timeout=3");
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(errors);
+        Assert.StartsWith($"cms silo: Cannot connect to PostgreSQL at 127.0.0.1:{port}", line);
+    }
+
+    [Fact]
+    public async Task Start_WrongPassword_ExitsWithOneClearError()
+    {
+        var wrong = new NpgsqlConnectionStringBuilder(TestDatabase.ServerConnectionString) { Password = "not-the-password" };
+        var (exitCode, errors) = await RunSiloAsync(wrong.ConnectionString);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(errors);
+        Assert.Contains("Cannot connect to PostgreSQL", line);
+        Assert.Contains("password authentication failed", line);
+    }
+
+    private static async Task<(int ExitCode, IReadOnlyList<string> Errors)> RunSiloAsync(string? connectionString)
+    {
+        string[] args =
+        [
+            $"--Cms:SiloPort={FreePorts.Next()}",
+            $"--Cms:GatewayPort={FreePorts.Next()}",
+            $"--Cms:HttpPort={FreePorts.Next()}",
+            $"--Cms:ClusterId=startup-{Guid.NewGuid():N}",
+        ];
+        await using var silo = ChildProcess.StartDotnet(RepoPaths.SiloDll, args, new Dictionary<string, string?>
+        {
+            ["CMS_POSTGRES"] = connectionString,
+            ["Cms__Storage__ConnectionString"] = null,
+        });
+        var exitCode = await silo.WaitForExitAsync(ExitDeadline);
+        return (exitCode, silo.StandardError);
+    }
+}

@@ -1,0 +1,135 @@
+# Private PostgreSQL server for ./cms (sourced, not run). Functions print nothing on success unless
+# they say so; errors go to stderr with the command to fix them.
+#
+#   pg_start NAME   initdb (first time) and start the server in $CMS_HOME/NAME on a free loopback port
+#   pg_stop NAME    stop it (fast shutdown: clients are disconnected, nothing committed is lost)
+#   pg_url NAME     print its Npgsql connection string
+
+PG_OS_USER="${CMS_PG_OS_USER:-cmspg}"   # the unprivileged account the server runs as when ./cms runs as root
+PG_DB_USER="cms"
+PG_DB_NAME="cms"
+
+pg_bindir() {
+  if [ -n "${CMS_PG_BIN:-}" ]; then echo "$CMS_PG_BIN"; return; fi
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -n "$dir" ] && [ -x "$dir/postgres" ]; then echo "$dir"; return; fi
+  dir=$(dirname "$(command -v postgres 2>/dev/null || echo /nonexistent/x)")
+  [ -x "$dir/postgres" ] && echo "$dir"
+}
+
+pg_ensure_binaries() {
+  [ -n "$(pg_bindir)" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "cms: PostgreSQL server binaries not found; installing the Debian package 'postgresql'..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+    # Debian's package creates and starts a cluster of its own; ./cms does not use it.
+    command -v pg_ctlcluster >/dev/null && pg_ctlcluster --force "$(ls /usr/lib/postgresql | sort -V | tail -n 1)" main stop >/dev/null 2>&1
+    [ -n "$(pg_bindir)" ] && return 0
+  fi
+  echo "cms: PostgreSQL server binaries (initdb, pg_ctl, postgres) not found. Install them with:" >&2
+  echo "       sudo apt-get install postgresql" >&2
+  echo "     or set CMS_PG_BIN to the folder that holds them, or set CMS_POSTGRES to use your own server." >&2
+  return 1
+}
+
+# Runs a command as the server's account (itself when not root).
+pg_as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+}
+
+pg_ensure_os_user() {
+  [ "$(id -u)" = 0 ] || return 0
+  id -u "$PG_OS_USER" >/dev/null 2>&1 && return 0
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$PG_OS_USER"
+}
+
+# The folder that holds the server's files. As root the server runs as $PG_OS_USER, who must be able to
+# reach it; a checkout under a private home (e.g. /root) cannot be, so its data goes to /var/tmp instead.
+pg_home() {
+  local name=$1 dir="$CMS_HOME/$name"
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$dir"
+    chown "$PG_OS_USER" "$dir"
+    if ! runuser -u "$PG_OS_USER" -- test -w "$dir"; then
+      dir="/var/tmp/orleanscms-$(echo -n "$CMS_HOME" | sha256sum | cut -c1-12)/$name"
+      mkdir -p "$dir" && chown "$PG_OS_USER" "$dir" "$(dirname "$dir")"
+    fi
+  else
+    mkdir -p "$dir"
+  fi
+  echo "$dir"
+}
+
+pg_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pg_pick_port() {
+  local preferred=$1 port
+  if [ -n "$preferred" ] && pg_port_free "$preferred"; then echo "$preferred"; return; fi
+  for port in $(seq 54320 54420); do
+    if pg_port_free "$port"; then echo "$port"; return; fi
+  done
+  echo "cms: no free TCP port for PostgreSQL in 54320-54420" >&2
+  return 1
+}
+
+pg_start() {
+  local name=$1 bin home data port password
+  pg_ensure_binaries || return 1
+  bin=$(pg_bindir)
+  pg_ensure_os_user || return 1
+  home=$(pg_home "$name") || return 1
+  data="$home/data"
+
+  if [ ! -s "$home/password" ]; then
+    head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$home/password"
+  fi
+  [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$home/password"
+  chmod 600 "$home/password"
+
+  if [ ! -f "$data/PG_VERSION" ]; then
+    rm -rf "$data"
+    pg_as_owner "$bin/initdb" --pgdata="$data" --username="$PG_DB_USER" --pwfile="$home/password" \
+      --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$home/initdb.log" 2>&1 ||
+      { echo "cms: initdb failed, see $home/initdb.log" >&2; return 1; }
+    cat >>"$data/postgresql.conf" <<'CONF'
+# Written by ./cms: loopback TCP only, no Unix socket, room for two silos and the tests.
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+max_connections = 300
+shared_buffers = 256MB
+CONF
+  fi
+
+  if pg_as_owner "$bin/pg_ctl" status -D "$data" >/dev/null 2>&1; then
+    port=$(cat "$home/port")
+  else
+    port=$(pg_pick_port "$(cat "$home/port" 2>/dev/null)") || return 1
+    echo "$port" > "$home/port"
+    pg_as_owner "$bin/pg_ctl" start -D "$data" -w -t 60 -o "-p $port" -l "$home/server.log" >/dev/null ||
+      { echo "cms: PostgreSQL did not start, see $home/server.log" >&2; return 1; }
+  fi
+
+  password=$(cat "$home/password")
+  if ! PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U "$PG_DB_USER" -d postgres -Atqc \
+      "SELECT 1 FROM pg_database WHERE datname = '$PG_DB_NAME'" | grep -q 1; then
+    PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U "$PG_DB_USER" -d postgres -qc \
+      "CREATE DATABASE $PG_DB_NAME" >/dev/null || return 1
+  fi
+  echo "$home" > "$CMS_HOME/$name.home"
+}
+
+pg_stop() {
+  local name=$1 home bin
+  home=$(cat "$CMS_HOME/$name.home" 2>/dev/null) || return 0
+  bin=$(pg_bindir) || return 0
+  [ -f "$home/data/postmaster.pid" ] || return 0
+  pg_as_owner "$bin/pg_ctl" stop -D "$home/data" -m fast -w -t 60 >/dev/null 2>&1
+}
+
+pg_url() {
+  local name=$1 home
+  home=$(cat "$CMS_HOME/$name.home")
+  echo "Host=127.0.0.1;Port=$(cat "$home/port");Username=$PG_DB_USER;Password=$(cat "$home/password");Database=$PG_DB_NAME"
+}
