@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using OrleansCms.Hosting;
+using OrleansCms.Storage;
 
 namespace OrleansCms.Api;
 

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansCms.Schema;
+using OrleansCms.Storage;
 
 namespace OrleansCms.Hosting;
 
@@ -50,6 +52,11 @@ public static class CmsPersistenceExtensions
             o.Invariant = NpgsqlInvariant;
             o.ConnectionString = cms.Value.ConnectionString;
         }));
+
+        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
+        services.AddSingleton<ChunkStore>();
+        services.AddSingleton<IngestBudget>();
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SchemaBootstrapper>();

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using OrleansCms.Hosting;
+using OrleansCms.Storage;
 
 namespace OrleansCms.Schema;
 

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
 using Orleans.TestingHost;
+using OrleansCms.Checkpoints;
 using OrleansCms.Hosting;
+using OrleansCms.Storage;
 
 namespace OrleansCms.Tests.Fixtures;
 
@@ -32,6 +35,63 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
+    /// <summary>A fresh program key on a random MAC, and its grain.</summary>
+    public (ICheckpointGrain Grain, CheckpointKey Key) NewProgram()
+    {
+        var mac = string.Join(':', Guid.NewGuid().ToByteArray().Take(6).Select(b => b.ToString("x2")));
+        var key = new CheckpointKey(mac, Random.Shared.Next(1, 1000));
+        return (Grains.GetGrain<ICheckpointGrain>(key.ToString()), key);
+    }
+
+    /// <summary>Offers a manifest whose chunks the CMS pulls from <paramref name="source"/> (kept alive for the call).</summary>
+    public async Task<OfferResult> OfferAsync(ICheckpointGrain grain, CheckpointManifest manifest, IChunkSource source)
+    {
+        var reference = Cluster.Client.CreateObjectReference<IChunkSource>(source);
+        try
+        {
+            return await grain.OfferAsync(manifest, reference);
+        }
+        finally
+        {
+            Cluster.Client.DeleteObjectReference<IChunkSource>(reference);
+            GC.KeepAlive(source);
+        }
+    }
+
+    /// <summary>Reads a stored version back through the grain and verifies every chunk.</summary>
+    public static async Task<byte[]> ReadPayloadAsync(ICheckpointGrain grain, long version)
+    {
+        var manifest = (await grain.GetVersionsAsync()).Single(v => v.Version == version);
+        var payload = new byte[manifest.TotalSize];
+        var offset = 0;
+        await foreach (var chunk in grain.ReadChunksAsync(version))
+        {
+            Assert.True(ChunkEncoding.TryDecode(chunk, payload.AsSpan(offset)), $"chunk {chunk.Sha256} fails verification");
+            offset += chunk.Length;
+        }
+
+        Assert.Equal(manifest.TotalSize, offset);
+        return payload;
+    }
+
+    /// <summary>The silo that hosts the activation of <paramref name="grain"/>.</summary>
+    public async Task<SiloHandle> SiloHostingAsync(IAddressable grain)
+    {
+        var id = grain.GetGrainId();
+        var stats = await Grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        var host = stats.Single(s => s.GrainId == id).SiloAddress;
+        return Cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(host));
+    }
+
+    /// <summary>Starts silos until the cluster has <see cref="SiloCount"/> again (after a test killed one).</summary>
+    public async Task RestoreSiloCountAsync()
+    {
+        while (Cluster.GetActiveSilos().Count() < SiloCount)
+        {
+            await Cluster.StartAdditionalSiloAsync();
+        }
+    }
+
     public async Task DisposeAsync()
     {
         await Cluster.StopAllSilosAsync();
@@ -46,12 +106,16 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private sealed class CmsClientConfigurator : IClientBuilderConfigurator
     {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
+        {
             clientBuilder.UseAdoNetClustering(o =>
             {
                 o.Invariant = CmsPersistenceExtensions.NpgsqlInvariant;
                 o.ConnectionString = configuration[$"{CmsStorageOptions.Section}:{nameof(CmsStorageOptions.ConnectionString)}"];
             });
+            // A call stranded on a killed silo fails in seconds rather than the default half minute.
+            clientBuilder.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+        }
     }
 }
 

@@ -25,7 +25,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
         var grain = fixture.Grains.GetGrain<IProbeStateGrain>(key);
         await grain.SetAsync("survives");
         var host = await grain.WhereAsync();
-        var victim = fixture.Cluster.GetActiveSilos().Single(s => s.SiloAddress.ToParsableString() == host);
+        var victim = await fixture.SiloHostingAsync(grain);
 
         await fixture.Cluster.KillSiloAsync(victim);
         try
@@ -38,8 +38,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
         }
         finally
         {
-            // Give the shared cluster its second silo back for the tests that follow.
-            await fixture.Cluster.StartAdditionalSiloAsync();
+            await fixture.RestoreSiloCountAsync();
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace OrleansCms.Hosting;
+namespace OrleansCms.Storage;
 
 /// <summary>Where the CMS keeps everything: one PostgreSQL database (section <c>Cms:Storage</c>).</summary>
 public sealed class CmsStorageOptions

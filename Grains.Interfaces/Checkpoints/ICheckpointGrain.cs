@@ -1,0 +1,27 @@
+using Orleans.Concurrency;
+
+namespace OrleansCms.Checkpoints;
+
+/// <summary>
+/// The checkpoints of one program, keyed by <see cref="CheckpointKey.ToString"/> (<c>mac/programId</c>).
+/// Bad input throws <see cref="CheckpointRejectedException"/> and changes nothing.
+/// </summary>
+[Alias("OrleansCms.ICheckpointGrain")]
+public interface ICheckpointGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Offers a new version. The CMS pulls the chunks it does not hold from <paramref name="source"/> within
+    /// its in-flight byte budget, verifies every chunk and the whole digest, commits, prunes old versions,
+    /// and acknowledges. Idempotent: re-offering a stored version is acknowledged at once.
+    /// </summary>
+    [Alias("Offer")]
+    Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source);
+
+    /// <summary>The retained versions, newest first; empty if the program has none.</summary>
+    [Alias("GetVersions"), AlwaysInterleave]
+    Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync();
+
+    /// <summary>The chunks of a retained version in payload order, streamed; unknown program or version throws.</summary>
+    [Alias("ReadChunks"), AlwaysInterleave]
+    IAsyncEnumerable<ChunkData> ReadChunksAsync(long version);
+}

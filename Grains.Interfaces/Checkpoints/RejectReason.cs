@@ -1,0 +1,18 @@
+namespace OrleansCms.Checkpoints;
+
+/// <summary>Why the CMS refused a checkpoint or a request about one.</summary>
+public enum RejectReason
+{
+    MalformedMac = 1,
+    InvalidProgramId = 2,
+    InvalidManifest = 3,
+    TooLarge = 4,
+    ChunkTooLarge = 5,
+    ChunkHashMismatch = 6,
+    DigestMismatch = 7,
+    StaleVersion = 8,
+    UnknownProgram = 9,
+    UnknownVersion = 10,
+    SourceUnavailable = 11,
+    Retired = 12,
+}

@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using OrleansCms.Storage;
+
+namespace OrleansCms.Checkpoints;
+
+/// <summary>
+/// One program's checkpoints. The retained versions' manifests are grain state; their chunks live in the
+/// <see cref="ChunkStore"/>. Offers of one program are processed one at a time (the grain is not reentrant).
+/// </summary>
+public sealed class CheckpointGrain(
+    [PersistentState("checkpoints", CmsStorageOptions.GrainStorageName)] IPersistentState<CheckpointState> state,
+    ChunkStore store,
+    IngestBudget budget,
+    IOptions<IngestOptions> options,
+    ILogger<CheckpointGrain> logger) : Grain, ICheckpointGrain
+{
+    // An upload whose references are older than this and that never committed was abandoned by its agent.
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
+
+    private readonly IngestOptions _limits = options.Value;
+
+    private List<CheckpointManifest> Versions => state.State.Versions;
+
+    public async Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source)
+    {
+        var key = Key();
+        try
+        {
+            ManifestValidator.Validate(manifest, _limits);
+            if (Versions.Find(v => v.Version == manifest.Version) is { } stored)
+            {
+                return stored.Sha256 == manifest.Sha256
+                    ? new OfferResult(OfferStatus.Acknowledged, manifest.Version, 0, 0, TimeSpan.Zero)
+                    : throw new CheckpointRejectedException(RejectReason.StaleVersion, $"version {manifest.Version} is already stored with other content.");
+            }
+
+            if (Versions.Count > 0 && manifest.Version <= Versions[0].Version)
+            {
+                throw new CheckpointRejectedException(RejectReason.StaleVersion, $"version {manifest.Version} is not newer than the stored version {Versions[0].Version}.");
+            }
+
+            if (source is null)
+            {
+                throw new CheckpointRejectedException(RejectReason.SourceUnavailable, "the offer names no chunk source.");
+            }
+        }
+        catch (CheckpointRejectedException e)
+        {
+            logger.CheckpointRejected(key, manifest?.Version ?? 0, e.Message);
+            throw;
+        }
+
+        var missing = await store.ReserveAsync(key, manifest.Version, [.. manifest.Chunks.Select(c => c.Sha256)]);
+        Transfer? transfer;
+        try
+        {
+            transfer = await TransferAndVerifyAsync(key, manifest, missing, source);
+        }
+        catch (CheckpointRejectedException e)
+        {
+            logger.CheckpointRejected(key, manifest.Version, e.Message);
+            await store.CollectAsync(await store.ReleaseVersionAsync(key, manifest.Version));
+            throw;
+        }
+
+        if (transfer is null)
+        {
+            return new OfferResult(OfferStatus.Busy, manifest.Version, 0, 0, BusyRetryAfter);
+        }
+
+        await CommitAsync(key, manifest);
+        logger.CheckpointStored(key, manifest.Version, manifest.TotalSize, transfer.Chunks, manifest.Chunks.Length, transfer.Bytes);
+        return new OfferResult(OfferStatus.Acknowledged, manifest.Version, transfer.Chunks, transfer.Bytes, TimeSpan.Zero);
+    }
+
+    public Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync() =>
+        Task.FromResult<IReadOnlyList<CheckpointManifest>>([.. Versions]);
+
+    public async IAsyncEnumerable<ChunkData> ReadChunksAsync(long version)
+    {
+        if (Versions.Count == 0)
+        {
+            throw new CheckpointRejectedException(RejectReason.UnknownProgram, $"no checkpoint is stored for {Key()}.");
+        }
+
+        var manifest = Versions.Find(v => v.Version == version)
+            ?? throw new CheckpointRejectedException(RejectReason.UnknownVersion, $"{Key()} has no retained version {version}.");
+        await foreach (var chunk in store.ReadAsync([.. manifest.Chunks.Select(c => c.Sha256)]))
+        {
+            yield return chunk;
+        }
+    }
+
+    /// <summary>
+    /// Walks the payload in order, window by window within the silo's byte budget: pulls the chunks the store
+    /// lacks, reads back the ones it has, verifies every chunk and the whole digest. Null means no budget (Busy).
+    /// </summary>
+    private async Task<Transfer?> TransferAndVerifyAsync(string key, CheckpointManifest manifest, HashSet<string> missing, IChunkSource source)
+    {
+        using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var transfer = new Transfer();
+        var checkpointKey = CheckpointKey.Parse(key);
+        var index = 0;
+        while (index < manifest.Chunks.Length)
+        {
+            var window = NextWindow(manifest, index);
+            using var lease = await budget.TryAcquireAsync(window.Sum(c => (long)c.Length), _limits.BudgetWait);
+            if (lease is null)
+            {
+                return null;
+            }
+
+            var chunks = new Dictionary<string, ChunkData>();
+            var toPull = window.Select(c => c.Sha256).Where(missing.Contains).Distinct().ToList();
+            await PullAsync(checkpointKey, manifest.Version, toPull, source, chunks, transfer, replace: false);
+            var toRead = window.Select(c => c.Sha256).Where(h => !chunks.ContainsKey(h)).Distinct().ToList();
+            await foreach (var chunk in store.ReadAsync(toRead))
+            {
+                chunks[chunk.Sha256] = chunk;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(_limits.MaxChunkBytes);
+            try
+            {
+                foreach (var chunkRef in window)
+                {
+                    var chunk = chunks[chunkRef.Sha256];
+                    if (chunk.Length != chunkRef.Length || !ChunkEncoding.TryDecode(chunk, buffer))
+                    {
+                        // Only a stored chunk can fail here (pulled ones were verified): repair it from the agent.
+                        logger.StoredChunkCorrupt(key, chunkRef.Sha256);
+                        await PullAsync(checkpointKey, manifest.Version, [chunkRef.Sha256], source, chunks, transfer, replace: true);
+                        chunk = chunks[chunkRef.Sha256];
+                        ChunkEncoding.TryDecode(chunk, buffer);
+                    }
+
+                    digest.AppendData(buffer, 0, chunkRef.Length);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            index += window.Count;
+        }
+
+        var actual = Convert.ToHexStringLower(digest.GetHashAndReset());
+        return actual == manifest.Sha256
+            ? transfer
+            : throw new CheckpointRejectedException(RejectReason.DigestMismatch, $"the payload's SHA-256 is {actual}, the manifest says {manifest.Sha256}.");
+    }
+
+    private List<ChunkRef> NextWindow(CheckpointManifest manifest, int start)
+    {
+        var window = new List<ChunkRef>();
+        long bytes = 0;
+        for (var i = start; i < manifest.Chunks.Length && (window.Count == 0 || bytes + manifest.Chunks[i].Length <= _limits.PullBatchBytes); i++)
+        {
+            window.Add(manifest.Chunks[i]);
+            bytes += manifest.Chunks[i].Length;
+        }
+
+        return window;
+    }
+
+    private async Task PullAsync(
+        CheckpointKey key, long version, List<string> hashes, IChunkSource source,
+        Dictionary<string, ChunkData> into, Transfer transfer, bool replace)
+    {
+        if (hashes.Count == 0)
+        {
+            return;
+        }
+
+        var pulled = await source.ReadChunksAsync(key, version, hashes);
+        var byHash = pulled?.Where(c => c is not null).GroupBy(c => c.Sha256).ToDictionary(g => g.Key, g => g.First()) ?? [];
+        var verified = new List<ChunkData>(hashes.Count);
+        var buffer = ArrayPool<byte>.Shared.Rent(_limits.MaxChunkBytes);
+        try
+        {
+            foreach (var hash in hashes)
+            {
+                if (!byHash.TryGetValue(hash, out var chunk))
+                {
+                    throw new CheckpointRejectedException(RejectReason.ChunkHashMismatch, $"the agent did not return chunk {hash}.");
+                }
+
+                if (chunk.Length > _limits.MaxChunkBytes || !ChunkEncoding.TryDecode(chunk, buffer))
+                {
+                    throw new CheckpointRejectedException(RejectReason.ChunkHashMismatch, $"the bytes sent for chunk {hash} do not match its SHA-256 or length.");
+                }
+
+                verified.Add(chunk);
+                transfer.Chunks++;
+                transfer.Bytes += chunk.Data.Length;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        await store.StoreAsync(verified, replace);
+        foreach (var chunk in verified)
+        {
+            into[chunk.Sha256] = chunk;
+        }
+    }
+
+    private async Task CommitAsync(string key, CheckpointManifest manifest)
+    {
+        Versions.Insert(0, manifest);
+        var pruned = Versions.Skip(_limits.RetainedVersions).ToList();
+        Versions.RemoveRange(Math.Min(_limits.RetainedVersions, Versions.Count), pruned.Count);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation wrote first: this one's view is stale, so let the agent retry against a fresh one.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        var released = await store.ReleaseAsync(key, [.. Versions.Select(v => v.Version)], manifest.Version, AbandonedAfter);
+        if (released.Length > 0)
+        {
+            var collected = await store.CollectAsync(released);
+            if (pruned.Count > 0)
+            {
+                logger.VersionsPruned(key, string.Join(",", pruned.Select(p => p.Version)), collected);
+            }
+        }
+    }
+
+    private string Key()
+    {
+        var key = this.GetPrimaryKeyString();
+        var parsed = CheckpointKey.Parse(key);
+        return parsed.ToString() == key
+            ? key
+            : throw new CheckpointRejectedException(RejectReason.MalformedMac, $"grain key '{key}' is not canonical; use {parsed}.");
+    }
+
+    private sealed class Transfer
+    {
+        public int Chunks { get; set; }
+
+        public long Bytes { get; set; }
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansCms.Checkpoints;
+
+internal static partial class CheckpointLogging
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stored checkpoint {Key} v{Version}: {Size} bytes, {Pulled} of {Chunks} chunks pulled ({PulledBytes} bytes)")]
+    public static partial void CheckpointStored(this ILogger logger, string key, long version, long size, int pulled, int chunks, long pulledBytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected checkpoint {Key} v{Version}: {Reason}")]
+    public static partial void CheckpointRejected(this ILogger logger, string key, long version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stored chunk {Sha256} of {Key} failed verification; pulling it again from the agent")]
+    public static partial void StoredChunkCorrupt(this ILogger logger, string key, string sha256);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Key} versions {Versions}; collected {Collected} chunks")]
+    public static partial void VersionsPruned(this ILogger logger, string key, string versions, int collected);
+}

@@ -1,0 +1,9 @@
+namespace OrleansCms.Checkpoints;
+
+/// <summary>Persisted state of one program's checkpoints: the retained versions, newest first.</summary>
+[GenerateSerializer, Alias("OrleansCms.CheckpointState")]
+public sealed class CheckpointState
+{
+    [Id(0)]
+    public List<CheckpointManifest> Versions { get; set; } = [];
+}

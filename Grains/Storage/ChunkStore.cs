@@ -1,0 +1,174 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+using OrleansCms.Checkpoints;
+
+namespace OrleansCms.Storage;
+
+/// <summary>
+/// The content-addressed chunk tables in PostgreSQL. Ingest takes a shared advisory lock while it records
+/// references and looks for chunks; collection takes it exclusively, so it never deletes a chunk that an
+/// ingest has just found present and will reference.
+/// </summary>
+public sealed class ChunkStore(NpgsqlDataSource dataSource)
+{
+    private const long CollectionLockKey = 0x0C4E_5C4E_3A00_0002;
+    private const int ReadBatchChunks = 32;
+
+    /// <summary>
+    /// References every chunk of <paramref name="version"/> (so none can be collected from now on) and returns
+    /// the hashes the store does not hold yet.
+    /// </summary>
+    public async Task<HashSet<string>> ReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken = default)
+    {
+        var hashes = sha256s.Distinct().Select(Convert.FromHexString).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var batch = new NpgsqlBatch(connection, tx))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock_shared({CollectionLockKey})"));
+            var insert = new NpgsqlBatchCommand(
+                "INSERT INTO cms_chunk_refs (checkpoint, version, sha256) SELECT $1, $2, unnest($3::bytea[]) ON CONFLICT DO NOTHING");
+            insert.Parameters.Add(new() { Value = checkpoint });
+            insert.Parameters.Add(new() { Value = version });
+            insert.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            batch.BatchCommands.Add(insert);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var missing = new HashSet<string>(hashes.Select(Convert.ToHexStringLower));
+        await using (var present = new NpgsqlCommand("SELECT sha256 FROM cms_chunks WHERE sha256 = ANY($1)", connection, tx))
+        {
+            present.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            await using var reader = await present.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                missing.Remove(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
+            }
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return missing;
+    }
+
+    /// <summary>Stores verified chunks; a chunk already present is left as it is, unless <paramref name="replace"/> (repair).</summary>
+    public async Task StoreAsync(IReadOnlyList<ChunkData> chunks, bool replace = false, CancellationToken cancellationToken = default)
+    {
+        if (chunks.Count == 0)
+        {
+            return;
+        }
+
+        var conflict = replace
+            ? "ON CONFLICT (sha256) DO UPDATE SET length = excluded.length, codec = excluded.codec, data = excluded.data, stored_at = now()"
+            : "ON CONFLICT (sha256) DO NOTHING";
+        await using var command = dataSource.CreateCommand(
+            $"INSERT INTO cms_chunks (sha256, length, codec, data) SELECT * FROM unnest($1::bytea[], $2::int[], $3::smallint[], $4::bytea[]) {conflict}");
+        command.Parameters.Add(new() { Value = chunks.Select(c => Convert.FromHexString(c.Sha256)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        command.Parameters.Add(new() { Value = chunks.Select(c => c.Length).ToArray() });
+        command.Parameters.Add(new() { Value = chunks.Select(c => (short)c.Codec).ToArray() });
+        command.Parameters.Add(new() { Value = chunks.Select(c => c.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Streams the chunks with the given hashes in the given order (a hash may repeat).</summary>
+    public async IAsyncEnumerable<ChunkData> ReadAsync(IReadOnlyList<string> sha256s, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (var start = 0; start < sha256s.Count; start += ReadBatchChunks)
+        {
+            var slice = sha256s.Skip(start).Take(ReadBatchChunks).ToList();
+            var found = new Dictionary<string, ChunkData>();
+            await using (var command = dataSource.CreateCommand("SELECT sha256, length, codec, data FROM cms_chunks WHERE sha256 = ANY($1)"))
+            {
+                command.Parameters.Add(new() { Value = slice.Distinct().Select(Convert.FromHexString).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var hash = Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0));
+                    found[hash] = new ChunkData(hash, reader.GetInt32(1), (ChunkCodec)reader.GetInt16(2), reader.GetFieldValue<byte[]>(3));
+                }
+            }
+
+            foreach (var hash in slice)
+            {
+                yield return found.TryGetValue(hash, out var chunk)
+                    ? chunk
+                    : throw new InvalidOperationException($"Chunk {hash} is referenced but missing from the store.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drops the references of versions of <paramref name="checkpoint"/> that are not kept: every version older
+    /// than <paramref name="newestKept"/> outside <paramref name="kept"/>, and newer uploads abandoned for longer than
+    /// <paramref name="abandonedAfter"/>. Returns the hashes that lost a reference (candidates for collection).
+    /// </summary>
+    public async Task<string[]> ReleaseAsync(string checkpoint, IReadOnlyCollection<long> kept, long newestKept, TimeSpan abandonedAfter, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            DELETE FROM cms_chunk_refs
+             WHERE checkpoint = $1 AND version <> ALL($2)
+               AND (version < $3 OR created_at < now() - $4)
+            RETURNING sha256
+            """);
+        command.Parameters.Add(new() { Value = checkpoint });
+        command.Parameters.Add(new() { Value = kept.ToArray() });
+        command.Parameters.Add(new() { Value = newestKept });
+        command.Parameters.Add(new() { Value = abandonedAfter });
+        var released = new HashSet<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            released.Add(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
+        }
+
+        return [.. released];
+    }
+
+    /// <summary>Drops every reference of one version (an upload that was rejected).</summary>
+    public async Task<string[]> ReleaseVersionAsync(string checkpoint, long version, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM cms_chunk_refs WHERE checkpoint = $1 AND version = $2 RETURNING sha256");
+        command.Parameters.Add(new() { Value = checkpoint });
+        command.Parameters.Add(new() { Value = version });
+        var released = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            released.Add(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
+        }
+
+        return [.. released];
+    }
+
+    /// <summary>
+    /// Deletes chunks that no version references: among <paramref name="candidates"/>, or all of them when null.
+    /// Returns how many were deleted.
+    /// </summary>
+    public async Task<int> CollectAsync(IReadOnlyCollection<string>? candidates, CancellationToken cancellationToken = default)
+    {
+        if (candidates is { Count: 0 })
+        {
+            return 0;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({CollectionLockKey})", connection, tx))
+        {
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var filter = candidates is null ? "" : "c.sha256 = ANY($1) AND ";
+        await using var delete = new NpgsqlCommand(
+            $"DELETE FROM cms_chunks c WHERE {filter}NOT EXISTS (SELECT 1 FROM cms_chunk_refs r WHERE r.sha256 = c.sha256)", connection, tx);
+        if (candidates is not null)
+        {
+            delete.Parameters.Add(new() { Value = candidates.Select(Convert.FromHexString).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        }
+
+        var deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return deleted;
+    }
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansCms.Storage;
+
+/// <summary>Limits and pacing of checkpoint ingest on one silo (section <c>Cms:Ingest</c>).</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "Cms:Ingest";
+
+    /// <summary>Payload bytes this silo may have pulled but not yet stored, across all offers. Senders wait beyond it.</summary>
+    [Range(1 << 20, long.MaxValue)]
+    public long MaxInFlightBytes { get; set; } = 64L << 20;
+
+    /// <summary>Bytes pulled from an agent in one request.</summary>
+    [Range(64 << 10, int.MaxValue)]
+    public int PullBatchBytes { get; set; } = 4 << 20;
+
+    /// <summary>How long an offer waits for budget before it answers Busy (the agent retries later).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan BudgetWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Largest accepted checkpoint payload.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxPayloadBytes { get; set; } = 1L << 30;
+
+    /// <summary>Largest accepted chunk (decoded).</summary>
+    [Range(1, 64 << 20)]
+    public int MaxChunkBytes { get; set; } = 1 << 20;
+
+    /// <summary>Versions kept per program; older ones are pruned and their unshared chunks collected.</summary>
+    [Range(1, 1000)]
+    public int RetainedVersions { get; set; } = 3;
+}
