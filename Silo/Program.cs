@@ -1,12 +1,15 @@
 using OrleansCms.Api;
 using OrleansCms.Hosting;
+using OrleansCms.Schema;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // Settings live next to the binary, wherever the silo is started from.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddCmsSilo();
     var app = builder.Build();
     app.MapCmsApi();
+    await app.Services.GetRequiredService<SchemaBootstrapper>().EnsureAsync(CancellationToken.None);
     await app.RunAsync();
     return 0;
 }

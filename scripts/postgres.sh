@@ -10,10 +10,10 @@ PG_DB_USER="cms"
 PG_DB_NAME="cms"
 
 pg_bindir() {
-  if [ -n "${CMS_PG_BIN:-}" ]; then echo "$CMS_PG_BIN"; return; fi
+  if [ -n "${CMS_PG_BIN:-}" ]; then echo "$CMS_PG_BIN"; return 0; fi
   local dir
   dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  if [ -n "$dir" ] && [ -x "$dir/postgres" ]; then echo "$dir"; return; fi
+  if [ -n "$dir" ] && [ -x "$dir/postgres" ]; then echo "$dir"; return 0; fi
   dir=$(dirname "$(command -v postgres 2>/dev/null || echo /nonexistent/x)")
   [ -x "$dir/postgres" ] && echo "$dir"
 }
@@ -66,9 +66,9 @@ pg_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pg_pick_port() {
   local preferred=$1 port
-  if [ -n "$preferred" ] && pg_port_free "$preferred"; then echo "$preferred"; return; fi
+  if [ -n "$preferred" ] && pg_port_free "$preferred"; then echo "$preferred"; return 0; fi
   for port in $(seq 54320 54420); do
-    if pg_port_free "$port"; then echo "$port"; return; fi
+    if pg_port_free "$port"; then echo "$port"; return 0; fi
   done
   echo "cms: no free TCP port for PostgreSQL in 54320-54420" >&2
   return 1
@@ -126,6 +126,12 @@ pg_stop() {
   bin=$(pg_bindir) || return 0
   [ -f "$home/data/postmaster.pid" ] || return 0
   pg_as_owner "$bin/pg_ctl" stop -D "$home/data" -m fast -w -t 60 >/dev/null 2>&1
+}
+
+pg_running() {
+  local home
+  home=$(cat "$CMS_HOME/$1.home" 2>/dev/null) || return 1
+  [ -f "$home/data/postmaster.pid" ] && pg_as_owner "$(pg_bindir)/pg_ctl" status -D "$home/data" >/dev/null 2>&1
 }
 
 pg_url() {

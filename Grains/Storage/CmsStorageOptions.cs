@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace OrleansCms.Storage;
 
 /// <summary>Where the CMS keeps everything: one PostgreSQL database (section <c>Cms:Storage</c>).</summary>
@@ -11,7 +9,6 @@ public sealed class CmsStorageOptions
     public const string ConnectionStringVariable = "CMS_POSTGRES";
 
     /// <summary>Npgsql connection string. Falls back to the <c>CMS_POSTGRES</c> environment variable.</summary>
-    [Required(ErrorMessage = "No PostgreSQL connection string: set CMS_POSTGRES or Cms:Storage:ConnectionString.")]
     public string ConnectionString { get; set; } = "";
 
     /// <summary>Apply missing schema scripts at start-up; turn off where a DBA manages the schema.</summary>

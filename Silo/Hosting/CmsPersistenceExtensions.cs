@@ -31,8 +31,8 @@ public static class CmsPersistenceExtensions
                     o.ConnectionString = Environment.GetEnvironmentVariable(CmsStorageOptions.ConnectionStringVariable) ?? "";
                 }
             })
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CmsStorageOptions>, CmsStorageOptionsValidator>();
 
         // Every provider takes its connection string from CmsStorageOptions (configuration or CMS_POSTGRES).
         silo.UseAdoNetClustering(ob => ob.Configure<IOptions<CmsStorageOptions>>((o, cms) =>

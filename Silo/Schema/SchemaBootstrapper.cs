@@ -13,10 +13,25 @@ public sealed class SchemaBootstrapper(
     IOptions<CmsStorageOptions> options,
     ILogger<SchemaBootstrapper> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(SchemaBootstrapper), ServiceLifecycleStage.RuntimeInitialize - 1, StartAsync);
+    private readonly object _gate = new();
+    private Task? _run;
 
-    private async Task StartAsync(CancellationToken cancellationToken)
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SchemaBootstrapper), ServiceLifecycleStage.RuntimeInitialize - 1, EnsureAsync);
+
+    /// <summary>
+    /// Runs the check once per process. The silo host calls it before starting, so that a failure is reported
+    /// without the silo lifecycle's error logs; the lifecycle stage covers hosts that do not (the test cluster).
+    /// </summary>
+    public Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return _run ??= RunAsync(cancellationToken);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
     {
         var scripts = SchemaScript.LoadEmbedded();
         var storage = options.Value;

@@ -55,6 +55,8 @@ public sealed class SiloStartupTests
             ["Cms__Storage__ConnectionString"] = null,
         });
         var exitCode = await silo.WaitForExitAsync(ExitDeadline);
+        // No retries and no stack traces in the log either: the one line on stderr is the whole story.
+        Assert.DoesNotContain(silo.StandardOutput, line => line.Contains(" at ", StringComparison.Ordinal) || line.Contains("fail:", StringComparison.Ordinal));
         return (exitCode, silo.StandardError);
     }
 }
