@@ -64,7 +64,7 @@ public sealed class CheckpointGrain(
         catch (CheckpointRejectedException e)
         {
             logger.CheckpointRejected(key, manifest.Version, e.Message);
-            await store.CollectAsync(await store.ReleaseVersionAsync(key, manifest.Version));
+            await store.ReleaseVersionAsync(key, manifest.Version);
             throw;
         }
 
@@ -229,14 +229,11 @@ public sealed class CheckpointGrain(
             throw;
         }
 
-        var released = await store.ReleaseAsync(key, [.. Versions.Select(v => v.Version)], manifest.Version, AbandonedAfter);
-        if (released.Length > 0)
+        // Unshared chunks of pruned versions are deleted later by the ChunkCollector, off this path.
+        await store.ReleaseAsync(key, [.. Versions.Select(v => v.Version)], manifest.Version, AbandonedAfter);
+        if (pruned.Count > 0)
         {
-            var collected = await store.CollectAsync(released);
-            if (pruned.Count > 0)
-            {
-                logger.VersionsPruned(key, string.Join(",", pruned.Select(p => p.Version)), collected);
-            }
+            logger.VersionsPruned(key, string.Join(",", pruned.Select(p => p.Version)));
         }
     }
 

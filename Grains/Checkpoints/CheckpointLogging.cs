@@ -13,6 +13,6 @@ internal static partial class CheckpointLogging
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stored chunk {Sha256} of {Key} failed verification; pulling it again from the agent")]
     public static partial void StoredChunkCorrupt(this ILogger logger, string key, string sha256);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Key} versions {Versions}; collected {Collected} chunks")]
-    public static partial void VersionsPruned(this ILogger logger, string key, string versions, int collected);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Pruned {Key} versions {Versions}")]
+    public static partial void VersionsPruned(this ILogger logger, string key, string versions);
 }

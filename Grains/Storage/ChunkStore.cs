@@ -9,11 +9,18 @@ namespace OrleansCms.Storage;
 /// The content-addressed chunk tables in PostgreSQL. Ingest takes a shared advisory lock while it records
 /// references and looks for chunks; collection takes it exclusively, so it never deletes a chunk that an
 /// ingest has just found present and will reference.
+/// <para>
+/// Reference and chunk writes commit without waiting for the WAL flush: nothing is acknowledged until the
+/// grain state that lists the version is written with a synchronous commit, and that flush covers every
+/// earlier WAL record, so one fsync per checkpoint makes all of it durable at once.
+/// </para>
 /// </summary>
 public sealed class ChunkStore(NpgsqlDataSource dataSource)
 {
     private const long CollectionLockKey = 0x0C4E_5C4E_3A00_0002;
     private const int ReadBatchChunks = 32;
+    private const string DeferFlush = "SET LOCAL synchronous_commit = off";
+    private const string QueueCandidates = "INSERT INTO cms_chunk_candidates (sha256) SELECT DISTINCT sha256 FROM released ON CONFLICT DO NOTHING";
 
     /// <summary>
     /// References every chunk of <paramref name="version"/> (so none can be collected from now on) and returns
@@ -26,6 +33,7 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var batch = new NpgsqlBatch(connection, tx))
         {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(DeferFlush));
             batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock_shared({CollectionLockKey})"));
             var insert = new NpgsqlBatchCommand(
                 "INSERT INTO cms_chunk_refs (checkpoint, version, sha256) SELECT $1, $2, unnest($3::bytea[]) ON CONFLICT DO NOTHING");
@@ -62,13 +70,21 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         var conflict = replace
             ? "ON CONFLICT (sha256) DO UPDATE SET length = excluded.length, codec = excluded.codec, data = excluded.data, stored_at = now()"
             : "ON CONFLICT (sha256) DO NOTHING";
-        await using var command = dataSource.CreateCommand(
-            $"INSERT INTO cms_chunks (sha256, length, codec, data) SELECT * FROM unnest($1::bytea[], $2::int[], $3::smallint[], $4::bytea[]) {conflict}");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var defer = new NpgsqlCommand(DeferFlush, connection, tx))
+        {
+            await defer.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var command = new NpgsqlCommand(
+            $"INSERT INTO cms_chunks (sha256, length, codec, data) SELECT * FROM unnest($1::bytea[], $2::int[], $3::smallint[], $4::bytea[]) {conflict}", connection, tx);
         command.Parameters.Add(new() { Value = chunks.Select(c => Convert.FromHexString(c.Sha256)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         command.Parameters.Add(new() { Value = chunks.Select(c => c.Length).ToArray() });
         command.Parameters.Add(new() { Value = chunks.Select(c => (short)c.Codec).ToArray() });
         command.Parameters.Add(new() { Value = chunks.Select(c => c.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         await command.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     /// <summary>Streams the chunks with the given hashes in the given order (a hash may repeat).</summary>
@@ -101,57 +117,46 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Drops the references of versions of <paramref name="checkpoint"/> that are not kept: every version older
     /// than <paramref name="newestKept"/> outside <paramref name="kept"/>, and newer uploads abandoned for longer than
-    /// <paramref name="abandonedAfter"/>. Returns the hashes that lost a reference (candidates for collection).
+    /// <paramref name="abandonedAfter"/>. The chunks that lost a reference are queued for <see cref="CollectAsync"/>.
+    /// Returns how many references were dropped.
     /// </summary>
-    public async Task<string[]> ReleaseAsync(string checkpoint, IReadOnlyCollection<long> kept, long newestKept, TimeSpan abandonedAfter, CancellationToken cancellationToken = default)
+    public async Task<int> ReleaseAsync(string checkpoint, IReadOnlyCollection<long> kept, long newestKept, TimeSpan abandonedAfter, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            DELETE FROM cms_chunk_refs
-             WHERE checkpoint = $1 AND version <> ALL($2)
-               AND (version < $3 OR created_at < now() - $4)
-            RETURNING sha256
+        await using var command = dataSource.CreateCommand($"""
+            WITH released AS (
+                DELETE FROM cms_chunk_refs
+                 WHERE checkpoint = $1 AND version <> ALL($2)
+                   AND (version < $3 OR created_at < now() - $4)
+                RETURNING sha256)
+            {QueueCandidates}
             """);
         command.Parameters.Add(new() { Value = checkpoint });
         command.Parameters.Add(new() { Value = kept.ToArray() });
         command.Parameters.Add(new() { Value = newestKept });
         command.Parameters.Add(new() { Value = abandonedAfter });
-        var released = new HashSet<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            released.Add(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
-        }
-
-        return [.. released];
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Drops every reference of one version (an upload that was rejected).</summary>
-    public async Task<string[]> ReleaseVersionAsync(string checkpoint, long version, CancellationToken cancellationToken = default)
+    /// <summary>Drops every reference of one version (an upload that was rejected) and queues its chunks for collection.</summary>
+    public async Task<int> ReleaseVersionAsync(string checkpoint, long version, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM cms_chunk_refs WHERE checkpoint = $1 AND version = $2 RETURNING sha256");
+        await using var command = dataSource.CreateCommand($"""
+            WITH released AS (
+                DELETE FROM cms_chunk_refs WHERE checkpoint = $1 AND version = $2 RETURNING sha256)
+            {QueueCandidates}
+            """);
         command.Parameters.Add(new() { Value = checkpoint });
         command.Parameters.Add(new() { Value = version });
-        var released = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            released.Add(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
-        }
-
-        return [.. released];
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
-    /// Deletes chunks that no version references: among <paramref name="candidates"/>, or all of them when null.
-    /// Returns how many were deleted.
+    /// Deletes up to <paramref name="batch"/> queued candidates that no version references any more, and
+    /// clears them from the queue (a candidate referenced again is simply dropped from the queue).
+    /// Returns how many chunks were deleted.
     /// </summary>
-    public async Task<int> CollectAsync(IReadOnlyCollection<string>? candidates, CancellationToken cancellationToken = default)
+    public async Task<int> CollectAsync(int batch = 10_000, CancellationToken cancellationToken = default)
     {
-        if (candidates is { Count: 0 })
-        {
-            return 0;
-        }
-
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({CollectionLockKey})", connection, tx))
@@ -159,14 +164,16 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var filter = candidates is null ? "" : "c.sha256 = ANY($1) AND ";
-        await using var delete = new NpgsqlCommand(
-            $"DELETE FROM cms_chunks c WHERE {filter}NOT EXISTS (SELECT 1 FROM cms_chunk_refs r WHERE r.sha256 = c.sha256)", connection, tx);
-        if (candidates is not null)
-        {
-            delete.Parameters.Add(new() { Value = candidates.Select(Convert.FromHexString).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-        }
-
+        await using var delete = new NpgsqlCommand("""
+            WITH picked AS (
+                DELETE FROM cms_chunk_candidates
+                 WHERE sha256 IN (SELECT sha256 FROM cms_chunk_candidates LIMIT $1)
+                RETURNING sha256)
+            DELETE FROM cms_chunks c USING picked p
+             WHERE c.sha256 = p.sha256
+               AND NOT EXISTS (SELECT 1 FROM cms_chunk_refs r WHERE r.sha256 = c.sha256)
+            """, connection, tx);
+        delete.Parameters.Add(new() { Value = batch });
         var deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return deleted;

@@ -27,6 +27,10 @@ public sealed class IngestOptions
     [Range(1, 64 << 20)]
     public int MaxChunkBytes { get; set; } = 1 << 20;
 
+    /// <summary>How often each silo deletes chunks that no retained version references any more.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan CollectInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Versions kept per program; older ones are pruned and their unshared chunks collected.</summary>
     [Range(1, 1000)]
     public int RetainedVersions { get; set; } = 3;

@@ -56,6 +56,7 @@ public static class CmsPersistenceExtensions
         services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
         services.AddSingleton<ChunkStore>();
         services.AddSingleton<IngestBudget>();
+        services.AddHostedService<ChunkCollector>();
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<SchemaMigrator>();

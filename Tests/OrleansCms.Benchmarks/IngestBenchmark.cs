@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using OrleansCms.Checkpoints;
+
+namespace OrleansCms.Benchmarks;
+
+/// <summary>
+/// Ingest throughput through two silos against a raw Npgsql write of the same bytes to the same server,
+/// side by side in one run (medians of alternating rounds), ack latency, and incremental checkpoints.
+/// </summary>
+public static class IngestBenchmark
+{
+    private const int Concurrency = 8;
+
+    public static async Task RunAsync(string serverConnectionString, string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var siloDll = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "Silo", "bin", "Release", "net10.0", "OrleansCms.Silo.dll");
+        await using var silos = await BenchSilos.StartAsync(serverConnectionString, Path.GetFullPath(siloDll));
+        await CreateRawTableAsync(silos.DatabaseConnectionString);
+        Console.WriteLine($"ingest benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, concurrency {Concurrency}");
+
+        // Warm-up (JIT, connection pools, activations), not measured.
+        await IngestAsync(silos.Client, Payloads(256 << 10, Concurrency * 4, seed: -1), programBase: 900_000);
+
+        var headline = new Dictionary<string, double>();
+        var latencies = new List<double>();
+        var rounds = quick ? 1 : 3;
+        var series = new[] { ("64kib", 64 << 10, quick ? 200 : 1000), ("1mib", 1 << 20, quick ? 48 : 192), ("8mib", 8 << 20, quick ? 8 : 24) };
+        for (var s = 0; s < series.Length; s++)
+        {
+            var (label, size, count) = series[s];
+            var ratios = new List<double>();
+            var ingestRates = new List<double>();
+            var rawRates = new List<double>();
+            for (var round = 0; round < rounds; round++)
+            {
+                var raw = await RawWriteAsync(silos.DatabaseConnectionString, Payloads(size, count, seed: round * 1000 + size));
+                var (ingest, perCheckpoint) = await IngestAsync(silos.Client, Payloads(size, count, seed: round * 1000 + size + 1), programBase: ((s * rounds) + round) * 100_000);
+                latencies.AddRange(perCheckpoint);
+                rawRates.Add(raw);
+                ingestRates.Add(ingest);
+                ratios.Add(ingest / raw);
+            }
+
+            var checkpointsPerSecond = Median(ingestRates) * (1 << 20) / size;
+            Console.WriteLine($"{label,6}: ingest {Median(ingestRates),8:0.0} MB/s ({checkpointsPerSecond,7:0.0} checkpoints/s)   raw Npgsql {Median(rawRates),8:0.0} MB/s   ratio {Median(ratios):0.00}");
+            headline[$"ingest_{label}_ratio"] = Math.Round(Median(ratios), 3);
+            headline[$"ingest_{label}_mb_s"] = Math.Round(Median(ingestRates), 1);
+        }
+
+        latencies.Sort();
+        headline["ack_p50_ms"] = Math.Round(Percentile(latencies, 0.50), 1);
+        headline["ack_p99_ms"] = Math.Round(Percentile(latencies, 0.99), 1);
+        Console.WriteLine($"ack latency over {latencies.Count} checkpoints: p50 {headline["ack_p50_ms"]} ms, p99 {headline["ack_p99_ms"]} ms");
+
+        await IncrementalAsync(silos.Client, silos.DatabaseConnectionString, quick ? 20 : 100, headline);
+        Console.WriteLine(JsonSerializer.Serialize(headline));
+    }
+
+    private static IEnumerable<byte[]> Payloads(int size, int count, int seed)
+    {
+        var random = new Random(seed);
+        for (var i = 0; i < count; i++)
+        {
+            var payload = new byte[size];
+            random.NextBytes(payload);
+            yield return payload;
+        }
+    }
+
+    /// <summary>The ceiling: the same bytes, as 64 KiB rows, COPYed in binary by the same number of writers.</summary>
+    private static async Task<double> RawWriteAsync(string connectionString, IEnumerable<byte[]> payloads)
+    {
+        var prepared = payloads.Select(p => new PreparedCheckpoint(p, 1).Chunks.ToList()).ToList();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(prepared, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (chunks, ct) =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var writer = await connection.BeginBinaryImportAsync("COPY bench_raw (sha256, length, codec, data) FROM STDIN (FORMAT BINARY)", ct);
+            foreach (var chunk in chunks)
+            {
+                await writer.StartRowAsync(ct);
+                await writer.WriteAsync(Convert.FromHexString(chunk.Sha256), NpgsqlDbType.Bytea, ct);
+                await writer.WriteAsync(chunk.Length, NpgsqlDbType.Integer, ct);
+                await writer.WriteAsync((short)chunk.Codec, NpgsqlDbType.Smallint, ct);
+                await writer.WriteAsync(chunk.Data, NpgsqlDbType.Bytea, ct);
+            }
+
+            await writer.CompleteAsync(ct);
+        });
+        var seconds = clock.Elapsed.TotalSeconds;
+        return prepared.Sum(c => c.Sum(x => (long)x.Length)) / seconds / (1 << 20);
+    }
+
+    /// <summary>
+    /// <see cref="Concurrency"/> programs (warm activations, as in a running fleet) each offer successive
+    /// versions; every payload is fresh random bytes, so nothing deduplicates.
+    /// </summary>
+    private static async Task<(double MegabytesPerSecond, List<double> LatenciesMs)> IngestAsync(IClusterClient client, IEnumerable<byte[]> payloads, int programBase)
+    {
+        var prepared = payloads.Select(p => new PreparedCheckpoint(p, 0)).ToList();
+        var latencies = new List<double>();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async worker =>
+        {
+            var key = new CheckpointKey("02:00:00:00:00:01", programBase + worker);
+            for (var i = worker; i < prepared.Count; i += Concurrency)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await OfferUntilAcknowledgedAsync(client, key, prepared[i].WithVersion(i + 1));
+                lock (latencies)
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+        }));
+        var seconds = clock.Elapsed.TotalSeconds;
+        return (prepared.Sum(p => p.Manifest.TotalSize) / seconds / (1 << 20), latencies);
+    }
+
+    private static async Task<OfferResult> OfferUntilAcknowledgedAsync(IClusterClient client, CheckpointKey key, PreparedCheckpoint checkpoint)
+    {
+        var reference = client.CreateObjectReference<IChunkSource>(checkpoint);
+        try
+        {
+            var grain = client.GetGrain<ICheckpointGrain>(key.ToString());
+            while (true)
+            {
+                var result = await grain.OfferAsync(checkpoint.Manifest, reference);
+                if (result.IsAcknowledged)
+                {
+                    return result;
+                }
+
+                await Task.Delay(result.RetryAfter);
+            }
+        }
+        finally
+        {
+            client.DeleteObjectReference<IChunkSource>(reference);
+        }
+    }
+
+    /// <summary>100 successive checkpoints of a 16 MiB program that dirties 2% of its memory between them.</summary>
+    private static async Task IncrementalAsync(IClusterClient client, string connectionString, int versions, Dictionary<string, double> headline)
+    {
+        const int Size = 16 << 20;
+        var random = new Random(42);
+        var memory = new byte[Size];
+        random.NextBytes(memory);
+        var key = new CheckpointKey("02:00:00:00:00:02", 1);
+        long sent = 0, changed = 0, full = 0;
+        for (var version = 1; version <= versions; version++)
+        {
+            if (version > 1)
+            {
+                changed += Dirty(memory, 0.02, random);
+            }
+            else
+            {
+                changed += Size;
+            }
+
+            var result = await OfferUntilAcknowledgedAsync(client, key, new PreparedCheckpoint(memory, version));
+            sent += result.BytesPulled;
+            full += Size;
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var stored = new NpgsqlCommand("SELECT coalesce(sum(length(data)), 0) FROM cms_chunks c JOIN (SELECT DISTINCT sha256 FROM cms_chunk_refs WHERE checkpoint = $1) r USING (sha256)", connection);
+        stored.Parameters.Add(new() { Value = key.ToString() });
+        var storedBytes = (long)(await stored.ExecuteScalarAsync())!;
+        Console.WriteLine($"incremental, {versions} versions of 16 MiB dirtying 2%: sent {sent / 1048576.0:0.0} MiB; full copies {full / 1048576.0:0.0} MiB; bytes changed {changed / 1048576.0:0.0} MiB; stored now (3 retained versions) {storedBytes / 1048576.0:0.0} MiB");
+        headline["incremental_sent_over_full"] = Math.Round((double)sent / full, 4);
+        headline["incremental_sent_over_changed"] = Math.Round((double)sent / changed, 3);
+    }
+
+    /// <summary>Rewrites clustered runs adding up to <paramref name="fraction"/> of the memory; returns the bytes rewritten.</summary>
+    private static long Dirty(byte[] memory, double fraction, Random random)
+    {
+        const int Run = 32 * 1024;
+        var left = (long)(memory.Length * fraction);
+        long total = 0;
+        while (left > 0)
+        {
+            var length = (int)Math.Min(Run, left);
+            random.NextBytes(memory.AsSpan(random.Next(0, memory.Length - length), length));
+            left -= length;
+            total += length;
+        }
+
+        return total;
+    }
+
+    private static async Task CreateRawTableAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "CREATE TABLE IF NOT EXISTS bench_raw (sha256 bytea, length integer, codec smallint, data bytea); ALTER TABLE bench_raw ALTER COLUMN data SET STORAGE EXTERNAL;", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static double Median(List<double> values) => Percentile([.. values.Order()], 0.5);
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}

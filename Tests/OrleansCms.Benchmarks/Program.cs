@@ -1,0 +1,15 @@
+using OrleansCms.Benchmarks;
+
+// ./cms bench NAME: prints its figures and, last, one JSON line of the headline figures.
+var name = args.FirstOrDefault() ?? "";
+var connectionString = Environment.GetEnvironmentVariable("CMS_POSTGRES")
+    ?? throw new InvalidOperationException("CMS_POSTGRES is not set; run the benchmarks with ./cms bench NAME.");
+switch (name)
+{
+    case "ingest":
+        await IngestBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
+        return 0;
+    default:
+        await Console.Error.WriteLineAsync("usage: ./cms bench ingest [--quick]");
+        return 2;
+}
