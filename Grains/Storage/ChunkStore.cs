@@ -6,9 +6,10 @@ using OrleansCms.Checkpoints;
 namespace OrleansCms.Storage;
 
 /// <summary>
-/// The content-addressed chunk tables in PostgreSQL. Ingest takes a shared advisory lock while it records
-/// references and looks for chunks; collection takes it exclusively, so it never deletes a chunk that an
-/// ingest has just found present and will reference.
+/// The content-addressed chunk tables in PostgreSQL. Ingest records its references and then looks for the
+/// chunks with a key-share row lock; collection locks a chunk row for update before it checks, in a later
+/// statement (so with a later snapshot), that no reference exists. Either the collector deletes first and the
+/// ingest sees the chunk missing (and uploads it), or the ingest's reference is visible to the check.
 /// <para>
 /// Reference and chunk writes commit without waiting for the WAL flush: nothing is acknowledged until the
 /// grain state that lists the version is written with a synchronous commit, and that flush covers every
@@ -17,7 +18,6 @@ namespace OrleansCms.Storage;
 /// </summary>
 public sealed class ChunkStore(NpgsqlDataSource dataSource)
 {
-    private const long CollectionLockKey = 0x0C4E_5C4E_3A00_0002;
     private const int ReadBatchChunks = 32;
     private const string DeferFlush = "SET LOCAL synchronous_commit = off";
     private const string QueueCandidates = "INSERT INTO cms_chunk_candidates (sha256) SELECT DISTINCT sha256 FROM released ON CONFLICT DO NOTHING";
@@ -34,7 +34,6 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         await using (var batch = new NpgsqlBatch(connection, tx))
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(DeferFlush));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock_shared({CollectionLockKey})"));
             var insert = new NpgsqlBatchCommand(
                 "INSERT INTO cms_chunk_refs (checkpoint, version, sha256) SELECT $1, $2, unnest($3::bytea[]) ON CONFLICT DO NOTHING");
             insert.Parameters.Add(new() { Value = checkpoint });
@@ -45,7 +44,7 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         }
 
         var missing = new HashSet<string>(hashes.Select(Convert.ToHexStringLower));
-        await using (var present = new NpgsqlCommand("SELECT sha256 FROM cms_chunks WHERE sha256 = ANY($1)", connection, tx))
+        await using (var present = new NpgsqlCommand("SELECT sha256 FROM cms_chunks WHERE sha256 = ANY($1) FOR KEY SHARE", connection, tx))
         {
             present.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
             await using var reader = await present.ExecuteReaderAsync(cancellationToken);
@@ -152,30 +151,49 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Deletes up to <paramref name="batch"/> queued candidates that no version references any more, and
-    /// clears them from the queue (a candidate referenced again is simply dropped from the queue).
-    /// Returns how many chunks were deleted.
+    /// clears them from the queue (a candidate referenced again is simply dropped from the queue; one that an
+    /// ingest is looking at right now is skipped, since that ingest references it). Returns how many chunks were deleted.
     /// </summary>
-    public async Task<int> CollectAsync(int batch = 10_000, CancellationToken cancellationToken = default)
+    public async Task<int> CollectAsync(int batch = 500, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({CollectionLockKey})", connection, tx))
+        var picked = await ReadHashesAsync(new NpgsqlCommand("""
+            DELETE FROM cms_chunk_candidates
+             WHERE sha256 IN (SELECT sha256 FROM cms_chunk_candidates LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING sha256
+            """, connection, tx) { Parameters = { new() { Value = batch } } }, cancellationToken);
+        if (picked.Length == 0)
         {
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            return 0;
         }
 
+        var locked = await ReadHashesAsync(new NpgsqlCommand(
+            "SELECT sha256 FROM cms_chunks WHERE sha256 = ANY($1) FOR UPDATE SKIP LOCKED", connection, tx)
+            { Parameters = { new() { Value = picked, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea } } }, cancellationToken);
         await using var delete = new NpgsqlCommand("""
-            WITH picked AS (
-                DELETE FROM cms_chunk_candidates
-                 WHERE sha256 IN (SELECT sha256 FROM cms_chunk_candidates LIMIT $1)
-                RETURNING sha256)
-            DELETE FROM cms_chunks c USING picked p
-             WHERE c.sha256 = p.sha256
+            DELETE FROM cms_chunks c
+             WHERE c.sha256 = ANY($1)
                AND NOT EXISTS (SELECT 1 FROM cms_chunk_refs r WHERE r.sha256 = c.sha256)
             """, connection, tx);
-        delete.Parameters.Add(new() { Value = batch });
+        delete.Parameters.Add(new() { Value = locked, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         var deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return deleted;
+    }
+
+    private static async Task<byte[][]> ReadHashesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command)
+        {
+            var hashes = new List<byte[]>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                hashes.Add(reader.GetFieldValue<byte[]>(0));
+            }
+
+            return [.. hashes];
+        }
     }
 }

@@ -1,0 +1,47 @@
+using OrleansCms.Checkpoints;
+using OrleansCms.Tests.Fixtures;
+
+namespace OrleansCms.Tests.Checkpoints;
+
+[Collection(ClusterCollection.Name)]
+public sealed class CheckpointRestoreReadTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task ReadNewestValid_AllIntact_RebuildsNewest()
+    {
+        var (grain, _) = fixture.NewProgram();
+        var older = TestCheckpoint.Create(TestCheckpoint.RandomPayload(700_000, seed: 21), version: 1);
+        var newer = TestCheckpoint.Create(TestCheckpoint.RandomPayload(900_000, seed: 22), version: 2);
+        await fixture.OfferAsync(grain, older.Manifest, new RecordingChunkSource(older.Chunks));
+        await fixture.OfferAsync(grain, newer.Manifest, new RecordingChunkSource(newer.Chunks));
+
+        using var payload = new MemoryStream();
+        var read = await CheckpointReader.ReadNewestValidAsync(grain, payload);
+
+        Assert.Equal(2, read.Manifest.Version);
+        Assert.False(read.FellBack);
+        Assert.Equal(newer.Payload, payload.ToArray());
+    }
+
+    [Fact]
+    public async Task ReadNewestValid_NewestCorruptInStore_FallsBackToOlderAndReportsIt()
+    {
+        var (grain, _) = fixture.NewProgram();
+        var older = TestCheckpoint.Create(TestCheckpoint.RandomPayload(700_000, seed: 23), version: 1);
+        var newer = TestCheckpoint.Create(TestCheckpoint.RandomPayload(900_000, seed: 24), version: 2);
+        await fixture.OfferAsync(grain, older.Manifest, new RecordingChunkSource(older.Chunks));
+        await fixture.OfferAsync(grain, newer.Manifest, new RecordingChunkSource(newer.Chunks));
+        // Flip one byte of a chunk only the newest version uses, directly in the store.
+        var victim = newer.Manifest.Chunks[3].Sha256;
+        await fixture.Database.ScalarAsync<int>(
+            "WITH flipped AS (UPDATE cms_chunks SET data = set_byte(data, 10, get_byte(data, 10) # 255) WHERE sha256 = decode($1, 'hex') RETURNING 1) SELECT count(*)::int FROM flipped",
+            victim);
+
+        using var payload = new MemoryStream();
+        var read = await CheckpointReader.ReadNewestValidAsync(grain, payload);
+
+        Assert.Equal(1, read.Manifest.Version);
+        Assert.Equal([2L], read.SkippedCorruptVersions);
+        Assert.Equal(older.Payload, payload.ToArray());
+    }
+}
