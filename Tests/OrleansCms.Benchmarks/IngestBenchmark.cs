@@ -23,7 +23,7 @@ public static class IngestBenchmark
         Console.WriteLine($"ingest benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, concurrency {Concurrency}");
 
         // Warm-up (JIT, connection pools, activations), not measured.
-        await IngestAsync(silos.Client, Payloads(256 << 10, Concurrency * 4, seed: -1), programBase: 900_000);
+        await IngestAsync(silos.Client, Payloads(256 << 10, Concurrency * 4, seed: -1), programBase: 6_000_000);
 
         var headline = new Dictionary<string, double>();
         var rounds = quick ? 1 : 3;
@@ -53,7 +53,7 @@ public static class IngestBenchmark
         }
 
         // Service time: one program offering 1 MiB checkpoints one after another, nothing else running.
-        var (_, latencies) = await IngestAsync(silos.Client, Payloads(1 << 20, quick ? 40 : 200, seed: 7), programBase: 800_000, concurrency: 1);
+        var (_, latencies) = await IngestAsync(silos.Client, Payloads(1 << 20, quick ? 40 : 200, seed: 7), programBase: 5_000_000, concurrency: 1);
         latencies.Sort();
         headline["ack_p50_ms"] = Math.Round(Percentile(latencies, 0.50), 1);
         headline["ack_p99_ms"] = Math.Round(Percentile(latencies, 0.99), 1);
