@@ -1,8 +1,10 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
+using OrleansCms.Ecus;
 using OrleansCms.Schema;
 using OrleansCms.Storage;
 
@@ -57,6 +59,9 @@ public static class CmsPersistenceExtensions
         services.AddSingleton<ChunkStore>();
         services.AddSingleton<IngestBudget>();
         services.AddHostedService<ChunkCollector>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<LivenessOptions>().BindConfiguration(LivenessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<SiloDeathWatcher>();
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<SchemaMigrator>();

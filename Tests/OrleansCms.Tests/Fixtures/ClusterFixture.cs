@@ -35,11 +35,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
+    /// <summary>A random, canonical MAC no other test uses.</summary>
+    public static string NewMac() => string.Join(':', Guid.NewGuid().ToByteArray().Take(6).Select(b => b.ToString("x2")));
+
     /// <summary>A fresh program key on a random MAC, and its grain.</summary>
     public (ICheckpointGrain Grain, CheckpointKey Key) NewProgram()
     {
-        var mac = string.Join(':', Guid.NewGuid().ToByteArray().Take(6).Select(b => b.ToString("x2")));
-        var key = new CheckpointKey(mac, Random.Shared.Next(1, 1000));
+        var key = new CheckpointKey(NewMac(), Random.Shared.Next(1, 1000));
         return (Grains.GetGrain<ICheckpointGrain>(key.ToString()), key);
     }
 

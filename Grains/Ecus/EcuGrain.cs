@@ -1,0 +1,193 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansCms.Checkpoints;
+using OrleansCms.Storage;
+
+namespace OrleansCms.Ecus;
+
+/// <summary>
+/// One ECU. Status changes are persisted; heartbeats and metrics live in memory. While the ECU is alive a
+/// timer checks its lease; a new activation (after its silo died) grants a fresh lease from activation.
+/// </summary>
+public sealed class EcuGrain(
+    [PersistentState("ecu", CmsStorageOptions.GrainStorageName)] IPersistentState<EcuState> state,
+    IOptions<LivenessOptions> options,
+    TimeProvider clock,
+    ILogger<EcuGrain> logger) : Grain, IEcuGrain, IRemindable
+{
+    private const string SafetyNetReminder = "lease-watch";
+
+    private readonly LivenessOptions _liveness = options.Value;
+    private readonly MetricsWindow _window = new(options.Value.MetricsWindow);
+    private DateTimeOffset? _lastHeartbeat;
+    private EcuMetrics? _metrics;
+    private IReadOnlyList<RunningProgram> _programs = [];
+    private IGrainTimer? _leaseTimer;
+
+    private EcuState State => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.Status == EcuStatus.Alive)
+        {
+            _lastHeartbeat = clock.GetUtcNow();
+            WatchLease();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<HeartbeatReply> RegisterAsync(EcuRegistration registration)
+    {
+        Validate(registration);
+        if (State.Status is EcuStatus.Failed or EcuStatus.Fenced)
+        {
+            return await FenceAsync();
+        }
+
+        State.Registration = registration;
+        await BecomeAliveAsync();
+        return Reply();
+    }
+
+    public async Task<HeartbeatReply> HeartbeatAsync(EcuHeartbeat heartbeat)
+    {
+        ArgumentNullException.ThrowIfNull(heartbeat?.Metrics);
+        switch (State.Status)
+        {
+            case EcuStatus.Failed or EcuStatus.Fenced:
+                return await FenceAsync();
+            case EcuStatus.Alive:
+                var now = clock.GetUtcNow();
+                _lastHeartbeat = now;
+                _metrics = heartbeat.Metrics;
+                _programs = heartbeat.Programs ?? [];
+                _window.Add(new MetricsSample(now, heartbeat.Metrics));
+                return Reply();
+            default:
+                throw new InvalidOperationException($"ECU {Mac()} is {State.Status}; register it first.");
+        }
+    }
+
+    public async Task<int> DeclareFailedAsync(string reason)
+    {
+        if (State.Status != EcuStatus.Alive)
+        {
+            return State.Status is EcuStatus.Failed or EcuStatus.Fenced
+                ? State.FailureEpoch
+                : throw new InvalidOperationException($"ECU {Mac()} is {State.Status}; only a registered, alive ECU can fail.");
+        }
+
+        State.Status = EcuStatus.Failed;
+        State.FailureEpoch++;
+        State.FailureReason = reason;
+        State.StatusSince = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        _leaseTimer?.Dispose();
+        _leaseTimer = null;
+        logger.EcuFailed(Mac(), State.FailureEpoch, reason);
+        await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac());
+        await UnregisterSafetyNetAsync();
+        return State.FailureEpoch;
+    }
+
+    public async Task<HeartbeatReply> RejoinAsync(EcuRegistration registration)
+    {
+        Validate(registration);
+        if (State.Status == EcuStatus.Failed)
+        {
+            // It must first learn that it is fenced (and stop its old programs).
+            return await FenceAsync();
+        }
+
+        State.Registration = registration;
+        await BecomeAliveAsync();
+        return Reply();
+    }
+
+    public Task WatchAsync() => Task.CompletedTask;
+
+    public Task<EcuView> GetAsync() => Task.FromResult(new EcuView(
+        Mac(), State.Status, State.Registration, State.FailureEpoch, State.FailureReason,
+        _lastHeartbeat, _metrics, _window.Snapshot(), _programs));
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // The reminder only has to bring the grain back to life; activation restarts the lease watch.
+        if (State.Status != EcuStatus.Alive)
+        {
+            await UnregisterSafetyNetAsync();
+        }
+    }
+
+    private async Task BecomeAliveAsync()
+    {
+        var wasAlive = State.Status == EcuStatus.Alive;
+        State.Status = EcuStatus.Alive;
+        State.StatusSince = wasAlive ? State.StatusSince : clock.GetUtcNow();
+        await state.WriteStateAsync();
+        _lastHeartbeat = clock.GetUtcNow();
+        WatchLease();
+        if (!wasAlive)
+        {
+            logger.EcuAlive(Mac(), State.Registration!.Name);
+            await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());
+            await this.RegisterOrUpdateReminder(SafetyNetReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+    }
+
+    private async Task<HeartbeatReply> FenceAsync()
+    {
+        if (State.Status == EcuStatus.Failed)
+        {
+            State.Status = EcuStatus.Fenced;
+            State.StatusSince = clock.GetUtcNow();
+            await state.WriteStateAsync();
+            logger.EcuFenced(Mac(), State.FailureEpoch);
+        }
+
+        return Reply();
+    }
+
+    private void WatchLease() =>
+        _leaseTimer ??= this.RegisterGrainTimer(CheckLeaseAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _liveness.CheckInterval,
+            Period = _liveness.CheckInterval,
+            KeepAlive = true,
+        });
+
+    private async Task CheckLeaseAsync(CancellationToken cancellationToken)
+    {
+        if (State.Status == EcuStatus.Alive && _lastHeartbeat is { } last && clock.GetUtcNow() - last > _liveness.Lease)
+        {
+            await DeclareFailedAsync($"lease expired: no heartbeat for {(clock.GetUtcNow() - last).TotalMilliseconds:0} ms");
+        }
+    }
+
+    private async Task UnregisterSafetyNetAsync()
+    {
+        if (await this.GetReminder(SafetyNetReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private HeartbeatReply Reply() => new(State.Status, State.FailureEpoch);
+
+    private string Mac()
+    {
+        var key = this.GetPrimaryKeyString();
+        return MacAddress.Normalize(key) == key
+            ? key
+            : throw new CheckpointRejectedException(RejectReason.MalformedMac, $"grain key '{key}' is not a canonical MAC.");
+    }
+
+    private static void Validate(EcuRegistration? registration)
+    {
+        if (registration is null || string.IsNullOrWhiteSpace(registration.Name) || registration.RamBytes <= 0 || registration.CpuCores <= 0)
+        {
+            throw new ArgumentException("A registration needs a name, RAM > 0 and CPU cores > 0.", nameof(registration));
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansCms.Ecus;
+
+/// <summary>ECU failure detection (section <c>Cms:Liveness</c>).</summary>
+public sealed class LivenessOptions
+{
+    public const string Section = "Cms:Liveness";
+
+    /// <summary>An ECU whose heartbeats stop for longer than this is declared failed (agents beat every 500 ms).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often an ECU's grain checks its lease; detection takes at most lease + this.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How much metrics history each ECU keeps for placement and the dashboard.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MetricsWindow { get; set; } = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using OrleansCms.Ecus;
+using OrleansCms.Tests.Fixtures;
+
+namespace OrleansCms.Tests.Ecus;
+
+/// <summary>Failure detection by lease (default 2 s, checked every 200 ms) on the two-silo cluster.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class EcuLivenessTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan Lease = new LivenessOptions().Lease;
+    private static readonly EcuRegistration Registration = new("test-ecu", 512L << 20, 2);
+    private static readonly EcuHeartbeat Beat = new(new EcuMetrics(0.25, 100L << 20, 512L << 20), []);
+
+    [Fact]
+    public async Task Heartbeats_Stop_DeclaredFailedWithinLeasePlusOneSecond()
+    {
+        var ecu = fixture.Grains.GetGrain<IEcuGrain>(ClusterFixture.NewMac());
+        Assert.Equal(EcuStatus.Alive, (await ecu.RegisterAsync(Registration)).Status);
+        await ecu.HeartbeatAsync(Beat);
+        var lastBeat = Stopwatch.StartNew();
+
+        await Eventually.ReturnsAsync(() => ecu.GetAsync(), v => v.Status == EcuStatus.Failed, TimeSpan.FromSeconds(30), "the ECU is declared failed");
+
+        Assert.True(lastBeat.Elapsed <= Lease + TimeSpan.FromSeconds(1), $"declared failed {lastBeat.Elapsed.TotalMilliseconds:0} ms after the last heartbeat");
+        var view = await ecu.GetAsync();
+        Assert.Equal(1, view.FailureEpoch);
+        Assert.StartsWith("lease expired", view.FailureReason);
+        Assert.DoesNotContain(view.Mac, await fixture.Grains.GetGrain<IFleetGrain>(0).ListAsync());
+    }
+
+    [Fact]
+    public async Task Heartbeats_LateButWithinLease_NeverDeclaredFailed()
+    {
+        var ecu = fixture.Grains.GetGrain<IEcuGrain>(ClusterFixture.NewMac());
+        await ecu.RegisterAsync(Registration);
+        var late = Lease / 2; // twice the normal 500 ms interval, still well inside the lease
+
+        for (var beat = 0; beat < 6; beat++)
+        {
+            await Task.Delay(late);
+            Assert.Equal(EcuStatus.Alive, (await ecu.HeartbeatAsync(Beat)).Status);
+        }
+
+        var view = await ecu.GetAsync();
+        Assert.Equal(EcuStatus.Alive, view.Status);
+        Assert.Equal(0, view.FailureEpoch);
+        Assert.Equal(6, view.Window.Count);
+    }
+
+    [Fact]
+    public async Task DeclareFailed_Twice_OneFailureWithOneEpoch()
+    {
+        var ecu = fixture.Grains.GetGrain<IEcuGrain>(ClusterFixture.NewMac());
+        await ecu.RegisterAsync(Registration);
+
+        var epochs = await Task.WhenAll(ecu.DeclareFailedAsync("external monitor"), ecu.DeclareFailedAsync("external monitor"));
+
+        Assert.Equal([1, 1], epochs);
+        var view = await ecu.GetAsync();
+        Assert.Equal(EcuStatus.Failed, view.Status);
+        Assert.Equal("external monitor", view.FailureReason);
+    }
+
+    [Fact]
+    public async Task FailedEcuComesBack_ToldFencedThenRejoinsAlive()
+    {
+        var ecu = fixture.Grains.GetGrain<IEcuGrain>(ClusterFixture.NewMac());
+        await ecu.RegisterAsync(Registration);
+        await ecu.DeclareFailedAsync("partitioned");
+
+        var reply = await ecu.HeartbeatAsync(Beat);
+        var again = await ecu.RegisterAsync(Registration);
+        var rejoined = await ecu.RejoinAsync(Registration);
+
+        Assert.Equal(EcuStatus.Fenced, reply.Status);
+        Assert.Equal(EcuStatus.Fenced, again.Status);
+        Assert.Equal(EcuStatus.Alive, rejoined.Status);
+        Assert.Equal(1, rejoined.FailureEpoch);
+        Assert.Contains((await ecu.GetAsync()).Mac, await fixture.Grains.GetGrain<IFleetGrain>(0).ListAsync());
+    }
+
+    [Fact]
+    public async Task HostingSiloKilledWithTheEcu_DeclaredFailedWithinSiloDeathDetectionPlusLeasePlusOneSecond()
+    {
+        var mac = ClusterFixture.NewMac();
+        var ecu = fixture.Grains.GetGrain<IEcuGrain>(mac);
+        await ecu.RegisterAsync(Registration);
+        await ecu.HeartbeatAsync(Beat);
+        var host = await fixture.SiloHostingAsync(ecu);
+        var survivor = fixture.Cluster.GetActiveSilos().First(s => !s.SiloAddress.Equals(host.SiloAddress));
+        var management = fixture.Grains.GetGrain<IManagementGrain>(0);
+
+        var clock = Stopwatch.StartNew();
+        await fixture.Cluster.KillSiloAsync(host);
+        try
+        {
+            await Eventually.TrueAsync(
+                async () => (await management.GetHosts(onlyActive: true)).ContainsKey(host.SiloAddress) == false,
+                TimeSpan.FromSeconds(60), "the killed silo is declared dead");
+            var deathDetected = clock.Elapsed;
+            await Eventually.ReturnsAsync(() => ecu.GetAsync(), v => v.Status == EcuStatus.Failed, TimeSpan.FromSeconds(60), "the ECU is declared failed");
+            var failed = clock.Elapsed;
+
+            Assert.True(failed <= deathDetected + Lease + TimeSpan.FromSeconds(1),
+                $"failed after {failed.TotalMilliseconds:0} ms; silo death detected after {deathDetected.TotalMilliseconds:0} ms");
+            Assert.NotEqual(host.SiloAddress, survivor.SiloAddress);
+        }
+        finally
+        {
+            await fixture.RestoreSiloCountAsync();
+        }
+    }
+}
