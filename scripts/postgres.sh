@@ -36,7 +36,8 @@ pg_ensure_binaries() {
 
 # Runs a command as the server's account (itself when not root).
 pg_as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+  # From /, since the account may not be allowed into the current directory.
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$PG_OS_USER" -- "$@"); else "$@"; fi
 }
 
 pg_ensure_os_user() {

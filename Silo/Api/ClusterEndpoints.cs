@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace OrleansCms.Api;
@@ -8,6 +9,7 @@ public static class ClusterEndpoints
     public static IServiceCollection AddCmsApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo")
             .AddCheck<PostgresHealthCheck>("postgres");
@@ -29,6 +31,7 @@ public static class ClusterEndpoints
                     .OrderBy(m => m.SiloAddress.Endpoint.Port)
                     .Select(m => new SiloView(m.Name, m.SiloAddress.ToParsableString(), m.Status.ToString(), m.SiloAddress.Equals(local.SiloAddress)))]);
         });
+        app.MapEcuApi();
         return app;
     }
 }

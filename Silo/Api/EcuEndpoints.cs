@@ -1,0 +1,50 @@
+using OrleansCms.Checkpoints;
+using OrleansCms.Ecus;
+
+namespace OrleansCms.Api;
+
+/// <summary><c>/api/ecus</c>: the fleet, one ECU, and the external monitor's failure declaration.</summary>
+public static class EcuEndpoints
+{
+    public static WebApplication MapEcuApi(this WebApplication app)
+    {
+        app.MapGet("/api/ecus", async (IGrainFactory grains) =>
+        {
+            var macs = await grains.GetGrain<IFleetGrain>(0).ListAsync();
+            return await Task.WhenAll(macs.Select(mac => grains.GetGrain<IEcuGrain>(mac).GetAsync()));
+        });
+
+        app.MapGet("/api/ecus/{mac}", async (string mac, IGrainFactory grains) =>
+            await WithKnownEcuAsync(mac, grains, (_, view) => Task.FromResult(Results.Ok(view))));
+
+        app.MapPost("/api/ecus/{mac}/failure", async (string mac, FailureRequest? request, IGrainFactory grains) =>
+            await WithKnownEcuAsync(mac, grains, async (ecu, _) =>
+            {
+                var epoch = await ecu.DeclareFailedAsync(request?.Reason is { Length: > 0 } reason ? reason : "declared failed through the API");
+                var after = await ecu.GetAsync();
+                return Results.Ok(new FailureResponse(after.Mac, epoch, after.Status));
+            }));
+        return app;
+    }
+
+    private static async Task<IResult> WithKnownEcuAsync(string mac, IGrainFactory grains, Func<IEcuGrain, EcuView, Task<IResult>> action)
+    {
+        if (!MacAddress.TryNormalize(mac, out var canonical))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed MAC address",
+                detail: $"'{mac}' is not a MAC address; expected aa:bb:cc:dd:ee:ff.");
+        }
+
+        var ecu = grains.GetGrain<IEcuGrain>(canonical);
+        var view = await ecu.GetAsync();
+        return view.Status == EcuStatus.Unknown
+            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown ECU", detail: $"No ECU {canonical} has registered.")
+            : await action(ecu, view);
+    }
+}
+
+/// <summary>Body of <c>POST /api/ecus/{mac}/failure</c> (optional).</summary>
+public sealed record FailureRequest(string? Reason);
+
+/// <summary>Answer of <c>POST /api/ecus/{mac}/failure</c>.</summary>
+public sealed record FailureResponse(string Mac, int FailureEpoch, EcuStatus Status);

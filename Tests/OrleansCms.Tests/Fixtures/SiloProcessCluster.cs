@@ -1,0 +1,65 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace OrleansCms.Tests.Fixtures;
+
+/// <summary>One real silo process on a database of its own, with its HTTP API and an Orleans client on its gateway.</summary>
+public sealed class SiloProcessCluster : IAsyncDisposable
+{
+    private readonly TestDatabase _database;
+    private readonly ChildProcess _silo;
+    private readonly IHost _client;
+
+    private SiloProcessCluster(TestDatabase database, ChildProcess silo, IHost client, HttpClient http)
+    {
+        _database = database;
+        _silo = silo;
+        _client = client;
+        Http = http;
+    }
+
+    public HttpClient Http { get; }
+
+    public IGrainFactory Grains => _client.Services.GetRequiredService<IClusterClient>();
+
+    public static async Task<SiloProcessCluster> StartAsync()
+    {
+        var database = await TestDatabase.CreateAsync();
+        var (siloPort, gatewayPort, httpPort) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        var clusterId = $"proc-{Guid.NewGuid():N}"[..20];
+        var silo = ChildProcess.StartDotnet(RepoPaths.SiloDll,
+            [$"--Cms:SiloPort={siloPort}", $"--Cms:GatewayPort={gatewayPort}", $"--Cms:HttpPort={httpPort}", $"--Cms:ClusterId={clusterId}"],
+            new Dictionary<string, string?> { ["CMS_POSTGRES"] = database.ConnectionString });
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        await Eventually.TrueAsync(async () => !silo.HasExited && (await http.GetAsync("/health")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), "the silo process is healthy");
+        var client = Host.CreateDefaultBuilder()
+            .UseOrleansClient(c => c
+                .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gatewayPort))
+                .Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = "orleans-cms"; }))
+            .Build();
+        await client.StartAsync();
+        return new SiloProcessCluster(database, silo, client, http);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _client.StopAsync();
+        _client.Dispose();
+        Http.Dispose();
+        await _silo.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+}
+
+/// <summary>Shares one <see cref="SiloProcessCluster"/> among the tests of a class.</summary>
+public sealed class SiloProcessFixture : IAsyncLifetime
+{
+    public SiloProcessCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await SiloProcessCluster.StartAsync();
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
