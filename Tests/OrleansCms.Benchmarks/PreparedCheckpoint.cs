@@ -1,28 +1,22 @@
-using System.Collections.Immutable;
 using OrleansCms.Checkpoints;
+using OrleansCms.Ingest;
 
 namespace OrleansCms.Benchmarks;
 
-/// <summary>A checkpoint already chunked, hashed and encoded (agent-side work, not part of ingest timing).</summary>
+/// <summary>A checkpoint already chunked, hashed and encoded by the agent's chunker (agent-side work, not timed), serving its chunks.</summary>
 public sealed class PreparedCheckpoint : IChunkSource
 {
-    private readonly Dictionary<string, ChunkData> _chunks = [];
+    private static readonly CheckpointChunker Chunker = new();
+    private readonly IReadOnlyDictionary<string, ChunkData> _chunks;
 
-    public PreparedCheckpoint(byte[] payload, long version, int chunkSize = 64 * 1024)
+    public PreparedCheckpoint(byte[] payload, long version)
     {
-        var refs = ImmutableArray.CreateBuilder<ChunkRef>();
-        for (var offset = 0; offset < payload.Length; offset += chunkSize)
-        {
-            var chunk = ChunkEncoding.Encode(payload.AsSpan(offset, Math.Min(chunkSize, payload.Length - offset)));
-            refs.Add(new ChunkRef(chunk.Sha256, chunk.Length));
-            _chunks.TryAdd(chunk.Sha256, chunk);
-        }
-
-        Manifest = new CheckpointManifest(version, payload.Length, ChunkEncoding.Sha256Hex(payload), refs.ToImmutable(),
-            new ProgramInfo("bench", payload.Length), DateTimeOffset.UtcNow);
+        var prepared = Chunker.Prepare(new CheckpointKey("02:00:00:00:00:00", 0), version, new ProgramInfo("bench", payload.Length), payload);
+        Manifest = prepared.Manifest;
+        _chunks = prepared.Chunks.ToDictionary(c => c.Sha256);
     }
 
-    private PreparedCheckpoint(CheckpointManifest manifest, Dictionary<string, ChunkData> chunks)
+    private PreparedCheckpoint(CheckpointManifest manifest, IReadOnlyDictionary<string, ChunkData> chunks)
     {
         Manifest = manifest;
         _chunks = chunks;
@@ -30,10 +24,10 @@ public sealed class PreparedCheckpoint : IChunkSource
 
     public CheckpointManifest Manifest { get; }
 
+    public IEnumerable<ChunkData> Chunks => _chunks.Values;
+
     /// <summary>The same payload offered as another version.</summary>
     public PreparedCheckpoint WithVersion(long version) => new(Manifest with { Version = version }, _chunks);
-
-    public IEnumerable<ChunkData> Chunks => _chunks.Values;
 
     public Task<IReadOnlyList<ChunkData>> ReadChunksAsync(CheckpointKey key, long version, IReadOnlyList<string> sha256s) =>
         Task.FromResult<IReadOnlyList<ChunkData>>([.. sha256s.Select(h => _chunks[h])]);

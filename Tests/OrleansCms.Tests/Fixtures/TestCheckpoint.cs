@@ -1,28 +1,18 @@
-using System.Collections.Immutable;
 using OrleansCms.Checkpoints;
+using OrleansCms.Ingest;
 
 namespace OrleansCms.Tests.Fixtures;
 
-/// <summary>A payload cut into chunks the way an agent does, for tests that talk to the grains directly.</summary>
+/// <summary>A payload cut into chunks by the agent's chunker, for tests that talk to the grains directly.</summary>
 public sealed record TestCheckpoint(CheckpointManifest Manifest, IReadOnlyDictionary<string, ChunkData> Chunks, byte[] Payload)
 {
-    public const int ChunkSize = 64 * 1024;
+    public const int ChunkSize = CheckpointChunker.DefaultChunkSize;
 
     public static TestCheckpoint Create(byte[] payload, long version, int chunkSize = ChunkSize, string name = "test-program")
     {
-        var refs = ImmutableArray.CreateBuilder<ChunkRef>();
-        var chunks = new Dictionary<string, ChunkData>();
-        for (var offset = 0; offset < payload.Length; offset += chunkSize)
-        {
-            var encoded = ChunkEncoding.Encode(payload.AsSpan(offset, Math.Min(chunkSize, payload.Length - offset)));
-            refs.Add(new ChunkRef(encoded.Sha256, encoded.Length));
-            chunks.TryAdd(encoded.Sha256, encoded);
-        }
-
-        var manifest = new CheckpointManifest(
-            version, payload.Length, ChunkEncoding.Sha256Hex(payload), refs.ToImmutable(),
-            new ProgramInfo(name, 64L << 20), DateTimeOffset.UtcNow);
-        return new TestCheckpoint(manifest, chunks, payload);
+        // The key only labels the prepared checkpoint; tests offer the manifest to whichever grain they choose.
+        var prepared = new CheckpointChunker(chunkSize).Prepare(new CheckpointKey("02:00:00:00:00:00", 0), version, new ProgramInfo(name, 64L << 20), payload);
+        return new TestCheckpoint(prepared.Manifest, prepared.Chunks.ToDictionary(c => c.Sha256), payload);
     }
 
     /// <summary>Random bytes (incompressible, so every chunk is distinct).</summary>
