@@ -113,8 +113,13 @@ public sealed class EcuGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        // The reminder only has to bring the grain back to life; activation restarts the lease watch.
-        if (State.Status != EcuStatus.Alive)
+        // The reminder brings the grain back to life (activation restarts the lease watch) and repairs
+        // the fleet registry, whose one-way updates may have been lost with a silo.
+        if (State.Status == EcuStatus.Alive)
+        {
+            await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());
+        }
+        else
         {
             await UnregisterSafetyNetAsync();
         }

@@ -2,26 +2,46 @@ using OrleansCms.Storage;
 
 namespace OrleansCms.Ecus;
 
+/// <summary>
+/// Changes are applied in memory at once and written in one batch every quarter second, so a fleet of
+/// thousands registering together costs a few writes, not one per ECU.
+/// </summary>
 public sealed class FleetGrain(
     [PersistentState("fleet", CmsStorageOptions.GrainStorageName)] IPersistentState<FleetState> state) : Grain, IFleetGrain
 {
-    public async Task AddAsync(string mac)
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(250);
+    private bool _dirty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Alive.Add(mac))
-        {
-            await state.WriteStateAsync();
-        }
+        this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions { DueTime = FlushInterval, Period = FlushInterval });
+        return Task.CompletedTask;
     }
 
-    public async Task RemoveAsync(string mac)
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync(cancellationToken);
+
+    public Task AddAsync(string mac)
     {
-        if (state.State.Alive.Remove(mac))
-        {
-            await state.WriteStateAsync();
-        }
+        _dirty |= state.State.Alive.Add(mac);
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveAsync(string mac)
+    {
+        _dirty |= state.State.Alive.Remove(mac);
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Alive.Order()]);
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            _dirty = false;
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
 
     public async Task<int> WatchAllAsync()
     {

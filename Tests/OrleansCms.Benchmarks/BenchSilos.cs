@@ -11,10 +11,14 @@ namespace OrleansCms.Benchmarks;
 /// <summary>Two real silo processes on a fresh database, and an Orleans client connected to their gateways.</summary>
 public sealed class BenchSilos : IAsyncDisposable
 {
-    private readonly List<Process> _silos = [];
+    private readonly List<BenchSilo> _silos = [];
     private IHost? _client;
+    private string _siloDll = "";
+    private string _clusterId = "";
 
     public required string DatabaseConnectionString { get; init; }
+
+    public IReadOnlyList<BenchSilo> Silos => _silos;
 
     public IClusterClient Client => _client!.Services.GetRequiredService<IClusterClient>();
 
@@ -32,32 +36,19 @@ public sealed class BenchSilos : IAsyncDisposable
         {
             DatabaseConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = database }.ConnectionString,
         };
-        var gateways = new List<IPEndPoint>();
+        bench._siloDll = siloDll;
+        bench._clusterId = database;
         for (var i = 0; i < 2; i++)
         {
-            var (silo, gateway, http) = (FreePort(), FreePort(), FreePort());
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            info.ArgumentList.Add(siloDll);
-            info.ArgumentList.Add($"--Cms:SiloPort={silo}");
-            info.ArgumentList.Add($"--Cms:GatewayPort={gateway}");
-            info.ArgumentList.Add($"--Cms:HttpPort={http}");
-            info.ArgumentList.Add($"--Cms:ClusterId={database}");
-            info.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
-            info.Environment["CMS_POSTGRES"] = bench.DatabaseConnectionString;
-            var process = Process.Start(info)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[silo-{i + 1}] {e.Data}"); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            bench._silos.Add(process);
-            gateways.Add(new IPEndPoint(IPAddress.Loopback, gateway));
-            await WaitHealthyAsync(http, process);
+            bench._silos.Add(new BenchSilo(i + 1, FreePort(), FreePort(), FreePort()));
+            await bench.StartSiloAsync(bench._silos[i]);
         }
 
+        var gateways = bench._silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.GatewayPort)).ToArray();
         bench._client = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
             .UseOrleansClient(c => c
-                .UseStaticClustering([.. gateways])
+                .UseStaticClustering(gateways)
                 .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = database; o.ServiceId = "orleans-cms"; }))
             .Build();
         await bench._client.StartAsync();
@@ -74,9 +65,38 @@ public sealed class BenchSilos : IAsyncDisposable
 
         foreach (var silo in _silos)
         {
-            silo.Kill(entireProcessTree: true);
-            await silo.WaitForExitAsync();
+            await KillAsync(silo);
         }
+    }
+
+    /// <summary>SIGKILL: the silo dies at once, as on a power loss.</summary>
+    public static async Task KillAsync(BenchSilo silo)
+    {
+        if (silo.Process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Starts the silo (again, after a kill) on its ports and waits until it is healthy.</summary>
+    public async Task StartSiloAsync(BenchSilo silo)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(_siloDll);
+        info.ArgumentList.Add($"--Cms:SiloPort={silo.SiloPort}");
+        info.ArgumentList.Add($"--Cms:GatewayPort={silo.GatewayPort}");
+        info.ArgumentList.Add($"--Cms:HttpPort={silo.HttpPort}");
+        info.ArgumentList.Add($"--Cms:ClusterId={_clusterId}");
+        info.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
+        info.Environment["CMS_POSTGRES"] = DatabaseConnectionString;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[silo-{silo.Number}] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        silo.Process = process;
+        await WaitHealthyAsync(silo.HttpPort, process);
     }
 
     private static async Task WaitHealthyAsync(int httpPort, Process process)
@@ -103,10 +123,24 @@ public sealed class BenchSilos : IAsyncDisposable
         throw new InvalidOperationException($"silo on HTTP port {httpPort} did not become healthy");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>One silo process of the benchmark cluster and its ports.</summary>
+public sealed class BenchSilo(int number, int siloPort, int gatewayPort, int httpPort)
+{
+    public int Number { get; } = number;
+
+    public int SiloPort { get; } = siloPort;
+
+    public int GatewayPort { get; } = gatewayPort;
+
+    public int HttpPort { get; } = httpPort;
+
+    public Process? Process { get; set; }
 }

@@ -17,8 +17,7 @@ public static class IngestBenchmark
     public static async Task RunAsync(string serverConnectionString, string[] args)
     {
         var quick = args.Contains("--quick");
-        var siloDll = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "Silo", "bin", "Release", "net10.0", "OrleansCms.Silo.dll");
-        await using var silos = await BenchSilos.StartAsync(serverConnectionString, Path.GetFullPath(siloDll));
+        await using var silos = await BenchSilos.StartAsync(serverConnectionString, BenchPaths.SiloDll);
         await CreateRawTableAsync(silos.DatabaseConnectionString);
         Console.WriteLine($"ingest benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, concurrency {Concurrency}");
 

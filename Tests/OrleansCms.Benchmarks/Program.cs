@@ -9,7 +9,10 @@ switch (name)
     case "ingest":
         await IngestBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
         return 0;
+    case "liveness":
+        await LivenessBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
+        return 0;
     default:
-        await Console.Error.WriteLineAsync("usage: ./cms bench ingest [--quick]");
+        await Console.Error.WriteLineAsync("usage: ./cms bench ingest|liveness [--quick]");
         return 2;
 }

@@ -26,7 +26,8 @@ public sealed class EcuLivenessTests(ClusterFixture fixture)
         var view = await ecu.GetAsync();
         Assert.Equal(1, view.FailureEpoch);
         Assert.StartsWith("lease expired", view.FailureReason);
-        Assert.DoesNotContain(view.Mac, await fixture.Grains.GetGrain<IFleetGrain>(0).ListAsync());
+        await Eventually.TrueAsync(async () => !(await fixture.Grains.GetGrain<IFleetGrain>(0).ListAsync()).Contains(view.Mac),
+            TimeSpan.FromSeconds(10), "the fleet registry forgets the failed ECU");
     }
 
     [Fact]
@@ -77,7 +78,9 @@ public sealed class EcuLivenessTests(ClusterFixture fixture)
         Assert.Equal(EcuStatus.Fenced, again.Status);
         Assert.Equal(EcuStatus.Alive, rejoined.Status);
         Assert.Equal(1, rejoined.FailureEpoch);
-        Assert.Contains((await ecu.GetAsync()).Mac, await fixture.Grains.GetGrain<IFleetGrain>(0).ListAsync());
+        var mac = (await ecu.GetAsync()).Mac;
+        await Eventually.TrueAsync(async () => (await fixture.Grains.GetGrain<IFleetGrain>(0).ListAsync()).Contains(mac),
+            TimeSpan.FromSeconds(10), "the fleet registry lists the rejoined ECU");
     }
 
     [Fact]

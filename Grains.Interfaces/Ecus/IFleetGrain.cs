@@ -7,10 +7,12 @@ namespace OrleansCms.Ecus;
 [Alias("OrleansCms.IFleetGrain")]
 public interface IFleetGrain : IGrainWithIntegerKey
 {
-    [Alias("Add")]
+    /// <summary>Records an alive ECU. One-way: an ECU's grain never waits on the fleet (a lost call is repaired by its reminder).</summary>
+    [Alias("Add"), Orleans.Concurrency.OneWay]
     Task AddAsync(string mac);
 
-    [Alias("Remove")]
+    /// <summary>Forgets an ECU that failed or retired. One-way, like <see cref="AddAsync"/>.</summary>
+    [Alias("Remove"), Orleans.Concurrency.OneWay]
     Task RemoveAsync(string mac);
 
     [Alias("List")]

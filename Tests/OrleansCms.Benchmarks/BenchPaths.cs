@@ -1,0 +1,8 @@
+namespace OrleansCms.Benchmarks;
+
+/// <summary>Where the built silo lives, relative to this benchmark's own output folder.</summary>
+public static class BenchPaths
+{
+    public static string SiloDll { get; } = Path.GetFullPath(Path.Combine(
+        AppContext.BaseDirectory, "..", "..", "..", "..", "..", "Silo", "bin", "Release", "net10.0", "OrleansCms.Silo.dll"));
+}

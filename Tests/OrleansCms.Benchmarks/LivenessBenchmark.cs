@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Text.Json;
+using OrleansCms.Ecus;
+
+namespace OrleansCms.Benchmarks;
+
+/// <summary>
+/// Failure detection time of a dead ECU (alone, and together with the silo that hosts its grain), and the
+/// heartbeat load two silos sustain: simulated ECUs at 2 Hz against silo CPU.
+/// </summary>
+public static class LivenessBenchmark
+{
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+
+    // The silos run with their default lease (Cms:Liveness:Lease).
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
+    private static int _nextMac;
+
+    public static async Task RunAsync(string serverConnectionString, string[] args)
+    {
+        var quick = args.Contains("--quick");
+        await using var silos = await BenchSilos.StartAsync(serverConnectionString, BenchPaths.SiloDll);
+        Console.WriteLine($"liveness benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, lease {Lease.TotalSeconds} s, heartbeats every {HeartbeatInterval.TotalMilliseconds} ms");
+        var headline = new Dictionary<string, double>();
+
+        var plain = await DetectEcuDeathsAsync(silos.Client, quick ? 10 : 20);
+        Report("ECU killed", plain, "detect", headline);
+
+        var withSilo = await DetectEcuAndSiloDeathsAsync(silos, quick ? 10 : 20);
+        Report("ECU killed with the silo hosting its grain", withSilo, "detect_with_silo_kill", headline);
+
+        await HeartbeatLoadAsync(silos, quick ? [250, 500] : [250, 500, 1000, 2000], quick ? 5 : 10, headline);
+        Console.WriteLine(JsonSerializer.Serialize(headline));
+    }
+
+    private static async Task<List<double>> DetectEcuDeathsAsync(IClusterClient client, int kills)
+    {
+        var detections = new List<double>();
+        while (detections.Count < kills)
+        {
+            var ecus = await StartEcusAsync(client, 5);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await Task.WhenAll(ecus.Select(e => e.KillAsync()));
+            detections.AddRange(await Task.WhenAll(ecus.Select(e => WaitFailedAsync(e, e.LastAcknowledged))));
+        }
+
+        return detections;
+    }
+
+    private static async Task<List<double>> DetectEcuAndSiloDeathsAsync(BenchSilos silos, int kills)
+    {
+        var detections = new List<double>();
+        for (var round = 0; detections.Count < kills; round++)
+        {
+            var victim = silos.Silos[round % silos.Silos.Count];
+            var ecus = await StartEcusAsync(silos.Client, 12);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var stats = await silos.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+            var onVictim = ecus.Where(e => stats.Any(s => s.GrainId == e.Grain.GetGrainId() && s.SiloAddress.Endpoint.Port == victim.SiloPort)).ToList();
+
+            var killedAt = Stopwatch.GetTimestamp();
+            await Task.WhenAll(onVictim.Select(e => e.KillAsync()).Append(BenchSilos.KillAsync(victim)));
+            detections.AddRange(await Task.WhenAll(onVictim.Select(e => WaitFailedAsync(e, killedAt))));
+            await Task.WhenAll(ecus.Except(onVictim).Select(e => e.KillAsync()));
+            await silos.StartSiloAsync(victim);
+        }
+
+        return detections;
+    }
+
+    private static async Task HeartbeatLoadAsync(BenchSilos silos, int[] levels, int seconds, Dictionary<string, double> headline)
+    {
+        var sustained = 0;
+        foreach (var count in levels)
+        {
+            var ecus = await StartEcusAsync(silos.Client, count);
+            await Task.Delay(TimeSpan.FromSeconds(2)); // let the rate settle
+            var cpuBefore = silos.Silos.Sum(s => CpuSeconds(s.Process!));
+            var roundTripsBefore = ecus.Sum(e => e.RoundTripsMs.Count);
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            var cpu = (silos.Silos.Sum(s => CpuSeconds(s.Process!)) - cpuBefore) / clock.Elapsed.TotalSeconds / Environment.ProcessorCount * 100;
+            var beats = ecus.Sum(e => e.RoundTripsMs.Count) - roundTripsBefore;
+            await Task.WhenAll(ecus.Select(e => e.KillAsync()));
+
+            var roundTrips = ecus.SelectMany(e => e.RoundTripsMs).Order().ToList();
+            var falselyFailed = ecus.Count(e => e.ToldNotAlive);
+            var p99 = Percentile(roundTrips, 0.99);
+            var rate = beats / clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"{count,5} ECUs at 2 Hz: {rate,7:0} heartbeats/s, silo CPU {cpu,5:0.0}% of the machine, round trip p50 {Percentile(roundTrips, 0.5):0.0} ms p99 {p99:0.0} ms, falsely failed {falselyFailed}");
+            headline[$"silo_cpu_pct_{count}"] = Math.Round(cpu, 1);
+            if (falselyFailed == 0 && p99 < HeartbeatInterval.TotalMilliseconds && rate >= count * 1.8)
+            {
+                sustained = count;
+            }
+
+            // Let the leases of the stopped ECUs run out before the next level.
+            await Task.Delay(Lease + TimeSpan.FromSeconds(1));
+        }
+
+        headline["ecus_at_2hz"] = sustained;
+    }
+
+    private static async Task<List<SimulatedEcu>> StartEcusAsync(IClusterClient client, int count)
+    {
+        var ecus = Enumerable.Range(0, count)
+            .Select(_ => new SimulatedEcu(client, NextMac(), HeartbeatInterval))
+            .ToList();
+        foreach (var batch in ecus.Chunk(200))
+        {
+            await Task.WhenAll(batch.Select(e => e.StartAsync()));
+        }
+
+        return ecus;
+    }
+
+    private static string NextMac()
+    {
+        var n = Interlocked.Increment(ref _nextMac);
+        return $"06:00:00:{(n >> 16) & 0xff:x2}:{(n >> 8) & 0xff:x2}:{n & 0xff:x2}";
+    }
+
+    private static async Task<double> WaitFailedAsync(SimulatedEcu ecu, long since)
+    {
+        while (true)
+        {
+            try
+            {
+                if ((await ecu.Grain.GetAsync()).Status == EcuStatus.Failed)
+                {
+                    break;
+                }
+            }
+            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException)
+            {
+                // the grain's silo is dead and not yet declared so
+            }
+
+            await Task.Delay(20);
+        }
+
+        return Stopwatch.GetElapsedTime(since).TotalMilliseconds;
+    }
+
+    private static double CpuSeconds(Process process)
+    {
+        process.Refresh();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+
+    private static void Report(string what, List<double> detections, string key, Dictionary<string, double> headline)
+    {
+        detections.Sort();
+        headline[$"{key}_p50_ms"] = Math.Round(Percentile(detections, 0.5));
+        headline[$"{key}_p99_ms"] = Math.Round(Percentile(detections, 0.99));
+        Console.WriteLine($"{what}: detection over {detections.Count} kills p50 {headline[$"{key}_p50_ms"]} ms, p99 {headline[$"{key}_p99_ms"]} ms (max {detections[^1]:0} ms)");
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
