@@ -122,7 +122,8 @@ public static class LivenessBenchmark
 
     private static async Task<double> WaitFailedAsync(SimulatedEcu ecu, long since)
     {
-        while (true)
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 120;
+        while (Stopwatch.GetTimestamp() < deadline)
         {
             try
             {
@@ -131,12 +132,17 @@ public static class LivenessBenchmark
                     break;
                 }
             }
-            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException)
+            catch (Exception e) when (e is OrleansException or TimeoutException)
             {
                 // the grain's silo is dead and not yet declared so
             }
 
             await Task.Delay(20);
+        }
+
+        if (Stopwatch.GetTimestamp() >= deadline)
+        {
+            throw new TimeoutException($"ECU {ecu.Mac} was not declared failed within two minutes");
         }
 
         return Stopwatch.GetElapsedTime(since).TotalMilliseconds;
