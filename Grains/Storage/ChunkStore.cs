@@ -11,7 +11,7 @@ namespace OrleansCms.Storage;
 /// statement (so with a later snapshot), that no reference exists. Either the collector deletes first and the
 /// ingest sees the chunk missing (and uploads it), or the ingest's reference is visible to the check.
 /// <para>
-/// Reference and chunk writes commit without waiting for the WAL flush: nothing is acknowledged until the
+/// Reference, chunk and release writes commit without waiting for the WAL flush: nothing is acknowledged until the
 /// grain state that lists the version is written with a synchronous commit, and that flush covers every
 /// earlier WAL record, so one fsync per checkpoint makes all of it durable at once.
 /// </para>
@@ -69,21 +69,13 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         var conflict = replace
             ? "ON CONFLICT (sha256) DO UPDATE SET length = excluded.length, codec = excluded.codec, data = excluded.data, stored_at = now()"
             : "ON CONFLICT (sha256) DO NOTHING";
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var defer = new NpgsqlCommand(DeferFlush, connection, tx))
-        {
-            await defer.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using var command = new NpgsqlCommand(
-            $"INSERT INTO cms_chunks (sha256, length, codec, data) SELECT * FROM unnest($1::bytea[], $2::int[], $3::smallint[], $4::bytea[]) {conflict}", connection, tx);
+        var command = new NpgsqlBatchCommand(
+            $"INSERT INTO cms_chunks (sha256, length, codec, data) SELECT * FROM unnest($1::bytea[], $2::int[], $3::smallint[], $4::bytea[]) {conflict}");
         command.Parameters.Add(new() { Value = chunks.Select(c => Convert.FromHexString(c.Sha256)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         command.Parameters.Add(new() { Value = chunks.Select(c => c.Length).ToArray() });
         command.Parameters.Add(new() { Value = chunks.Select(c => (short)c.Codec).ToArray() });
         command.Parameters.Add(new() { Value = chunks.Select(c => c.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        await ExecuteDeferredAsync(command, cancellationToken);
     }
 
     /// <summary>Streams the chunks with the given hashes in the given order (a hash may repeat).</summary>
@@ -121,7 +113,7 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<int> ReleaseAsync(string checkpoint, IReadOnlyCollection<long> kept, long newestKept, TimeSpan abandonedAfter, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand($"""
+        var command = new NpgsqlBatchCommand($"""
             WITH released AS (
                 DELETE FROM cms_chunk_refs
                  WHERE checkpoint = $1 AND version <> ALL($2)
@@ -133,20 +125,20 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = kept.ToArray() });
         command.Parameters.Add(new() { Value = newestKept });
         command.Parameters.Add(new() { Value = abandonedAfter });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return await ExecuteDeferredAsync(command, cancellationToken);
     }
 
     /// <summary>Drops every reference of one version (an upload that was rejected) and queues its chunks for collection.</summary>
     public async Task<int> ReleaseVersionAsync(string checkpoint, long version, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand($"""
+        var command = new NpgsqlBatchCommand($"""
             WITH released AS (
                 DELETE FROM cms_chunk_refs WHERE checkpoint = $1 AND version = $2 RETURNING sha256)
             {QueueCandidates}
             """);
         command.Parameters.Add(new() { Value = checkpoint });
         command.Parameters.Add(new() { Value = version });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return await ExecuteDeferredAsync(command, cancellationToken);
     }
 
     /// <summary>
@@ -180,6 +172,17 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         var deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return deleted;
+    }
+
+    /// <summary>Runs one write in its own transaction, committed without waiting for the WAL flush (see the class comment).</summary>
+    private async Task<int> ExecuteDeferredAsync(NpgsqlBatchCommand command, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { new NpgsqlBatchCommand(DeferFlush), command } };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return command.RecordsAffected;
     }
 
     private static async Task<byte[][]> ReadHashesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
