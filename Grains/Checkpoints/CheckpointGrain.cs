@@ -135,8 +135,8 @@ public sealed class CheckpointGrain(
                         // Only a stored chunk can fail here (pulled ones were verified): repair it from the agent.
                         logger.StoredChunkCorrupt(key, chunkRef.Sha256);
                         await PullAsync(checkpointKey, manifest.Version, [chunkRef.Sha256], source, chunks, transfer, replace: true);
-                        chunk = chunks[chunkRef.Sha256];
-                        ChunkEncoding.TryDecode(chunk, buffer);
+                        // PullAsync verified the fresh copy; decoding it again only refills the buffer.
+                        _ = ChunkEncoding.TryDecode(chunks[chunkRef.Sha256], buffer);
                     }
 
                     digest.AppendData(buffer, 0, chunkRef.Length);

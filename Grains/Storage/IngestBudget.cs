@@ -16,9 +16,6 @@ public sealed class IngestBudget(IOptions<IngestOptions> options)
     /// <summary>Bytes currently granted.</summary>
     public long InFlightBytes => Interlocked.Read(ref _inFlight);
 
-    /// <summary>Total budget.</summary>
-    public long Capacity => _capacity;
-
     /// <summary>Waits up to <paramref name="wait"/> for <paramref name="bytes"/> (capped at the capacity); null on time-out.</summary>
     public async Task<Lease?> TryAcquireAsync(long bytes, TimeSpan wait, CancellationToken cancellationToken = default)
     {

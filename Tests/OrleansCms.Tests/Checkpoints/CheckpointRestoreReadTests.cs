@@ -9,11 +9,7 @@ public sealed class CheckpointRestoreReadTests(ClusterFixture fixture)
     [Fact]
     public async Task ReadNewestValid_AllIntact_RebuildsNewest()
     {
-        var (grain, _) = fixture.NewProgram();
-        var older = TestCheckpoint.Create(TestCheckpoint.RandomPayload(700_000, seed: 21), version: 1);
-        var newer = TestCheckpoint.Create(TestCheckpoint.RandomPayload(900_000, seed: 22), version: 2);
-        await fixture.OfferAsync(grain, older.Manifest, new RecordingChunkSource(older.Chunks));
-        await fixture.OfferAsync(grain, newer.Manifest, new RecordingChunkSource(newer.Chunks));
+        var (grain, _, newer) = await StoreTwoVersionsAsync(seed: 21);
 
         using var payload = new MemoryStream();
         var read = await CheckpointReader.ReadNewestValidAsync(grain, payload);
@@ -26,11 +22,7 @@ public sealed class CheckpointRestoreReadTests(ClusterFixture fixture)
     [Fact]
     public async Task ReadNewestValid_NewestCorruptInStore_FallsBackToOlderAndReportsIt()
     {
-        var (grain, _) = fixture.NewProgram();
-        var older = TestCheckpoint.Create(TestCheckpoint.RandomPayload(700_000, seed: 23), version: 1);
-        var newer = TestCheckpoint.Create(TestCheckpoint.RandomPayload(900_000, seed: 24), version: 2);
-        await fixture.OfferAsync(grain, older.Manifest, new RecordingChunkSource(older.Chunks));
-        await fixture.OfferAsync(grain, newer.Manifest, new RecordingChunkSource(newer.Chunks));
+        var (grain, older, newer) = await StoreTwoVersionsAsync(seed: 23);
         // Flip one byte of a chunk only the newest version uses, directly in the store.
         var victim = newer.Manifest.Chunks[3].Sha256;
         await fixture.Database.ScalarAsync<int>(
@@ -43,5 +35,16 @@ public sealed class CheckpointRestoreReadTests(ClusterFixture fixture)
         Assert.Equal(1, read.Manifest.Version);
         Assert.Equal([2L], read.SkippedCorruptVersions);
         Assert.Equal(older.Payload, payload.ToArray());
+    }
+
+    /// <summary>A program with two retained versions of unrelated random payloads (so they share no chunk).</summary>
+    private async Task<(ICheckpointGrain Grain, TestCheckpoint Older, TestCheckpoint Newer)> StoreTwoVersionsAsync(int seed)
+    {
+        var (grain, _) = fixture.NewProgram();
+        var older = TestCheckpoint.Create(TestCheckpoint.RandomPayload(700_000, seed), version: 1);
+        var newer = TestCheckpoint.Create(TestCheckpoint.RandomPayload(900_000, seed + 1), version: 2);
+        await fixture.OfferAsync(grain, older.Manifest, new RecordingChunkSource(older.Chunks));
+        await fixture.OfferAsync(grain, newer.Manifest, new RecordingChunkSource(newer.Chunks));
+        return (grain, older, newer);
     }
 }
