@@ -36,7 +36,7 @@ public static class CheckpointReader
         {
             destination.SetLength(0);
             destination.Position = 0;
-            if (await TryReadAsync(grain, manifest, destination, cancellationToken))
+            if (await TryReadVersionAsync(grain, manifest, destination, cancellationToken))
             {
                 destination.Position = 0;
                 return new RestoreRead(manifest, skipped);
@@ -48,7 +48,11 @@ public static class CheckpointReader
         throw new CheckpointRejectedException(RejectReason.DigestMismatch, $"none of the retained versions ({string.Join(", ", skipped)}) verifies.");
     }
 
-    private static async Task<bool> TryReadAsync(ICheckpointGrain grain, CheckpointManifest manifest, Stream destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the payload of one version into <paramref name="destination"/>, verifying each chunk and the whole
+    /// digest; false when it does not verify (what was written by then is not to be used).
+    /// </summary>
+    public static async Task<bool> TryReadVersionAsync(ICheckpointGrain grain, CheckpointManifest manifest, Stream destination, CancellationToken cancellationToken = default)
     {
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var largest = manifest.Chunks.IsDefaultOrEmpty ? 0 : manifest.Chunks.Max(c => c.Length);

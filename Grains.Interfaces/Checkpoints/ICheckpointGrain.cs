@@ -24,4 +24,12 @@ public interface ICheckpointGrain : IGrainWithStringKey
     /// <summary>The chunks of a retained version in payload order, streamed; unknown program or version throws.</summary>
     [Alias("ReadChunks"), AlwaysInterleave]
     IAsyncEnumerable<ChunkData> ReadChunksAsync(long version);
+
+    /// <summary>
+    /// Claims this copy of the program for a restoration or migration: the first claimant wins for good and the
+    /// program accepts no further checkpoint. The same claimant asking again gets the same answer (idempotent);
+    /// every other claimant learns who holds it. Persisted with optimistic concurrency before it is granted.
+    /// </summary>
+    [Alias("Claim")]
+    Task<ClaimResult> ClaimAsync(string claimant);
 }

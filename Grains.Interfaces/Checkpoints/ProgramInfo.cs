@@ -1,10 +1,19 @@
 namespace OrleansCms.Checkpoints;
 
-/// <summary>What the CMS must know about a program to place it when it is restored elsewhere.</summary>
+/// <summary>
+/// A program as its agent declares it: what the CMS needs to place it elsewhere and what any agent needs to
+/// start it again (its command line and checkpoint interval).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.ProgramInfo")]
 public sealed record ProgramInfo(
     [property: Id(0)] string Name,
     [property: Id(1)] long RamBytes,
     [property: Id(2)] TimeSpan? Period = null,
     [property: Id(3)] TimeSpan? Wcet = null,
-    [property: Id(4)] bool LatencyCritical = false);
+    [property: Id(4)] bool LatencyCritical = false,
+    [property: Id(5)] IReadOnlyList<string>? Command = null,
+    [property: Id(6)] TimeSpan? CheckpointInterval = null)
+{
+    /// <summary>Declared real-time utilization (WCET / period), or 0 for a program without both.</summary>
+    public double Utilization => Period is { Ticks: > 0 } period && Wcet is { } wcet ? wcet / period : 0;
+}

@@ -6,10 +6,13 @@ public sealed record EcuHeartbeat(
     [property: Id(0)] EcuMetrics Metrics,
     [property: Id(1)] IReadOnlyList<RunningProgram> Programs);
 
-/// <summary>One program as its agent reports it.</summary>
+/// <summary>One program as its agent reports it, with its process's resident memory and CPU load (0..1 of the ECU).</summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.RunningProgram")]
 public sealed record RunningProgram(
     [property: Id(0)] int ProgramId,
     [property: Id(1)] string Name,
     [property: Id(2)] bool Running,
-    [property: Id(3)] long LastAcknowledgedVersion);
+    [property: Id(3)] long LastAcknowledgedVersion,
+    [property: Id(4)] long RssBytes = 0,
+    [property: Id(5)] double CpuLoad = 0,
+    [property: Id(6)] DateTimeOffset? LastAcknowledgedAt = null);

@@ -11,7 +11,9 @@ public sealed record EcuView(
     [property: Id(5)] DateTimeOffset? LastHeartbeat,
     [property: Id(6)] EcuMetrics? Metrics,
     [property: Id(7)] IReadOnlyList<MetricsSample> Window,
-    [property: Id(8)] IReadOnlyList<RunningProgram> Programs);
+    [property: Id(8)] IReadOnlyList<RunningProgram> Programs,
+    [property: Id(9)] IReadOnlyList<ProgramEntry> Catalogue,
+    [property: Id(10)] bool AgentAttached);
 
 /// <summary>Metrics at one moment, for the placement window and the dashboard.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.MetricsSample")]

@@ -1,5 +1,13 @@
 namespace OrleansCms.Ecus;
 
-/// <summary>The CMS's answer to a registration or heartbeat. <see cref="EcuStatus.Fenced"/> means: stop every old program.</summary>
+/// <summary>
+/// The CMS's answer to a registration or heartbeat. <see cref="EcuStatus.Fenced"/> means: stop every old program.
+/// <see cref="NeedsAgent"/> asks the agent to attach its command observer again (the grain lost it, e.g. with a silo).
+/// <see cref="NextProgramId"/> is the lowest program ID the ECU has never used.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.HeartbeatReply")]
-public sealed record HeartbeatReply([property: Id(0)] EcuStatus Status, [property: Id(1)] int FailureEpoch);
+public sealed record HeartbeatReply(
+    [property: Id(0)] EcuStatus Status,
+    [property: Id(1)] int FailureEpoch,
+    [property: Id(2)] bool NeedsAgent = false,
+    [property: Id(3)] int NextProgramId = 0);

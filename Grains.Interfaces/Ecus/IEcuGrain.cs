@@ -24,6 +24,38 @@ public interface IEcuGrain : IGrainWithStringKey
     [Alias("Watch")]
     Task WatchAsync();
 
+    /// <summary>Attaches (or re-attaches after a reconnect) the agent's command observer.</summary>
+    [Alias("AttachAgent")]
+    Task AttachAgentAsync(IEcuAgent agent);
+
+    /// <summary>The attached agent's observer, or null while none is attached.</summary>
+    [Alias("GetAgent"), Orleans.Concurrency.AlwaysInterleave]
+    Task<IEcuAgent?> GetAgentAsync();
+
+    /// <summary>
+    /// Adds a program to the catalogue before its agent starts it and returns its ID. Refused unless the ECU is
+    /// alive and the ID is new on this ECU. A restore command registers once: repeating it returns the ID of the
+    /// first registration, whatever ID the repeat asked for.
+    /// </summary>
+    [Alias("AddProgram")]
+    Task<int> AddProgramAsync(ProgramEntry entry);
+
+    /// <summary>Ends a catalogue entry (stopped, or retired in favour of <paramref name="successor"/>); idempotent.</summary>
+    [Alias("EndProgram")]
+    Task EndProgramAsync(int programId, ProgramEntryStatus status, string reason, string? successor = null);
+
+    /// <summary>The agent reports a program that exited unexpectedly; starts its restoration and returns its id.</summary>
+    [Alias("ReportCrash")]
+    Task<string> ReportCrashAsync(int programId, string detail);
+
+    /// <summary>Asks to move a program to another ECU (the best one, or <paramref name="targetMac"/>); returns the migration's id.</summary>
+    [Alias("RequestMigration")]
+    Task<string> RequestMigrationAsync(int programId, string? targetMac);
+
+    /// <summary>The catalogue entry a restore command started, if the agent registered one.</summary>
+    [Alias("FindByCommand"), Orleans.Concurrency.AlwaysInterleave]
+    Task<ProgramEntry?> FindByCommandAsync(string commandId);
+
     /// <summary>The ECU as the CMS sees it now.</summary>
     [Alias("Get"), Orleans.Concurrency.AlwaysInterleave]
     Task<EcuView> GetAsync();

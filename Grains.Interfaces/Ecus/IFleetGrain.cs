@@ -15,8 +15,13 @@ public interface IFleetGrain : IGrainWithIntegerKey
     [Alias("Remove"), Orleans.Concurrency.OneWay]
     Task RemoveAsync(string mac);
 
+    /// <summary>The alive ECUs.</summary>
     [Alias("List")]
     Task<IReadOnlyList<string>> ListAsync();
+
+    /// <summary>Every ECU that was ever alive, whatever its status now.</summary>
+    [Alias("ListKnown")]
+    Task<IReadOnlyList<string>> ListKnownAsync();
 
     /// <summary>Activates every alive ECU's grain; returns how many were touched.</summary>
     [Alias("WatchAll")]

@@ -32,6 +32,11 @@ public sealed class CheckpointGrain(
         try
         {
             ManifestValidator.Validate(manifest, _limits);
+            if (state.State.Claimant is { } claimant)
+            {
+                throw new CheckpointRejectedException(RejectReason.Retired, $"{key} was claimed by {claimant}; it accepts no further checkpoint.");
+            }
+
             if (Versions.Find(v => v.Version == manifest.Version) is { } stored)
             {
                 return stored.Sha256 == manifest.Sha256
@@ -76,6 +81,31 @@ public sealed class CheckpointGrain(
         await CommitAsync(key, manifest);
         logger.CheckpointStored(key, manifest.Version, manifest.TotalSize, transfer.Chunks, manifest.Chunks.Length, transfer.Bytes);
         return new OfferResult(OfferStatus.Acknowledged, manifest.Version, transfer.Chunks, transfer.Bytes, TimeSpan.Zero);
+    }
+
+    public async Task<ClaimResult> ClaimAsync(string claimant)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(claimant);
+        if (state.State.Claimant is null)
+        {
+            state.State.Claimant = claimant;
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (InconsistentStateException)
+            {
+                // A second activation wrote meanwhile (perhaps its own claim): grant nothing from a stale view.
+                state.State.Claimant = null;
+                DeactivateOnIdle();
+                throw;
+            }
+
+            logger.CheckpointClaimed(Key(), claimant, Versions.Count > 0 ? Versions[0].Version : 0);
+        }
+
+        var granted = state.State.Claimant == claimant;
+        return new ClaimResult(granted, state.State.Claimant, granted ? [.. Versions] : []);
     }
 
     public Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync() =>

@@ -15,4 +15,7 @@ internal static partial class CheckpointLogging
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Pruned {Key} versions {Versions}")]
     public static partial void VersionsPruned(this ILogger logger, string key, string versions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoint {Key} claimed by {Claimant} at v{Version}")]
+    public static partial void CheckpointClaimed(this ILogger logger, string key, string claimant, long version);
 }

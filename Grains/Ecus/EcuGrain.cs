@@ -1,15 +1,17 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansCms.Checkpoints;
+using OrleansCms.Restoration;
 using OrleansCms.Storage;
 
 namespace OrleansCms.Ecus;
 
 /// <summary>
-/// One ECU. Status changes are persisted; heartbeats and metrics live in memory. While the ECU is alive a
-/// timer checks its lease; a new activation (after its silo died) grants a fresh lease from activation.
+/// One ECU. Status changes and the program catalogue are persisted; heartbeats and metrics live in memory.
+/// While the ECU is alive a timer checks its lease; a new activation (after its silo died) grants a fresh
+/// lease from activation. The catalogue part is in EcuGrain.Programs.cs.
 /// </summary>
-public sealed class EcuGrain(
+public sealed partial class EcuGrain(
     [PersistentState("ecu", CmsStorageOptions.GrainStorageName)] IPersistentState<EcuState> state,
     IOptions<LivenessOptions> options,
     TimeProvider clock,
@@ -23,10 +25,11 @@ public sealed class EcuGrain(
     private EcuMetrics? _metrics;
     private IReadOnlyList<RunningProgram> _programs = [];
     private IGrainTimer? _leaseTimer;
+    private IEcuAgent? _agent;
 
     private EcuState State => state.State;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (State.Status == EcuStatus.Alive)
         {
@@ -34,7 +37,7 @@ public sealed class EcuGrain(
             WatchLease();
         }
 
-        return Task.CompletedTask;
+        await DispatchOutboxAsync();
     }
 
     public async Task<HeartbeatReply> RegisterAsync(EcuRegistration registration)
@@ -45,8 +48,20 @@ public sealed class EcuGrain(
             return await FenceAsync();
         }
 
+        var restarted = State.Status == EcuStatus.Alive && State.Registration?.AgentInstance is { } previous
+            && registration.AgentInstance is { } current && previous != current;
         State.Registration = registration;
+        if (restarted)
+        {
+            // The previous agent process is gone and its programs with it: restore them as crashed programs.
+            foreach (var entry in State.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).ToList())
+            {
+                MarkCrashed(entry, "its agent restarted");
+            }
+        }
+
         await BecomeAliveAsync();
+        await DispatchOutboxAsync();
         return Reply();
     }
 
@@ -78,16 +93,23 @@ public sealed class EcuGrain(
                 : throw new InvalidOperationException($"ECU {Mac()} is {State.Status}; only a registered, alive ECU can fail.");
         }
 
+        var now = clock.GetUtcNow();
         State.Status = EcuStatus.Failed;
         State.FailureEpoch++;
         State.FailureReason = reason;
-        State.StatusSince = clock.GetUtcNow();
+        State.StatusSince = now;
+
+        // The catalogue is frozen from here on (no program can be added), so this snapshot is complete.
+        var active = State.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).ToList();
+        var restorationId = $"failure:{Mac()}:{State.FailureEpoch}";
+        State.Outbox[restorationId] = new RestorationRequest(RestorationKind.Failure, Mac(), active, reason);
         await state.WriteStateAsync();
         _leaseTimer?.Dispose();
         _leaseTimer = null;
+        _agent = null;
         logger.EcuFailed(Mac(), State.FailureEpoch, reason);
         await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac());
-        await UnregisterSafetyNetAsync();
+        await DispatchOutboxAsync();
         return State.FailureEpoch;
     }
 
@@ -100,6 +122,12 @@ public sealed class EcuGrain(
             return await FenceAsync();
         }
 
+        if (State.Status == EcuStatus.Fenced)
+        {
+            // Its old programs were stopped; their restoration has its own snapshot of them.
+            AbandonActivePrograms("the fenced ECU rejoined as a fresh ECU");
+        }
+
         State.Registration = registration;
         await BecomeAliveAsync();
         return Reply();
@@ -107,19 +135,27 @@ public sealed class EcuGrain(
 
     public Task WatchAsync() => Task.CompletedTask;
 
+    public Task AttachAgentAsync(IEcuAgent agent)
+    {
+        _agent = agent ?? throw new ArgumentNullException(nameof(agent));
+        return Task.CompletedTask;
+    }
+
+    public Task<IEcuAgent?> GetAgentAsync() => Task.FromResult(State.Status == EcuStatus.Alive ? _agent : null);
+
     public Task<EcuView> GetAsync() => Task.FromResult(new EcuView(
         Mac(), State.Status, State.Registration, State.FailureEpoch, State.FailureReason,
-        _lastHeartbeat, _metrics, _window.Snapshot(), _programs));
+        _lastHeartbeat, _metrics, _window.Snapshot(), _programs, [.. State.Catalogue], _agent is not null));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        // The reminder brings the grain back to life (activation restarts the lease watch) and repairs
-        // the fleet registry, whose one-way updates may have been lost with a silo.
+        // The reminder brings the grain back to life (activation restarts the lease watch and sends the outbox)
+        // and repairs the fleet registry, whose one-way updates may have been lost with a silo.
         if (State.Status == EcuStatus.Alive)
         {
             await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());
         }
-        else
+        else if (State.Outbox.Count == 0)
         {
             await UnregisterSafetyNetAsync();
         }
@@ -178,7 +214,7 @@ public sealed class EcuGrain(
         }
     }
 
-    private HeartbeatReply Reply() => new(State.Status, State.FailureEpoch);
+    private HeartbeatReply Reply() => new(State.Status, State.FailureEpoch, State.Status == EcuStatus.Alive && _agent is null, State.NextProgramId);
 
     private string Mac()
     {

@@ -18,4 +18,10 @@ internal static partial class EcuLogging
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-watching the fleet after a silo death failed; reminders remain the safety net")]
     public static partial void RewatchFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Program {ProgramId} ({Name}) on ECU {Mac} crashed: {Detail}")]
+    public static partial void ProgramCrashed(this ILogger logger, string mac, int programId, string name, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start restoration {Id} yet; it stays in the outbox")]
+    public static partial void RestorationStartFailed(this ILogger logger, Exception exception, string id);
 }

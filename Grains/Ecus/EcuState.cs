@@ -1,3 +1,5 @@
+using OrleansCms.Restoration;
+
 namespace OrleansCms.Ecus;
 
 /// <summary>Persisted part of an ECU: what changes rarely. Heartbeats and metrics stay in memory.</summary>
@@ -18,4 +20,22 @@ public sealed class EcuState
 
     [Id(4)]
     public DateTimeOffset? StatusSince { get; set; }
+
+    /// <summary>The programs of this ECU: the active ones and the most recently ended.</summary>
+    [Id(5)]
+    public List<ProgramEntry> Catalogue { get; set; } = [];
+
+    /// <summary>The lowest program ID this ECU has never used.</summary>
+    [Id(6)]
+    public int NextProgramId { get; set; }
+
+    /// <summary>
+    /// Restorations decided here (failure, crash, migration) that their grain has not yet confirmed starting;
+    /// written together with the decision, sent after it, and sent again by the reminder until confirmed.
+    /// </summary>
+    [Id(7)]
+    public Dictionary<string, RestorationRequest> Outbox { get; set; } = [];
+
+    [Id(8)]
+    public int MigrationCount { get; set; }
 }

@@ -22,7 +22,7 @@ public sealed class FleetGrain(
 
     public Task AddAsync(string mac)
     {
-        _dirty |= state.State.Alive.Add(mac);
+        _dirty |= state.State.Alive.Add(mac) | state.State.Known.Add(mac);
         return Task.CompletedTask;
     }
 
@@ -33,6 +33,8 @@ public sealed class FleetGrain(
     }
 
     public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Alive.Order()]);
+
+    public Task<IReadOnlyList<string>> ListKnownAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Known.Order()]);
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -60,4 +62,8 @@ public sealed class FleetState
 {
     [Id(0)]
     public HashSet<string> Alive { get; set; } = [];
+
+    /// <summary>Every ECU that was ever alive (failed and retired ones included), for the program lineage.</summary>
+    [Id(1)]
+    public HashSet<string> Known { get; set; } = [];
 }

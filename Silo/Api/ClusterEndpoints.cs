@@ -32,6 +32,7 @@ public static class ClusterEndpoints
                     .Select(m => new SiloView(m.Name, m.SiloAddress.ToParsableString(), m.Status.ToString(), m.SiloAddress.Equals(local.SiloAddress)))]);
         });
         app.MapEcuApi();
+        app.MapRestorationApi();
         return app;
     }
 }

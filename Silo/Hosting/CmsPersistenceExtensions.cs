@@ -5,6 +5,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansCms.Ecus;
+using OrleansCms.Restoration;
 using OrleansCms.Schema;
 using OrleansCms.Storage;
 
@@ -62,6 +63,8 @@ public static class CmsPersistenceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<LivenessOptions>().BindConfiguration(LivenessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<SiloDeathWatcher>();
+        services.AddOptions<RestorationOptions>().BindConfiguration(RestorationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // PLACEMENT-PENDING
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<SchemaMigrator>();

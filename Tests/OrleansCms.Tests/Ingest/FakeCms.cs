@@ -95,5 +95,7 @@ internal sealed class FakeCms
         public Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync() => throw new NotSupportedException();
 
         public IAsyncEnumerable<ChunkData> ReadChunksAsync(long version) => throw new NotSupportedException();
+
+        public Task<ClaimResult> ClaimAsync(string claimant) => throw new NotSupportedException();
     }
 }

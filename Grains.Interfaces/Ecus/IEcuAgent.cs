@@ -1,0 +1,24 @@
+namespace OrleansCms.Ecus;
+
+/// <summary>
+/// The commands the CMS sends an ECU's agent, through a grain observer the agent attaches to its
+/// <see cref="IEcuGrain"/>. Every command carries an id and is idempotent: repeating it repeats the answer.
+/// </summary>
+[Alias("OrleansCms.IEcuAgent")]
+public interface IEcuAgent : IGrainObserver
+{
+    /// <summary>
+    /// Pulls the checkpoint, verifies it, registers and starts the program with that state, and answers the new
+    /// program's identity. Throws <see cref="RestoreRefusedException"/> when it did not start the program.
+    /// </summary>
+    [Alias("Restore")]
+    Task<RestoreResult> RestoreAsync(RestoreCommand command);
+
+    /// <summary>Stops a program (a migration's source copy); a program that is not running is fine.</summary>
+    [Alias("StopProgram")]
+    Task StopProgramAsync(string commandId, int programId, string reason);
+
+    /// <summary>Takes a checkpoint of the program now and answers its version once the CMS acknowledged it.</summary>
+    [Alias("CheckpointNow")]
+    Task<long> CheckpointNowAsync(int programId);
+}

@@ -1,0 +1,38 @@
+using OrleansCms.Checkpoints;
+
+namespace OrleansCms.Ecus;
+
+/// <summary>Restore <paramref name="Source"/> at the version of <paramref name="Manifest"/> on the receiving ECU.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansCms.RestoreCommand")]
+public sealed record RestoreCommand(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] CheckpointKey Source,
+    [property: Id(2)] CheckpointManifest Manifest,
+    [property: Id(3)] string Root);
+
+/// <summary>The program a restore started: its new ECU and program ID.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansCms.RestoreResult")]
+public sealed record RestoreResult([property: Id(0)] string Mac, [property: Id(1)] int ProgramId);
+
+/// <summary>Why an agent did not start a restored program.</summary>
+public enum RestoreRefusal
+{
+    /// <summary>The checkpoint's bytes do not match its digest: try an older version.</summary>
+    CorruptCheckpoint = 1,
+
+    /// <summary>The ECU cannot take the program (fenced, shutting down, no room).</summary>
+    Unavailable = 2,
+
+    /// <summary>The program's process did not start or broke the protocol.</summary>
+    StartFailed = 3,
+}
+
+/// <summary>The agent did not start the program (and registered nothing): the CMS may send it elsewhere.</summary>
+[GenerateSerializer, Alias("OrleansCms.RestoreRefusedException")]
+public sealed class RestoreRefusedException : Exception
+{
+    public RestoreRefusedException(RestoreRefusal refusal, string message) : base($"{refusal}: {message}") => Refusal = refusal;
+
+    [Id(0)]
+    public RestoreRefusal Refusal { get; }
+}

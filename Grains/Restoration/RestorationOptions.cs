@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansCms.Restoration;
+
+/// <summary>Pacing of restorations and migrations (section <c>Cms:Restoration</c>).</summary>
+public sealed class RestorationOptions
+{
+    public const string Section = "Cms:Restoration";
+
+    /// <summary>Pause between two rounds while programs are pending (no target fits, a target is unreachable).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a target agent may take to pull a checkpoint and start the program.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RestoreTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a migration waits for the source's fresh checkpoint before it uses the newest stored one.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan FreshCheckpointTimeout { get; set; } = TimeSpan.FromSeconds(20);
+}
