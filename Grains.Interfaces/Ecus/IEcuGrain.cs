@@ -16,6 +16,13 @@ public interface IEcuGrain : IGrainWithStringKey
     [Alias("DeclareFailed")]
     Task<int> DeclareFailedAsync(string reason);
 
+    /// <summary>
+    /// Takes an alive ECU out of the fleet on purpose (decommissioning): it is not watched, its programs are not
+    /// restored, and its agent is answered <see cref="EcuStatus.Retired"/>. Registering again brings it back empty.
+    /// </summary>
+    [Alias("Retire")]
+    Task RetireAsync(string reason);
+
     /// <summary>A fenced ECU that stopped its old programs joins again as a fresh, empty ECU.</summary>
     [Alias("Rejoin")]
     Task<HeartbeatReply> RejoinAsync(EcuRegistration registration);

@@ -12,7 +12,7 @@ public interface IRestorationGrain : IGrainWithStringKey
     [Alias("Start")]
     Task StartAsync(RestorationRequest request);
 
-    /// <summary>Where the restoration stands; null before it started.</summary>
+    /// <summary>Where the restoration stands (and, by activating it, resumes it); null before it started.</summary>
     [Alias("Get"), Orleans.Concurrency.AlwaysInterleave]
     Task<RestorationView?> GetAsync();
 }
@@ -24,6 +24,10 @@ public interface IRestorationLogGrain : IGrainWithIntegerKey
     /// <summary>Records the current view of a restoration (replacing the previous one of the same id).</summary>
     [Alias("Record"), Orleans.Concurrency.OneWay]
     Task RecordAsync(RestorationView view);
+
+    /// <summary>Activates every unfinished restoration (after a silo died, so that those it hosted resume now).</summary>
+    [Alias("ResumeUnfinished")]
+    Task ResumeUnfinishedAsync();
 
     /// <summary>The restorations, newest first.</summary>
     [Alias("List"), Orleans.Concurrency.AlwaysInterleave]

@@ -1,6 +1,6 @@
 namespace OrleansCms.Restoration;
 
-/// <summary>A restoration as <c>GET /api/restorations</c> shows it.</summary>
+/// <summary>A restoration as <c>GET /api/restorations</c> shows it; <see cref="RunsOn"/> is the silo that last worked on it.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.RestorationView")]
 public sealed record RestorationView(
     [property: Id(0)] string Id,
@@ -9,7 +9,8 @@ public sealed record RestorationView(
     [property: Id(3)] string Reason,
     [property: Id(4)] DateTimeOffset StartedAt,
     [property: Id(5)] DateTimeOffset? FinishedAt,
-    [property: Id(6)] IReadOnlyList<RestorationItem> Programs);
+    [property: Id(6)] IReadOnlyList<RestorationItem> Programs,
+    [property: Id(7)] string? RunsOn = null);
 
 /// <summary>Where one program of a restoration stands.</summary>
 public enum RestorationOutcome

@@ -72,6 +72,8 @@ public sealed partial class EcuGrain(
         {
             case EcuStatus.Failed or EcuStatus.Fenced:
                 return await FenceAsync();
+            case EcuStatus.Retired:
+                return Reply();
             case EcuStatus.Alive:
                 var now = clock.GetUtcNow();
                 _lastHeartbeat = now;
@@ -111,6 +113,25 @@ public sealed partial class EcuGrain(
         await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac());
         await DispatchOutboxAsync();
         return State.FailureEpoch;
+    }
+
+    public async Task RetireAsync(string reason)
+    {
+        if (State.Status != EcuStatus.Alive)
+        {
+            return;
+        }
+
+        State.Status = EcuStatus.Retired;
+        State.StatusSince = clock.GetUtcNow();
+        State.FailureReason = reason;
+        AbandonActivePrograms($"the ECU was retired: {reason}");
+        await state.WriteStateAsync();
+        _leaseTimer?.Dispose();
+        _leaseTimer = null;
+        _agent = null;
+        await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac());
+        logger.EcuRetired(Mac(), reason);
     }
 
     public async Task<HeartbeatReply> RejoinAsync(EcuRegistration registration)

@@ -24,4 +24,7 @@ internal static partial class EcuLogging
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start restoration {Id} yet; it stays in the outbox")]
     public static partial void RestorationStartFailed(this ILogger logger, Exception exception, string id);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ECU {Mac} retired: {Reason}")]
+    public static partial void EcuRetired(this ILogger logger, string mac, string reason);
 }

@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OrleansCms.Restoration;
 
 namespace OrleansCms.Ecus;
 
 /// <summary>
 /// ECU grains on a dead silo stop checking their leases. When a silo is declared dead, every survivor
 /// activates the alive ECUs' grains again (idempotent), so their leases are watched within the silo
-/// death detection time plus one lease.
+/// death detection time plus one lease. Unfinished restorations are woken the same way, so one whose silo
+/// died resumes at once instead of at its next reminder.
 /// </summary>
 public sealed class SiloDeathWatcher(IClusterMembershipService membership, IGrainFactory grains, ILogger<SiloDeathWatcher> logger) : BackgroundService
 {
@@ -32,6 +34,7 @@ public sealed class SiloDeathWatcher(IClusterMembershipService membership, IGrai
             {
                 var count = await grains.GetGrain<IFleetGrain>(0).WatchAllAsync();
                 logger.RewatchingFleet(string.Join(",", newlyDead), count);
+                await grains.GetGrain<IRestorationLogGrain>(0).ResumeUnfinishedAsync();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

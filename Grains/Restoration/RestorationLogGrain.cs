@@ -42,6 +42,10 @@ public sealed class RestorationLogGrain(
         return Task.CompletedTask;
     }
 
+    public Task ResumeUnfinishedAsync() => Task.WhenAll(state.State.Views
+        .Where(v => v.FinishedAt is null)
+        .Select(v => GrainFactory.GetGrain<IRestorationGrain>(v.Id).GetAsync()));
+
     public Task<IReadOnlyList<RestorationView>> ListAsync() =>
         Task.FromResult<IReadOnlyList<RestorationView>>([.. state.State.Views.OrderByDescending(v => v.StartedAt)]);
 

@@ -24,6 +24,13 @@ public static class EcuEndpoints
                 var after = await ecu.GetAsync();
                 return Results.Ok(new FailureResponse(after.Mac, epoch, after.Status));
             }));
+
+        app.MapPost("/api/ecus/{mac}/retire", async (string mac, FailureRequest? request, IGrainFactory grains) =>
+            await WithKnownEcuAsync(mac, grains, async (ecu, _) =>
+            {
+                await ecu.RetireAsync(request?.Reason is { Length: > 0 } reason ? reason : "retired through the API");
+                return Results.Ok(await ecu.GetAsync());
+            }));
         return app;
     }
 
