@@ -44,18 +44,18 @@ public static class IngestBenchmark
                 ratios.Add(ingest / raw);
             }
 
-            var checkpointsPerSecond = Median(ingestRates) * (1 << 20) / size;
+            var checkpointsPerSecond = Stats.Median(ingestRates) * (1 << 20) / size;
             loaded.Sort();
-            Console.WriteLine($"{label,6}: ingest {Median(ingestRates),8:0.0} MB/s ({checkpointsPerSecond,7:0.0} checkpoints/s)   raw Npgsql {Median(rawRates),8:0.0} MB/s   ratio {Median(ratios):0.00}   ack under load p50 {Percentile(loaded, 0.5):0} ms p99 {Percentile(loaded, 0.99):0} ms");
-            headline[$"ingest_{label}_ratio"] = Math.Round(Median(ratios), 3);
-            headline[$"ingest_{label}_mb_s"] = Math.Round(Median(ingestRates), 1);
+            Console.WriteLine($"{label,6}: ingest {Stats.Median(ingestRates),8:0.0} MB/s ({checkpointsPerSecond,7:0.0} checkpoints/s)   raw Npgsql {Stats.Median(rawRates),8:0.0} MB/s   ratio {Stats.Median(ratios):0.00}   ack under load p50 {Stats.Percentile(loaded, 0.5):0} ms p99 {Stats.Percentile(loaded, 0.99):0} ms");
+            headline[$"ingest_{label}_ratio"] = Math.Round(Stats.Median(ratios), 3);
+            headline[$"ingest_{label}_mb_s"] = Math.Round(Stats.Median(ingestRates), 1);
         }
 
         // Service time: one program offering 1 MiB checkpoints one after another, nothing else running.
         var (_, latencies) = await IngestAsync(silos.Client, Payloads(1 << 20, quick ? 40 : 200, seed: 7), programBase: 5_000_000, concurrency: 1);
         latencies.Sort();
-        headline["ack_p50_ms"] = Math.Round(Percentile(latencies, 0.50), 1);
-        headline["ack_p99_ms"] = Math.Round(Percentile(latencies, 0.99), 1);
+        headline["ack_p50_ms"] = Math.Round(Stats.Percentile(latencies, 0.50), 1);
+        headline["ack_p99_ms"] = Math.Round(Stats.Percentile(latencies, 0.99), 1);
         Console.WriteLine($"ack latency, 1 MiB checkpoints one at a time ({latencies.Count}): p50 {headline["ack_p50_ms"]} ms, p99 {headline["ack_p99_ms"]} ms");
 
         await IncrementalAsync(silos.Client, silos.DatabaseConnectionString, quick ? 20 : 100, headline);
@@ -207,9 +207,4 @@ public static class IngestBenchmark
             "CREATE TABLE IF NOT EXISTS bench_raw (sha256 bytea, length integer, codec smallint, data bytea); ALTER TABLE bench_raw ALTER COLUMN data SET STORAGE EXTERNAL;", connection);
         await command.ExecuteNonQueryAsync();
     }
-
-    private static double Median(List<double> values) => Percentile([.. values.Order()], 0.5);
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }

@@ -85,9 +85,9 @@ public static class LivenessBenchmark
 
             var roundTrips = ecus.SelectMany(e => e.RoundTripsMs).Order().ToList();
             var falselyFailed = ecus.Count(e => e.ToldNotAlive);
-            var p99 = Percentile(roundTrips, 0.99);
+            var p99 = Stats.Percentile(roundTrips, 0.99);
             var rate = beats / clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"{count,5} ECUs at 2 Hz: {rate,7:0} heartbeats/s, silo CPU {cpu,5:0.0}% of the machine, round trip p50 {Percentile(roundTrips, 0.5):0.0} ms p99 {p99:0.0} ms, falsely failed {falselyFailed}");
+            Console.WriteLine($"{count,5} ECUs at 2 Hz: {rate,7:0} heartbeats/s, silo CPU {cpu,5:0.0}% of the machine, round trip p50 {Stats.Percentile(roundTrips, 0.5):0.0} ms p99 {p99:0.0} ms, falsely failed {falselyFailed}");
             headline[$"silo_cpu_pct_{count}"] = Math.Round(cpu, 1);
             if (falselyFailed == 0 && p99 < HeartbeatInterval.TotalMilliseconds && rate >= count * 1.8)
             {
@@ -157,11 +157,9 @@ public static class LivenessBenchmark
     private static void Report(string what, List<double> detections, string key, Dictionary<string, double> headline)
     {
         detections.Sort();
-        headline[$"{key}_p50_ms"] = Math.Round(Percentile(detections, 0.5));
-        headline[$"{key}_p99_ms"] = Math.Round(Percentile(detections, 0.99));
+        headline[$"{key}_p50_ms"] = Math.Round(Stats.Percentile(detections, 0.5));
+        headline[$"{key}_p99_ms"] = Math.Round(Stats.Percentile(detections, 0.99));
         Console.WriteLine($"{what}: detection over {detections.Count} kills p50 {headline[$"{key}_p50_ms"]} ms, p99 {headline[$"{key}_p99_ms"]} ms (max {detections[^1]:0} ms)");
     }
 
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }

@@ -12,7 +12,10 @@ switch (name)
     case "liveness":
         await LivenessBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
         return 0;
+    case "restore":
+        await RestoreBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
+        return 0;
     default:
-        await Console.Error.WriteLineAsync("usage: ./cms bench ingest|liveness [--quick]");
+        await Console.Error.WriteLineAsync("usage: ./cms bench ingest|liveness|restore [--quick]");
         return 2;
 }

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace OrleansCms.Benchmarks;
+
+/// <summary>A real ECU agent process for the benchmarks; its output is discarded unless it fails.</summary>
+public sealed class BenchAgent : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private BenchAgent(string mac, Process process)
+    {
+        Mac = mac;
+        _process = process;
+    }
+
+    public string Mac { get; }
+
+    public static BenchAgent Start(string gateways, string mac, long ramMb, IEnumerable<string> programs)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { BenchPaths.AgentDll, "--cms", gateways, "--mac", mac, "--ram-mb", $"{ramMb}", "--cpu-cores", "2" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var program in programs)
+        {
+            info.ArgumentList.Add("--program");
+            info.ArgumentList.Add(program);
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[agent {mac}] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new BenchAgent(mac, process);
+    }
+
+    /// <summary>SIGKILL of the agent and its programs: the ECU dies.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}
