@@ -64,7 +64,8 @@ public static class CmsPersistenceExtensions
         services.AddOptions<LivenessOptions>().BindConfiguration(LivenessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<SiloDeathWatcher>();
         services.AddOptions<RestorationOptions>().BindConfiguration(RestorationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        // PLACEMENT-PENDING
+        services.AddOptions<PlacementOptions>().BindConfiguration(PlacementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new PlacementPolicy(sp.GetRequiredService<IOptions<PlacementOptions>>().Value));
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<SchemaMigrator>();

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using OrleansCms.Checkpoints;
+using OrleansCms.Ecus;
+
+namespace OrleansCms.Agent;
+
+/// <summary>
+/// Carries out the CMS's commands (the observer attached to this ECU's grain). A command id seen before gets
+/// the first answer again: a repeated restore starts nothing new. Only a transient failure (the CMS could not be
+/// reached) is forgotten, so that the CMS's retry runs it again.
+/// </summary>
+internal sealed class AgentCommands(
+    string mac,
+    IGrainFactory grains,
+    ProgramSupervisor supervisor,
+    Func<bool> acceptsPrograms,
+    ILogger logger) : IEcuAgent
+{
+    private static readonly TimeSpan CheckpointNowTimeout = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, Lazy<Task<RestoreResult>>> _restores = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _stops = new();
+
+    public Task<RestoreResult> RestoreAsync(RestoreCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        logger.CommandReceived("restore", command.CommandId, $"{command.Source} v{command.Manifest.Version}");
+        var lazy = _restores.GetOrAdd(command.CommandId, _ => new Lazy<Task<RestoreResult>>(() => RunRestoreAsync(command)));
+        return ForgetTransientFailure(command.CommandId, lazy);
+    }
+
+    public Task StopProgramAsync(string commandId, int programId, string reason)
+    {
+        logger.CommandReceived("stop", commandId, $"program {programId}: {reason}");
+        var successor = reason.StartsWith("migrated to ", StringComparison.Ordinal) ? reason["migrated to ".Length..] : null;
+        return _stops.GetOrAdd(commandId, _ => new Lazy<Task>(() => supervisor.StopAsync(programId, reason, successor))).Value;
+    }
+
+    public async Task<long> CheckpointNowAsync(int programId)
+    {
+        logger.CommandReceived("checkpoint", $"{mac}/{programId}", "fresh checkpoint for a migration");
+        using var timeout = new CancellationTokenSource(CheckpointNowTimeout);
+        return await supervisor.CheckpointNowAsync(programId, timeout.Token);
+    }
+
+    private async Task<RestoreResult> ForgetTransientFailure(string commandId, Lazy<Task<RestoreResult>> lazy)
+    {
+        try
+        {
+            return await lazy.Value;
+        }
+        catch (Exception e) when (e is not RestoreRefusedException)
+        {
+            _restores.TryRemove(new KeyValuePair<string, Lazy<Task<RestoreResult>>>(commandId, lazy));
+            throw;
+        }
+    }
+
+    private async Task<RestoreResult> RunRestoreAsync(RestoreCommand command)
+    {
+        if (!acceptsPrograms())
+        {
+            throw new RestoreRefusedException(RestoreRefusal.Unavailable, $"ECU {mac} is not registered or is fenced.");
+        }
+
+        var started = DateTimeOffset.UtcNow;
+        var state = await ReadVerifiedAsync(command);
+        var origin = new ProgramOrigin(command.Source, command.Manifest.Version, command.CommandId, command.Root);
+        int programId;
+        try
+        {
+            programId = await supervisor.StartAsync(command.Manifest.Program, origin, state, CancellationToken.None);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new RestoreRefusedException(RestoreRefusal.Unavailable, e.Message);
+        }
+        catch (Exception e) when (e is not ArgumentException and not OrleansException and not TimeoutException)
+        {
+            throw new RestoreRefusedException(RestoreRefusal.StartFailed, e.Message);
+        }
+
+        logger.RestoreDone(command.Source.ToString(), command.Manifest.Version, mac, programId, state.Length, (DateTimeOffset.UtcNow - started).TotalMilliseconds);
+        return new RestoreResult(mac, programId);
+    }
+
+    private async Task<byte[]> ReadVerifiedAsync(RestoreCommand command)
+    {
+        var grain = grains.GetGrain<ICheckpointGrain>(command.Source.ToString());
+        using var payload = new MemoryStream(checked((int)command.Manifest.TotalSize));
+        bool verified;
+        try
+        {
+            verified = await CheckpointReader.TryReadVersionAsync(grain, command.Manifest, payload);
+        }
+        catch (CheckpointRejectedException e)
+        {
+            throw new RestoreRefusedException(RestoreRefusal.CorruptCheckpoint, e.Message);
+        }
+
+        return verified && payload.Length == command.Manifest.TotalSize
+            ? payload.ToArray()
+            : throw new RestoreRefusedException(RestoreRefusal.CorruptCheckpoint,
+                $"{command.Source} v{command.Manifest.Version} does not match its SHA-256 {command.Manifest.Sha256}.");
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansCms.Agent;
+
+internal static partial class AgentLogging
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "ECU {Mac} ({Name}) registered with the CMS: {Status}, next program ID {NextProgramId}")]
+    public static partial void Registered(this ILogger logger, string mac, string name, string status, int nextProgramId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CMS unreachable ({Reason}); programs keep running and checkpoints stay buffered")]
+    public static partial void CmsUnreachable(this ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CMS reachable again")]
+    public static partial void CmsReachable(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ECU {Mac} is fenced (failure epoch {Epoch}): stopping its {Count} old programs and rejoining as a fresh ECU")]
+    public static partial void Fenced(this ILogger logger, string mac, int epoch, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command {Kind} {CommandId} received: {Detail}")]
+    public static partial void CommandReceived(this ILogger logger, string kind, string commandId, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Source} v{Version} as {Mac}/{ProgramId} ({Bytes} bytes) in {ElapsedMs:0} ms")]
+    public static partial void RestoreDone(this ILogger logger, string source, long version, string mac, int programId, long bytes, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Program {Key} ({Name}) started as pid {Pid} from {Origin}")]
+    public static partial void ProgramStarted(this ILogger logger, string key, string name, int pid, string origin);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Program {Name} did not start: {Reason}")]
+    public static partial void ProgramStartFailed(this ILogger logger, string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Program {Key} stopped: {Reason}")]
+    public static partial void ProgramStopped(this ILogger logger, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Program {Key} ({Name}) crashed: {Detail}")]
+    public static partial void ProgramCrashed(this ILogger logger, string key, string name, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Crash of {Mac}/{ProgramId} reported; restoration {Restoration}")]
+    public static partial void CrashReported(this ILogger logger, string mac, int programId, string restoration);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Crash of {Mac}/{ProgramId} not restored: {Reason}")]
+    public static partial void CrashReportRefused(this ILogger logger, string mac, int programId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Checkpoint {Key} v{Version} ({Bytes} bytes) is larger than the whole upload buffer; dropped")]
+    public static partial void CheckpointTooLargeForBuffer(this ILogger logger, string key, long version, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ECU {Mac} was retired by the CMS: stopping its programs and exiting")]
+    public static partial void Retired(this ILogger logger, string mac);
+}

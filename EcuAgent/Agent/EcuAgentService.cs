@@ -1,0 +1,203 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansCms.Ecus;
+using OrleansCms.Ingest;
+using OrleansCms.Programs;
+
+namespace OrleansCms.Agent;
+
+/// <summary>
+/// The agent's life: register with the CMS, start the declared programs, heartbeat with real measurements,
+/// carry out commands, report crashes, and obey fencing. While no gateway answers, the programs keep running and
+/// their checkpoints wait in the bounded buffer; the loop simply tries again every heartbeat.
+/// </summary>
+internal sealed class EcuAgentService : BackgroundService
+{
+    private readonly IClusterClient _client;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly AgentOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly CheckpointUploader _uploader;
+    private readonly ProgramSupervisor _supervisor;
+    private readonly EcuMetricsCollector _metrics;
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+
+    // Orleans holds a local observer weakly: this field keeps the commands object alive.
+    private readonly AgentCommands _commands;
+    private IEcuAgent? _commandsReference;
+    private readonly Queue<string> _declaredToStart = new();
+    private volatile bool _acceptsPrograms;
+    private bool _reachable = true;
+    private bool _registered;
+    private bool _declaredQueued;
+
+    public EcuAgentService(
+        IClusterClient client,
+        IOptions<AgentOptions> options,
+        IOptions<IngestClientOptions> ingest,
+        IOptions<ProgramProtocolOptions> protocol,
+        TimeProvider clock,
+        ILoggerFactory loggers,
+        IHostApplicationLifetime lifetime)
+    {
+        _client = client;
+        _lifetime = lifetime;
+        _options = options.Value;
+        _clock = clock;
+        _logger = loggers.CreateLogger("OrleansCms.Agent");
+        var buffer = new CheckpointBuffer(ingest.Value, loggers.CreateLogger<CheckpointBuffer>());
+        _uploader = new CheckpointUploader(client, buffer, ingest.Value, loggers.CreateLogger<CheckpointUploader>());
+        _supervisor = new ProgramSupervisor(_options.Mac, client, _uploader, new CheckpointChunker(ingest.Value),
+            protocol.Value, clock, loggers.CreateLogger("OrleansCms.Programs"));
+        _uploader.Acknowledged += (key, version, _) => _supervisor.OnAcknowledged(key, version);
+        _uploader.Rejected += (key, version, reason) => _supervisor.OnRejected(key, version, reason);
+        _commands = new AgentCommands(_options.Mac, client, _supervisor, () => _acceptsPrograms, _logger);
+        _metrics = new EcuMetricsCollector(_options);
+    }
+
+    private IEcuGrain Ecu => _client.GetGrain<IEcuGrain>(_options.Mac);
+
+    private EcuRegistration Registration => new(_options.Name, _options.RamBytes, _options.CpuCores, _options.BesideCmsSilo, _instance);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var uploads = _uploader.RunAsync(stoppingToken);
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _clock);
+        try
+        {
+            do
+            {
+                try
+                {
+                    if (!_registered)
+                    {
+                        await RegisterAsync(stoppingToken);
+                    }
+                    else
+                    {
+                        await HeartbeatAsync(stoppingToken);
+                    }
+
+                    await StartDeclaredProgramsAsync(stoppingToken);
+                    await _supervisor.ReportCrashesAsync();
+                    Reachable(null);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    Reachable(e);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _acceptsPrograms = false;
+            await _supervisor.DisposeAsync();
+            await uploads.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private TimeSpan Timeout => _options.HeartbeatInterval * 4;
+
+    private async Task RegisterAsync(CancellationToken stoppingToken)
+    {
+        var reply = await Ecu.RegisterAsync(Registration).WaitAsync(Timeout, stoppingToken);
+        _registered = true;
+        _logger.Registered(_options.Mac, _options.Name, reply.Status.ToString(), reply.NextProgramId);
+        if (reply.Status == EcuStatus.Alive && !_declaredQueued)
+        {
+            // Declared programs start once, on the first registration; a fenced ECU rejoins without them.
+            _declaredQueued = true;
+            _options.Programs.ForEach(_declaredToStart.Enqueue);
+        }
+
+        await HandleAsync(reply);
+    }
+
+    private async Task HeartbeatAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await HandleAsync(await Ecu.HeartbeatAsync(_metrics.Measure(_supervisor.Programs)).WaitAsync(Timeout, stoppingToken));
+        }
+        catch (InvalidOperationException)
+        {
+            // The CMS does not know this ECU (its state was reset): register again.
+            _registered = false;
+            throw;
+        }
+    }
+
+    private async Task HandleAsync(HeartbeatReply reply)
+    {
+        _supervisor.EnsureNextId(reply.NextProgramId);
+        if (reply.Status == EcuStatus.Retired)
+        {
+            _acceptsPrograms = false;
+            _logger.Retired(_options.Mac);
+            await _supervisor.StopAllAsync("the ECU was retired");
+            _lifetime.StopApplication();
+            return;
+        }
+
+        if (reply.Status is EcuStatus.Fenced or EcuStatus.Failed)
+        {
+            _acceptsPrograms = false;
+            _logger.Fenced(_options.Mac, reply.FailureEpoch, _supervisor.Programs.Count);
+            await _supervisor.StopAllAsync($"fenced: the CMS restored it elsewhere after failure epoch {reply.FailureEpoch}");
+            reply = await Ecu.RejoinAsync(Registration);
+            _supervisor.EnsureNextId(reply.NextProgramId);
+            if (reply.Status != EcuStatus.Alive)
+            {
+                return;
+            }
+        }
+
+        _acceptsPrograms = reply.Status == EcuStatus.Alive;
+        if (reply.NeedsAgent || _commandsReference is null)
+        {
+            // A fresh reference after a reconnect; the grain keeps it in memory only.
+            _commandsReference = _client.CreateObjectReference<IEcuAgent>(_commands);
+            _uploader.ResetSourceReference();
+            await Ecu.AttachAgentAsync(_commandsReference);
+        }
+    }
+
+    /// <summary>Starts the declared programs not started yet; one the CMS could not register stays queued.</summary>
+    private async Task StartDeclaredProgramsAsync(CancellationToken stoppingToken)
+    {
+        while (_acceptsPrograms && _declaredToStart.TryPeek(out var spec))
+        {
+            var info = ProgramSpec.Parse(spec);
+            try
+            {
+                await _supervisor.StartAsync(info, origin: null, state: null, stoppingToken);
+            }
+            catch (Exception e) when (e is not OrleansException and not TimeoutException and not OperationCanceledException)
+            {
+                _logger.ProgramStartFailed(info.Name, e.Message);
+            }
+
+            _declaredToStart.Dequeue();
+        }
+    }
+
+    private void Reachable(Exception? failure)
+    {
+        if (failure is null && !_reachable)
+        {
+            _logger.CmsReachable();
+        }
+        else if (failure is not null && _reachable)
+        {
+            _logger.CmsUnreachable(failure.GetBaseException().Message);
+        }
+
+        _reachable = failure is null;
+    }
+}

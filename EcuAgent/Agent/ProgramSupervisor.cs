@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using OrleansCms.Checkpoints;
+using OrleansCms.Ecus;
+using OrleansCms.Ingest;
+using OrleansCms.Programs;
+
+namespace OrleansCms.Agent;
+
+/// <summary>
+/// The programs this agent runs: registers each in the ECU's catalogue before starting it, checkpoints it every
+/// interval through the uploader, reports an unexpected exit as a crash, and stops programs on request.
+/// </summary>
+internal sealed class ProgramSupervisor(
+    string mac,
+    IGrainFactory grains,
+    CheckpointUploader uploader,
+    CheckpointChunker chunker,
+    ProgramProtocolOptions protocol,
+    TimeProvider clock,
+    ILogger logger) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<int, ManagedProgram> _programs = new();
+    private readonly ConcurrentQueue<(int ProgramId, string Detail)> _crashes = new();
+    private readonly ConcurrentDictionary<(CheckpointKey, long), TaskCompletionSource<long>> _ackWaiters = new();
+    private readonly Lock _idLock = new();
+    private int _nextId;
+
+    private IEcuGrain Ecu => grains.GetGrain<IEcuGrain>(mac);
+
+    public IReadOnlyCollection<ManagedProgram> Programs => [.. _programs.Values];
+
+    /// <summary>Raises the next program ID to at least what the CMS says this ECU has used.</summary>
+    public void EnsureNextId(int next)
+    {
+        lock (_idLock)
+        {
+            _nextId = Math.Max(_nextId, next);
+        }
+    }
+
+    /// <summary>Registers the program with the CMS, then starts its process (with <paramref name="state"/> for a restore).</summary>
+    public async Task<int> StartAsync(ProgramInfo info, ProgramOrigin? origin, byte[]? state, CancellationToken cancellationToken)
+    {
+        int id;
+        lock (_idLock)
+        {
+            id = _nextId++;
+        }
+
+        // A repeated restore command gets the ID of its first registration back.
+        id = await Ecu.AddProgramAsync(new ProgramEntry(id, info, origin, clock.GetUtcNow()));
+        if (_programs.ContainsKey(id))
+        {
+            return id;
+        }
+
+        ProgramProcess process;
+        try
+        {
+            process = await ProgramProcess.StartAsync(ProgramLaunches.Resolve(info.Command), state, protocol, logger, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            await Ecu.EndProgramAsync(id, ProgramEntryStatus.Stopped, $"did not start: {e.Message}");
+            throw;
+        }
+
+        var program = new ManagedProgram(new CheckpointKey(mac, id), info, process, firstVersion: 1);
+        _programs[id] = program;
+        if (state is not null)
+        {
+            // The restored state is the new copy's first checkpoint: its chunks are already stored, so this costs
+            // no transfer, and from now on the copy can be restored from its own key.
+            Offer(program, program.NextVersion(), state);
+        }
+
+        _ = RunCheckpointsAsync(program);
+        _ = WatchExitAsync(program);
+        logger.ProgramStarted(program.Key.ToString(), info.Name, process.ProcessId, origin?.Source.ToString() ?? "fresh");
+        return id;
+    }
+
+    /// <summary>Checkpoints the program now and waits until the CMS acknowledged that version.</summary>
+    public async Task<long> CheckpointNowAsync(int programId, CancellationToken cancellationToken)
+    {
+        var program = _programs.GetValueOrDefault(programId)
+            ?? throw new InvalidOperationException($"program {programId} does not run on {mac}.");
+        var waiter = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var version = await CheckpointOnceAsync(program, waiter);
+        try
+        {
+            return await waiter.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _ackWaiters.TryRemove((program.Key, version), out _);
+        }
+    }
+
+    /// <summary>Stops one program on purpose and records it in the catalogue; a program not running is fine.</summary>
+    public async Task StopAsync(int programId, string reason, string? successor = null)
+    {
+        if (_programs.TryRemove(programId, out var program))
+        {
+            program.StopRequested = true;
+            await program.Stopping.CancelAsync();
+            await program.Process.StopAsync();
+            logger.ProgramStopped(program.Key.ToString(), reason);
+        }
+
+        await Ecu.EndProgramAsync(programId, successor is null ? ProgramEntryStatus.Stopped : ProgramEntryStatus.Retired, reason, successor);
+    }
+
+    /// <summary>Stops every program without telling the CMS (fencing: the CMS already restored them elsewhere).</summary>
+    public async Task StopAllAsync(string reason)
+    {
+        foreach (var id in _programs.Keys.ToList())
+        {
+            if (_programs.TryRemove(id, out var program))
+            {
+                program.StopRequested = true;
+                await program.Stopping.CancelAsync();
+                await program.Process.StopAsync();
+                uploader.Buffer.Snapshot().Where(c => c.Key == program.Key).ToList().ForEach(c => uploader.Buffer.Remove(c.Key, c.Version));
+                logger.ProgramStopped(program.Key.ToString(), reason);
+            }
+        }
+    }
+
+    public void OnAcknowledged(CheckpointKey key, long version)
+    {
+        if (_programs.TryGetValue(key.ProgramId, out var program) && program.Key == key)
+        {
+            program.Acknowledged(version, clock.GetUtcNow());
+        }
+
+        if (_ackWaiters.TryRemove((key, version), out var waiter))
+        {
+            waiter.TrySetResult(version);
+        }
+    }
+
+    public void OnRejected(CheckpointKey key, long version, Exception reason)
+    {
+        if (_ackWaiters.TryRemove((key, version), out var waiter))
+        {
+            waiter.TrySetException(reason);
+        }
+    }
+
+    /// <summary>Sends the crash reports not yet delivered; those that fail stay queued for the next call.</summary>
+    public async Task ReportCrashesAsync()
+    {
+        var count = _crashes.Count;
+        for (var i = 0; i < count && _crashes.TryDequeue(out var crash); i++)
+        {
+            try
+            {
+                var restoration = await Ecu.ReportCrashAsync(crash.ProgramId, crash.Detail);
+                logger.CrashReported(mac, crash.ProgramId, restoration);
+            }
+            catch (ArgumentException e)
+            {
+                logger.CrashReportRefused(mac, crash.ProgramId, e.Message);
+            }
+            catch (InvalidOperationException e)
+            {
+                logger.CrashReportRefused(mac, crash.ProgramId, e.Message);
+            }
+            catch (Exception)
+            {
+                _crashes.Enqueue(crash);
+                throw;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var program in _programs.Values)
+        {
+            program.StopRequested = true;
+            await program.Stopping.CancelAsync();
+            await program.Process.DisposeAsync();
+        }
+
+        _programs.Clear();
+    }
+
+    private async Task RunCheckpointsAsync(ManagedProgram program)
+    {
+        using var timer = new PeriodicTimer(program.Info.CheckpointInterval ?? ProgramSpec.DefaultInterval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(program.Stopping.Token))
+            {
+                await CheckpointOnceAsync(program, waiter: null);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ProgramProtocolException e)
+        {
+            // The process was killed for it; report it like a crash so that the CMS restores the last good state.
+            Crashed(program, $"protocol error: {e.Message}");
+        }
+    }
+
+    private async Task<long> CheckpointOnceAsync(ManagedProgram program, TaskCompletionSource<long>? waiter)
+    {
+        var state = await program.Process.CheckpointAsync(program.Stopping.Token);
+        var version = program.NextVersion();
+        if (waiter is not null)
+        {
+            _ackWaiters[(program.Key, version)] = waiter;
+        }
+
+        Offer(program, version, state);
+        return version;
+    }
+
+    private void Offer(ManagedProgram program, long version, byte[] state)
+    {
+        if (!uploader.Add(chunker.Prepare(program.Key, version, program.Info, state, clock.GetUtcNow())))
+        {
+            logger.CheckpointTooLargeForBuffer(program.Key.ToString(), version, state.Length);
+        }
+    }
+
+    private async Task WatchExitAsync(ManagedProgram program)
+    {
+        var exit = await program.Process.Exited;
+        if (!program.StopRequested)
+        {
+            Crashed(program, exit.ToString());
+        }
+    }
+
+    /// <summary>Reports the program once (its exit and a protocol error may both get here).</summary>
+    private void Crashed(ManagedProgram program, string detail)
+    {
+        if (!_programs.TryRemove(new KeyValuePair<int, ManagedProgram>(program.Key.ProgramId, program)))
+        {
+            return;
+        }
+
+        program.Stopping.Cancel();
+        logger.ProgramCrashed(program.Key.ToString(), program.Info.Name, detail);
+        _crashes.Enqueue((program.Key.ProgramId, detail));
+    }
+}

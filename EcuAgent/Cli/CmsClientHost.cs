@@ -1,0 +1,44 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace OrleansCms.Cli;
+
+/// <summary>The Orleans client side of the agent: static gateways, one-line console logs, retry until connected.</summary>
+public static class CmsClientHost
+{
+    public static HostApplicationBuilder Create(IReadOnlyList<IPEndPoint> gateways, string clusterId, string serviceId, Func<bool> keepTrying)
+    {
+        var builder = Host.CreateApplicationBuilder([]);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering([.. gateways])
+            .Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = clusterId;
+                cluster.ServiceId = serviceId;
+            })
+            .Configure<GatewayOptions>(gateway => gateway.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5))
+            .UseConnectionRetryFilter(async (_, cancellationToken) =>
+            {
+                if (!keepTrying())
+                {
+                    return false;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return true;
+            }));
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Buffers.Binary;
+
+namespace OrleansCms.Programs;
+
+/// <summary>
+/// The header of a state written by the sample program (SampleProgram/SampleMemory.cs): magic "CMSSAMPLE1",
+/// counter, the counter it was restored from (0 when started fresh) and the image length, little-endian u64s.
+/// </summary>
+public sealed record SampleState(ulong Counter, ulong RestoredFrom, ulong ImageLength)
+{
+    private const int HeaderBytes = 10 + 8 + 8 + 8;
+
+    private static ReadOnlySpan<byte> Magic => "CMSSAMPLE1"u8;
+
+    /// <exception cref="FormatException">The bytes are not a sample program's state.</exception>
+    public static SampleState Parse(ReadOnlySpan<byte> state)
+    {
+        if (state.Length < HeaderBytes || !state[..Magic.Length].SequenceEqual(Magic))
+        {
+            throw new FormatException($"A state of {state.Length} bytes is not a sample program state (no CMSSAMPLE1 header).");
+        }
+
+        return new SampleState(
+            BinaryPrimitives.ReadUInt64LittleEndian(state[10..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(state[18..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(state[26..]));
+    }
+}

@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using OrleansCms.Storage;
+
+namespace OrleansCms.Restoration;
+
+/// <summary>
+/// Restores a set of programs exactly once. Each round claims the programs not yet claimed, places the claimed
+/// ones that have no target, sends the restore commands and records what came back; every decision is persisted
+/// before it is acted on, so a new activation (after its silo died) resumes where this one stopped.
+/// Why nothing runs twice: a copy is restored only under its checkpoint grain's claim (one holder, for good);
+/// a restore command id is sent to one target only and agents answer a repeated id with the same program; a
+/// command is sent elsewhere only when its target refused it or failed without having registered it.
+/// The steps are in RestorationGrain.Steps.cs.
+/// </summary>
+public sealed partial class RestorationGrain(
+    [PersistentState("restoration", CmsStorageOptions.GrainStorageName)] IPersistentState<RestorationState> state,
+    IOptions<RestorationOptions> options,
+    PlacementPolicy placement,
+    TimeProvider clock,
+    ILogger<RestorationGrain> logger) : Grain, IRestorationGrain, IRemindable
+{
+    private const string ResumeReminder = "resume";
+    private const int EventsKept = 20;
+
+    private readonly RestorationOptions _options = options.Value;
+    private IGrainTimer? _rounds;
+
+    private RestorationState State => state.State;
+
+    private RestorationRequest Request => State.Request!;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.Request is not null && State.FinishedAt is null)
+        {
+            ScheduleRounds();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StartAsync(RestorationRequest request)
+    {
+        Validate(request);
+        if (State.Request is not null)
+        {
+            return;
+        }
+
+        State.Request = request;
+        State.StartedAt = clock.GetUtcNow();
+        State.Items = [.. request.Programs.Select(p => new RestorationItem(p.ProgramId, p.Program.Name, RestorationOutcome.Pending, Events: []))];
+        State.FinishedAt = State.Items.Count == 0 ? State.StartedAt : null;
+        await WriteAsync();
+        logger.RestorationStarted(Id, request.Kind, request.SourceMac, request.Programs.Count, request.Reason);
+        if (State.FinishedAt is null)
+        {
+            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            ScheduleRounds();
+        }
+
+        Publish();
+    }
+
+    public Task<RestorationView?> GetAsync() => Task.FromResult(State.Request is null ? null : View());
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // Activation already resumed the rounds; a finished restoration only needs its reminder gone.
+        if (State.FinishedAt is not null && await this.GetReminder(ResumeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private void ScheduleRounds() =>
+        _rounds ??= this.RegisterGrainTimer(RunRoundAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = _options.RetryInterval,
+            KeepAlive = true,
+        });
+
+    private async Task RunRoundAsync(CancellationToken cancellationToken)
+    {
+        if (State.FinishedAt is not null)
+        {
+            return;
+        }
+
+        await ClaimAsync();
+        await PlaceAsync();
+        await SendAsync();
+        await StopMigratedSourcesAsync();
+        if (State.Items.All(i => i.IsDone))
+        {
+            State.FinishedAt = clock.GetUtcNow();
+            await WriteAsync();
+            _rounds?.Dispose();
+            _rounds = null;
+            logger.RestorationFinished(Id, (State.FinishedAt.Value - State.StartedAt).TotalMilliseconds,
+                string.Join(", ", State.Items.GroupBy(i => i.Outcome).Select(g => $"{g.Count()} {g.Key}")));
+            await ReceiveReminder(ResumeReminder, default);
+        }
+
+        Publish();
+    }
+
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation of this restoration wrote first: this one's view is stale and must not act.
+            _rounds?.Dispose();
+            _rounds = null;
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private void Update(int index, Func<RestorationItem, RestorationItem> change, string? note = null)
+    {
+        var item = change(State.Items[index]);
+        if (note is not null)
+        {
+            var events = (item.Events ?? []).Append($"{clock.GetUtcNow():HH:mm:ss.fff} {note}").TakeLast(EventsKept);
+            item = item with { Events = [.. events] };
+        }
+
+        State.Items[index] = item;
+    }
+
+    private void Publish() => GrainFactory.GetGrain<IRestorationLogGrain>(0).RecordAsync(View()).Ignore();
+
+    private RestorationView View() =>
+        new(Id, Request.Kind, Request.SourceMac, Request.Reason, State.StartedAt, State.FinishedAt, [.. State.Items], RuntimeIdentity);
+
+    private static void Validate(RestorationRequest? request)
+    {
+        if (request?.Programs is null || string.IsNullOrWhiteSpace(request.SourceMac) || request.Programs.Any(p => p?.Program is null)
+            || request.Programs.Select(p => p.ProgramId).Distinct().Count() != request.Programs.Count)
+        {
+            throw new ArgumentException("A restoration needs a source MAC and distinct programs.", nameof(request));
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using OrleansCms.Api;
+using OrleansCms.Checkpoints;
+using OrleansCms.Ecus;
+using OrleansCms.Programs;
+using OrleansCms.Restoration;
+
+namespace OrleansCms.Tests.Fixtures;
+
+/// <summary>What tests read off a running CMS: sample-program counters, restorations and the program lineage.</summary>
+public static class FleetProbe
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    /// <summary>The sample program's state in a stored version.</summary>
+    public static async Task<SampleState> StateAsync(IGrainFactory grains, string key, long version) =>
+        SampleState.Parse(await ClusterFixture.ReadPayloadAsync(grains.GetGrain<ICheckpointGrain>(key), version));
+
+    /// <summary>Waits until every active program of the ECU has at least <paramref name="versions"/> stored versions.</summary>
+    public static Task<EcuView> WaitForCheckpointsAsync(IGrainFactory grains, string mac, int versions) =>
+        Eventually.ReturnsAsync(() => grains.GetGrain<IEcuGrain>(mac).GetAsync(),
+            view => view.Programs.Count > 0 && view.Programs.All(p => p.LastAcknowledgedVersion >= versions),
+            Patience, $"every program of {mac} has {versions} acknowledged checkpoints");
+
+    public static Task<RestorationView> WaitFinishedAsync(IGrainFactory grains, string id) =>
+        Eventually.ReturnsAsync(() => grains.GetGrain<IRestorationGrain>(id).GetAsync()!, v => v?.FinishedAt is not null,
+            Patience, $"restoration {id} finished")!;
+
+    public static async Task<IReadOnlyList<LogicalProgram>> ProgramsAsync(IGrainFactory grains)
+    {
+        var macs = await grains.GetGrain<IFleetGrain>(0).ListKnownAsync();
+        return ProgramLineage.Build(await Task.WhenAll(macs.Select(mac => grains.GetGrain<IEcuGrain>(mac).GetAsync())));
+    }
+
+    /// <summary>
+    /// Asserts that the restored copy started exactly from the restored checkpoint: a checkpoint the copy took
+    /// itself (version 2 on; version 1 is the restored bytes) says it was restored from that checkpoint's counter.
+    /// </summary>
+    public static async Task AssertContinuesAsync(IGrainFactory grains, RestorationItem item)
+    {
+        Assert.Equal(RestorationOutcome.Running, item.Outcome);
+        var restoredFrom = await StateAsync(grains, item.ReadFrom!, item.Version!.Value);
+        var newKey = new CheckpointKey(item.TargetMac!, item.NewProgramId!.Value).ToString();
+        var first = await Eventually.ReturnsAsync(() => grains.GetGrain<ICheckpointGrain>(newKey).GetVersionsAsync(),
+            v => v.Count > 0 && v[0].Version >= 2, Patience, $"{newKey} has taken a checkpoint of its own");
+        var newest = await StateAsync(grains, newKey, first[0].Version);
+        Assert.Equal(restoredFrom.Counter, newest.RestoredFrom);
+        Assert.True(newest.Counter >= restoredFrom.Counter, $"{newKey} counts on from {restoredFrom.Counter}, not {newest.Counter}");
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.RegularExpressions;
+using OrleansCms.Checkpoints;
+using OrleansCms.Ecus;
+using OrleansCms.Tests.Fixtures;
+
+namespace OrleansCms.Tests.Restoration;
+
+/// <summary>The agent as a real process: its programs, its measurements, crashes, and CMS outages.</summary>
+[Collection(ProcessCollection.Name)]
+public sealed partial class AgentProcessTests : IAsyncLifetime
+{
+    private CmsProcesses _cms = null!;
+
+    public async Task InitializeAsync() => _cms = await CmsProcesses.StartAsync(silos: 2);
+
+    public async Task DisposeAsync() => await _cms.DisposeAsync();
+
+    private IGrainFactory Grains => _cms.Grains;
+
+    [Fact]
+    public async Task Agent_RunsItsProgram_CheckpointsAreStoredAndHeartbeatsCarryRealMeasurements()
+    {
+        var agent = await _cms.StartAgentAsync("02:00:00:00:05:01", 512, EcuFailureRestorationTests.Program("counter", stateMb: 2));
+        var view = await FleetProbe.WaitForCheckpointsAsync(Grains, agent.Mac, versions: 2);
+
+        var program = Assert.Single(view.Programs);
+        Assert.True(program.Running);
+        Assert.True(program.RssBytes > 2 << 20, $"the program's resident memory is {program.RssBytes} bytes");
+        Assert.Equal(512L << 20, view.Metrics!.RamTotalBytes);
+        Assert.True(view.Metrics.RamUsedBytes > program.RssBytes, "the ECU's RAM includes its program and its agent");
+        var key = new CheckpointKey(agent.Mac, program.ProgramId).ToString();
+        var versions = await Grains.GetGrain<ICheckpointGrain>(key).GetVersionsAsync();
+        var older = await FleetProbe.StateAsync(Grains, key, versions[^1].Version);
+        var newer = await FleetProbe.StateAsync(Grains, key, versions[0].Version);
+        Assert.True(newer.Counter > older.Counter, "the counter advances between checkpoints");
+        Assert.Equal(2UL << 20, newer.ImageLength);
+        Assert.Contains(agent.Output, line => line.Contains($"Checkpoint {key} v", StringComparison.Ordinal) && line.Contains("acknowledged", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProgramKilled_ReportedAndRestoredOnItsOwnEcuFromItsLastCheckpoint()
+    {
+        var agent = await _cms.StartAgentAsync("02:00:00:00:06:01", 512, EcuFailureRestorationTests.Program("counter"));
+        await FleetProbe.WaitForCheckpointsAsync(Grains, agent.Mac, versions: 2);
+        var pid = Assert.Single(agent.ChildPids());
+
+        System.Diagnostics.Process.GetProcessById(pid).Kill();
+
+        var crash = await FleetProbe.WaitFinishedAsync(Grains, $"crash:{agent.Mac}:0");
+        var item = Assert.Single(crash.Programs);
+        Assert.Equal(agent.Mac, item.TargetMac);
+        await FleetProbe.AssertContinuesAsync(Grains, item);
+        Assert.NotEqual(pid, Assert.Single(agent.ChildPids()));
+        var entry = (await Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync()).Catalogue.Single(p => p.ProgramId == 0);
+        Assert.Equal(ProgramEntryStatus.Retired, entry.Status);
+        Assert.Equal(new CheckpointKey(agent.Mac, item.NewProgramId!.Value).ToString(), entry.Successor);
+        Assert.Contains(agent.Output, line => line.Contains("crashed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AllGatewaysGoneAndBack_ProgramKeepsRunningAndNoCheckpointIsLost()
+    {
+        var agent = await _cms.StartAgentAsync("02:00:00:00:07:01", 512, EcuFailureRestorationTests.Program("counter"));
+        await FleetProbe.WaitForCheckpointsAsync(Grains, agent.Mac, versions: 2);
+        var pid = Assert.Single(agent.ChildPids());
+
+        _cms.KillSilo(0);
+        _cms.KillSilo(1);
+        await Eventually.TrueAsync(() => Task.FromResult(agent.Output.Any(l => l.Contains("CMS unreachable", StringComparison.Ordinal))),
+            FleetProbe.Patience, "the agent notices that no gateway answers");
+        var lastBefore = AcknowledgedVersions(agent).Max();
+        await Task.WhenAll(_cms.RestartSiloAsync(0), _cms.RestartSiloAsync(1));
+
+        // Versions taken while the CMS was away are acknowledged once it is back: no gap, none dropped.
+        var acknowledged = await Eventually.ReturnsAsync(() => Task.FromResult(AcknowledgedVersions(agent)),
+            versions => versions.Max() >= lastBefore + 5, FleetProbe.Patience, "the agent catches up");
+        Assert.Equal(Enumerable.Range(1, (int)acknowledged.Max()).Select(v => (long)v), acknowledged.Order());
+        Assert.Equal(pid, Assert.Single(agent.ChildPids()));
+        Assert.Equal(EcuStatus.Alive, (await Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync()).Status);
+    }
+
+    private static List<long> AcknowledgedVersions(AgentProcess agent) =>
+        [.. agent.Output.Select(line => AcknowledgedLine().Match(line)).Where(m => m.Success)
+            .Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Distinct()];
+
+    [GeneratedRegex(@"Checkpoint \S+/0 v(\d+) acknowledged")]
+    private static partial Regex AcknowledgedLine();
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using OrleansCms.Checkpoints;
+using OrleansCms.Restoration;
+using OrleansCms.Tests.Fixtures;
+
+namespace OrleansCms.Tests.Restoration;
+
+[Collection(ProcessCollection.Name)]
+public sealed class MigrationAndCorruptionTests : IAsyncLifetime
+{
+    private CmsProcesses _cms = null!;
+
+    public async Task InitializeAsync() => _cms = await CmsProcesses.StartAsync(silos: 2);
+
+    public async Task DisposeAsync() => await _cms.DisposeAsync();
+
+    private IGrainFactory Grains => _cms.Grains;
+
+    [Fact]
+    public async Task MigrationThroughTheApi_UnderLoad_LeavesExactlyOneCopyContinuingFromAFreshCheckpoint()
+    {
+        var source = await _cms.StartAgentAsync("02:00:00:00:08:01", 1024, EcuFailureRestorationTests.Program("moved", stateMb: 4), EcuFailureRestorationTests.Program("stays"));
+        var target = await _cms.StartAgentAsync("02:00:00:00:08:02", 1024);
+        var before = await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: 2);
+        var acknowledgedBefore = before.Programs.Single(p => p.ProgramId == 0).LastAcknowledgedVersion;
+
+        var response = await _cms.Http(1).PostAsJsonAsync("/api/migrations", new { mac = source.Mac, programId = 0, targetMac = target.Mac });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<Accepted>())!.Id;
+
+        var migration = await FleetProbe.WaitFinishedAsync(Grains, id);
+        var item = Assert.Single(migration.Programs);
+        Assert.Equal(target.Mac, item.TargetMac);
+        Assert.True(item.SourceStopped);
+        Assert.True(item.Version > acknowledgedBefore, $"migrated v{item.Version}, not a fresh checkpoint after v{acknowledgedBefore}");
+        await FleetProbe.AssertContinuesAsync(Grains, item);
+        Assert.Single(source.ChildPids());
+        Assert.Single(target.ChildPids());
+        var programs = await FleetProbe.ProgramsAsync(Grains);
+        Assert.Equal(2, programs.Count);
+        Assert.All(programs, p => Assert.Equal(1, p.RunningCopies));
+        Assert.Equal(target.Mac, programs.Single(p => p.Name == "moved").RunningCopy!.Mac);
+    }
+
+    [Fact]
+    public async Task MigrationRequests_BadInput_AreProblemsAndChangeNothing()
+    {
+        var source = await _cms.StartAgentAsync("02:00:00:00:09:01", 1024, EcuFailureRestorationTests.Program("p"));
+        Assert.Equal(HttpStatusCode.BadRequest, (await _cms.Http(0).PostAsJsonAsync("/api/migrations", new { mac = "nope", programId = 0 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _cms.Http(0).PostAsJsonAsync("/api/migrations", new { mac = "02:00:00:00:09:99", programId = 0 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _cms.Http(0).PostAsJsonAsync("/api/migrations", new { mac = source.Mac, programId = 7 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await _cms.Http(0).PostAsJsonAsync("/api/migrations", new { mac = source.Mac, programId = 0, targetMac = source.Mac })).StatusCode);
+        Assert.Empty(await Grains.GetGrain<IRestorationLogGrain>(0).ListAsync());
+        Assert.Single(source.ChildPids());
+    }
+
+    [Fact]
+    public async Task NewestCheckpointCorrupt_OlderVersionRestoredAndTheEventReported()
+    {
+        var source = await _cms.StartAgentAsync("02:00:00:00:0a:01", 1024, EcuFailureRestorationTests.Program("p"));
+        var target = await _cms.StartAgentAsync("02:00:00:00:0a:02", 1024);
+        await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: 3);
+        source.Process.Signal("STOP"); // no further checkpoint; its lease runs out
+
+        // The first chunk holds the counter, so it is never shared with another version.
+        var versions = await Grains.GetGrain<ICheckpointGrain>(new CheckpointKey(source.Mac, 0).ToString()).GetVersionsAsync();
+        var flipped = await _cms.Database.ScalarAsync<int>(
+            "WITH flipped AS (UPDATE cms_chunks SET data = set_byte(data, 10, get_byte(data, 10) # 255) WHERE sha256 = decode($1, 'hex') RETURNING 1) SELECT count(*)::int FROM flipped",
+            versions[0].Chunks[0].Sha256);
+        Assert.Equal(1, flipped);
+
+        var restoration = await FleetProbe.WaitFinishedAsync(Grains, $"failure:{source.Mac}:1");
+        var item = Assert.Single(restoration.Programs);
+        Assert.Equal(versions[1].Version, item.Version);
+        Assert.Contains(item.Events!, e => e.Contains($"v{versions[0].Version}", StringComparison.Ordinal) && e.Contains("corrupt", StringComparison.Ordinal));
+        await FleetProbe.AssertContinuesAsync(Grains, item);
+        Assert.Single(target.ChildPids());
+    }
+
+    private sealed record Accepted(string Id);
+}
