@@ -111,9 +111,14 @@ internal sealed class EcuAgentService : BackgroundService
         _logger.Registered(_options.Mac, _options.Name, reply.Status.ToString(), reply.NextProgramId);
         if (reply.Status == EcuStatus.Alive && !_declaredQueued)
         {
-            // Declared programs start once, on the first registration; a fenced ECU rejoins without them.
+            // Declared programs start once in the ECU's life: after an agent restart the CMS restores the ones it
+            // knows (their old processes died with the agent), and a fenced ECU rejoins without them.
+            var known = (await Ecu.GetAsync().WaitAsync(Timeout, stoppingToken)).Catalogue.Select(e => e.Program.Name).ToHashSet();
             _declaredQueued = true;
-            _options.Programs.ForEach(_declaredToStart.Enqueue);
+            foreach (var spec in _options.Programs.Where(spec => !known.Contains(ProgramSpec.Parse(spec).Name)))
+            {
+                _declaredToStart.Enqueue(spec);
+            }
         }
 
         await HandleAsync(reply);

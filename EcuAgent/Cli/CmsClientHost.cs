@@ -20,6 +20,7 @@ public static class CmsClientHost
         });
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("OrleansCms", LogLevel.Information); // the filter above matches it as a prefix
         builder.UseOrleansClient(client => client
             .UseStaticClustering([.. gateways])
             .Configure<ClusterOptions>(cluster =>

@@ -10,7 +10,7 @@ internal static partial class ProgramLogging
     [LoggerMessage(Level = LogLevel.Information, Message = "Program {ProcessId} is ready after {Elapsed}")]
     public static partial void ProgramReady(this ILogger logger, int processId, TimeSpan elapsed);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Program {ProcessId}: {Line}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Program {ProcessId}: {Line}")]
     public static partial void ProgramStderr(this ILogger logger, int processId, string line);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Program {ProcessId} checkpoint {CheckpointId}: {Bytes} bytes in {Elapsed}")]

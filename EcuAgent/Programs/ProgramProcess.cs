@@ -53,7 +53,7 @@ public sealed class ProgramProcess : IAsyncDisposable
     /// </summary>
     public static async Task<ProgramProcess> StartAsync(
         ProgramLaunch launch,
-        ReadOnlyMemory<byte>? restoreState,
+        byte[]? restoreState,
         ProgramProtocolOptions options,
         ILogger logger,
         CancellationToken cancellationToken = default)
@@ -63,7 +63,7 @@ public sealed class ProgramProcess : IAsyncDisposable
         options.Validate();
         if (restoreState?.Length > options.MaxStateBytes)
         {
-            throw new ArgumentException($"The restore state of {restoreState.Value.Length} bytes exceeds MaxStateBytes = {options.MaxStateBytes}.", nameof(restoreState));
+            throw new ArgumentException($"The restore state of {restoreState.Length} bytes exceeds MaxStateBytes = {options.MaxStateBytes}.", nameof(restoreState));
         }
 
         var startInfo = new ProcessStartInfo(launch.FileName)
@@ -222,7 +222,7 @@ public sealed class ProgramProcess : IAsyncDisposable
         }
     }
 
-    private async Task HandshakeAsync(ReadOnlyMemory<byte>? restoreState, CancellationToken cancellationToken)
+    private async Task HandshakeAsync(byte[]? restoreState, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         await RunAsync(nameof(ProgramProtocolOptions.StartTimeout), _options.StartTimeout, "READY", async token =>

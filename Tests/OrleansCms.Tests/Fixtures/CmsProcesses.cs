@@ -77,7 +77,7 @@ public sealed class CmsProcesses : IAsyncDisposable
     /// </summary>
     public async Task<AgentProcess> StartAgentAsync(string mac, long ramMb, params string[] programs)
     {
-        var args = new List<string> { "--cms", GatewayList, "--mac", mac, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2" };
+        var args = new List<string> { "--cms", GatewayList, "--cluster-id", _clusterId, "--mac", mac, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2" };
         foreach (var program in programs)
         {
             args.AddRange(["--program", program]);
@@ -85,9 +85,17 @@ public sealed class CmsProcesses : IAsyncDisposable
 
         var agent = new AgentProcess(mac, ChildProcess.StartDotnet(RepoPaths.EcuAgentDll, args));
         _agents.Add(agent);
-        await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(mac).GetAsync(),
-            v => v.Status == EcuStatus.Alive && v.AgentAttached && v.Catalogue.Count(p => p.Status == ProgramEntryStatus.Active) >= programs.Length,
-            TimeSpan.FromSeconds(60), $"agent {mac} is alive with {programs.Length} programs; its output: {agent}");
+        try
+        {
+            await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(mac).GetAsync(),
+                v => v.Status == EcuStatus.Alive && v.AgentAttached && v.Catalogue.Count(p => p.Status == ProgramEntryStatus.Active) >= programs.Length,
+                TimeSpan.FromSeconds(60), $"agent {mac} is alive with {programs.Length} programs");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}{Environment.NewLine}The agent's output:{Environment.NewLine}{agent}", e);
+        }
+
         return agent;
     }
 
