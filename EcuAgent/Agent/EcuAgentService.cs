@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,7 +28,8 @@ internal sealed class EcuAgentService : BackgroundService
     // Orleans holds a local observer weakly: this field keeps the commands object alive.
     private readonly AgentCommands _commands;
     private IEcuAgent? _commandsReference;
-    private readonly Queue<string> _declaredToStart = new();
+    private readonly ConcurrentQueue<string> _declaredToStart = new();
+    private Task _declaredStarts = Task.CompletedTask;
     private volatile bool _acceptsPrograms;
     private bool _reachable = true;
     private bool _registered;
@@ -80,7 +82,12 @@ internal sealed class EcuAgentService : BackgroundService
                         await HeartbeatAsync(stoppingToken);
                     }
 
-                    await StartDeclaredProgramsAsync(stoppingToken);
+                    if (_declaredStarts.IsCompleted && _acceptsPrograms && !_declaredToStart.IsEmpty)
+                    {
+                        // Off the heartbeat loop: starting ten programs takes longer than the lease.
+                        _declaredStarts = StartDeclaredProgramsAsync(stoppingToken);
+                    }
+
                     await _supervisor.ReportCrashesAsync();
                     Reachable(null);
                 }
@@ -176,6 +183,7 @@ internal sealed class EcuAgentService : BackgroundService
     /// <summary>Starts the declared programs not started yet; one the CMS could not register stays queued.</summary>
     private async Task StartDeclaredProgramsAsync(CancellationToken stoppingToken)
     {
+        await Task.Yield();
         while (_acceptsPrograms && _declaredToStart.TryPeek(out var spec))
         {
             var info = ProgramSpec.Parse(spec);
@@ -183,12 +191,16 @@ internal sealed class EcuAgentService : BackgroundService
             {
                 await _supervisor.StartAsync(info, origin: null, state: null, stoppingToken);
             }
-            catch (Exception e) when (e is not OrleansException and not TimeoutException and not OperationCanceledException)
+            catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
+            {
+                return; // the CMS is away (the heartbeat loop says so): the next tick tries again
+            }
+            catch (Exception e)
             {
                 _logger.ProgramStartFailed(info.Name, e.Message);
             }
 
-            _declaredToStart.Dequeue();
+            _declaredToStart.TryDequeue(out _);
         }
     }
 
