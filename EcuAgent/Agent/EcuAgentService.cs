@@ -116,10 +116,11 @@ internal sealed class EcuAgentService : BackgroundService
         var reply = await Ecu.RegisterAsync(Registration).WaitAsync(Timeout, stoppingToken);
         _registered = true;
         _logger.Registered(_options.Mac, _options.Name, reply.Status.ToString(), reply.NextProgramId);
-        if (reply.Status == EcuStatus.Alive && !_declaredQueued)
+        if (!_declaredQueued)
         {
             // Declared programs start once in the ECU's life: after an agent restart the CMS restores the ones it
-            // knows (their old processes died with the agent), and a fenced ECU rejoins without them.
+            // knows (their old processes died with the agent), and a fenced ECU does not start again what was
+            // restored elsewhere. They start once the ECU is alive (after a rejoin, if it was fenced).
             var known = (await Ecu.GetAsync().WaitAsync(Timeout, stoppingToken)).Catalogue.Select(e => e.Program.Name).ToHashSet();
             _declaredQueued = true;
             foreach (var spec in _options.Programs.Where(spec => !known.Contains(ProgramSpec.Parse(spec).Name)))

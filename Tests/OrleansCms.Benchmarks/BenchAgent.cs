@@ -15,10 +15,16 @@ public sealed class BenchAgent : IAsyncDisposable
 
     public string Mac { get; }
 
-    public static BenchAgent Start(string gateways, string mac, long ramMb, IEnumerable<string> programs)
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts an agent; its output goes to <paramref name="logFile"/> when given, else nowhere.</summary>
+    public static BenchAgent Start(BenchSilos cms, string mac, long ramMb, IEnumerable<string> programs, string? logFile = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { BenchPaths.AgentDll, "--cms", gateways, "--mac", mac, "--ram-mb", $"{ramMb}", "--cpu-cores", "2" })
+        string[] args = [BenchPaths.AgentDll, "--cms", cms.GatewayList, "--cluster-id", cms.ClusterId, "--mac", mac, "--ram-mb", $"{ramMb}", "--cpu-cores", "2"];
+        foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
@@ -30,7 +36,8 @@ public sealed class BenchAgent : IAsyncDisposable
         }
 
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
+        var log = logFile is null ? null : TextWriter.Synchronized(new StreamWriter(logFile) { AutoFlush = true });
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[agent {mac}] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

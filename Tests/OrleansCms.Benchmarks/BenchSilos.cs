@@ -22,6 +22,12 @@ public sealed class BenchSilos : IAsyncDisposable
 
     public IClusterClient Client => _client!.Services.GetRequiredService<IClusterClient>();
 
+    /// <summary>The cluster id agents must join (one per benchmark database).</summary>
+    public string ClusterId => _clusterId;
+
+    /// <summary>The gateways in the agents' <c>--cms</c> syntax.</summary>
+    public string GatewayList => string.Join(",", _silos.Select(s => $"127.0.0.1:{s.GatewayPort}"));
+
     public static async Task<BenchSilos> StartAsync(string serverConnectionString, string siloDll)
     {
         var database = $"cms_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
@@ -46,7 +52,7 @@ public sealed class BenchSilos : IAsyncDisposable
 
         var gateways = bench._silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.GatewayPort)).ToArray();
         bench._client = Host.CreateDefaultBuilder()
-            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
+            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error))
             .UseOrleansClient(c => c
                 .UseStaticClustering(gateways)
                 .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = database; o.ServiceId = "orleans-cms"; }))

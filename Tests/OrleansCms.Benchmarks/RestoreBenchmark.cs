@@ -19,18 +19,17 @@ public static class RestoreBenchmark
     {
         var quick = args.Contains("--quick");
         await using var silos = await BenchSilos.StartAsync(serverConnectionString, BenchPaths.SiloDll);
-        var gateways = string.Join(",", silos.Silos.Select(s => $"127.0.0.1:{s.GatewayPort}"));
         Console.WriteLine($"restore benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, 2 silos, lease 2 s");
 
         var runs = new List<Run>();
         for (var i = 0; i < (quick ? 3 : 10); i++)
         {
-            var run = await KillAndRestoreAsync(silos.Client, gateways, programs: 10, stateMb: 16);
+            var run = await KillAndRestoreAsync(silos, programs: 10, stateMb: 16);
             Console.WriteLine($"run {i + 1,2}: kill→running {run.Total,6:0} ms = detection {run.Detection,5:0} + claim/placement {run.ClaimPlace,5:0} + transfer/start {run.TransferStart,5:0} (+ {run.Total - run.Detection - run.ClaimPlace - run.TransferStart:0} restoration start)");
             runs.Add(run);
         }
 
-        var small = await KillAndRestoreAsync(silos.Client, gateways, programs: quick ? 30 : 100, stateMb: 0.1);
+        var small = await KillAndRestoreAsync(silos, programs: quick ? 30 : 100, stateMb: 0.1);
         Console.WriteLine($"{(quick ? 30 : 100)} small programs: kill→all running {small.Total:0} ms, restoration itself {small.Restoration:0} ms");
 
         Console.WriteLine($"10×16 MiB: kill→running p50 {Stats.Median(runs.Select(r => r.Total)):0} ms, p99 {Stats.Percentile(runs.Select(r => r.Total), 0.99):0} ms; "
@@ -46,13 +45,14 @@ public static class RestoreBenchmark
         }));
     }
 
-    private static async Task<Run> KillAndRestoreAsync(IClusterClient client, string gateways, int programs, double stateMb)
+    private static async Task<Run> KillAndRestoreAsync(BenchSilos cms, int programs, double stateMb)
     {
+        var client = cms.Client;
         var state = stateMb.ToString(CultureInfo.InvariantCulture);
         var specs = Enumerable.Range(0, programs).Select(i => $"name=p{i},ram-mb={Math.Max(8, (int)stateMb * 2)},interval-ms=2000,cmd=sample --state-mb {state} --dirty 0.02");
-        await using var source = BenchAgent.Start(gateways, NextMac(), 65536, specs);
-        await using var targetA = BenchAgent.Start(gateways, NextMac(), 65536, []);
-        await using var targetB = BenchAgent.Start(gateways, NextMac(), 65536, []);
+        await using var source = BenchAgent.Start(cms, NextMac(), 65536, specs);
+        await using var targetA = BenchAgent.Start(cms, NextMac(), 65536, []);
+        await using var targetB = BenchAgent.Start(cms, NextMac(), 65536, []);
         await WaitAsync(client, source.Mac, v => v.Programs.Count == programs && v.Programs.All(p => p.LastAcknowledgedVersion >= 1), TimeSpan.FromMinutes(3));
         await WaitAsync(client, targetA.Mac, v => v.AgentAttached, TimeSpan.FromMinutes(1));
         await WaitAsync(client, targetB.Mac, v => v.AgentAttached, TimeSpan.FromMinutes(1));

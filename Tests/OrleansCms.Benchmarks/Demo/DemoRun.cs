@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using OrleansCms.Ecus;
+using OrleansCms.Restoration;
+
+namespace OrleansCms.Benchmarks.Demo;
+
+/// <summary>
+/// ./cms demo: the whole mission, narrated, in about a minute — checkpoints flow; an ECU dies and its programs run
+/// again elsewhere exactly once with their counters continuing; a silo dies and the system carries on; a program
+/// is migrated. Ends with a table of the checks; the exit status is 1 when any failed.
+/// </summary>
+public static class DemoRun
+{
+    private const string Ecu1 = "02:00:00:00:0d:01";
+    private const string Ecu2 = "02:00:00:00:0d:02";
+    private const string Ecu3 = "02:00:00:00:0d:03";
+
+    public static async Task<int> RunAsync(string serverConnectionString, string logFolder)
+    {
+        Directory.CreateDirectory(logFolder);
+        var clock = Stopwatch.StartNew();
+        var checks = new DemoChecks();
+        Step("Starting two CMS silos on a fresh PostgreSQL database and three ECU agents");
+        await using var cms = await BenchSilos.StartAsync(serverConnectionString, BenchPaths.SiloDll);
+        // silo-2 survives the demo, so the demo talks HTTP to it.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{cms.Silos[1].HttpPort}/") };
+        var fleet = new DemoFleet(cms, http);
+        await using var ecu1 = BenchAgent.Start(cms, Ecu1, 1024,
+        [
+            "name=brake-control,ram-mb=64,interval-ms=500,period-ms=10,wcet-ms=2,latency-critical,cmd=sample --state-mb 4",
+            "name=logger,ram-mb=32,interval-ms=500,cmd=sample --state-mb 1 --dirty 0.2",
+        ], Path.Combine(logFolder, "demo-ecu-1.log"));
+        await using var ecu2 = BenchAgent.Start(cms, Ecu2, 1024,
+        [
+            "name=navigation,ram-mb=128,interval-ms=500,cmd=sample --state-mb 16 --dirty 0.02",
+            "name=infotainment,ram-mb=64,interval-ms=500,cmd=sample --state-mb 8",
+        ], Path.Combine(logFolder, "demo-ecu-2.log"));
+        await using var ecu3 = BenchAgent.Start(cms, Ecu3, 2048, [], Path.Combine(logFolder, "demo-ecu-3.log"));
+        BenchAgent[] agents = [ecu1, ecu2, ecu3];
+        Say($"silos: http://127.0.0.1:{cms.Silos[0].HttpPort}/ and http://127.0.0.1:{cms.Silos[1].HttpPort}/ (dashboard and API)");
+        Say($"ECUs: {Ecu1} (2 programs), {Ecu2} (2 programs), {Ecu3} (empty, 2 GiB); agent logs in {logFolder}/demo-ecu-N.log");
+
+        try
+        {
+            await CheckpointsFlowAsync(fleet, checks);
+            await EcuDiesAsync(fleet, checks, ecu2);
+            await SiloDiesAsync(fleet, checks, cms);
+            await MigrationAsync(fleet, checks);
+            await FinalInvariantAsync(fleet, checks, agents);
+        }
+        catch (TimeoutException e)
+        {
+            checks.Record("the demo ran to its end", false, e.Message);
+        }
+
+        checks.PrintSummary(clock.Elapsed);
+        return checks.AllPassed ? 0 : 1;
+    }
+
+    private static async Task CheckpointsFlowAsync(DemoFleet fleet, DemoChecks checks)
+    {
+        Step("1. Checkpoints flow: every program is checkpointed every 500 ms and acknowledged by the CMS");
+        foreach (var mac in new[] { Ecu1, Ecu2 })
+        {
+            var view = await DemoFleet.WaitAsync(() => fleet.EcuAsync(mac),
+                v => v.Programs.Count == 2 && v.Programs.All(p => p.LastAcknowledgedVersion >= 2), $"both programs of {mac} have 2 checkpoints");
+            foreach (var program in view.Programs)
+            {
+                Say($"{mac} runs {program.Name} (program {program.ProgramId}): checkpoint v{program.LastAcknowledgedVersion} acknowledged, {program.RssBytes >> 20} MiB resident");
+            }
+        }
+
+        checks.Record("checkpoints acknowledged", true, "4 programs on 2 ECUs, ≥ 2 versions each");
+    }
+
+    private static async Task EcuDiesAsync(DemoFleet fleet, DemoChecks checks, BenchAgent ecu2)
+    {
+        Step($"2. ECU {Ecu2} dies (SIGKILL of its agent and programs)");
+        var clock = Stopwatch.StartNew();
+        ecu2.Kill();
+        await DemoFleet.WaitAsync(() => fleet.EcuAsync(Ecu2), v => v.Status == EcuStatus.Failed, $"{Ecu2} declared failed");
+        var detected = clock.Elapsed;
+        Say($"declared failed after {detected.TotalMilliseconds:0} ms (lease 2 s)");
+        var restoration = await fleet.FinishedAsync($"failure:{Ecu2}:1");
+        Say($"restored in {clock.Elapsed.TotalMilliseconds:0} ms after the kill:");
+        foreach (var item in restoration.Programs)
+        {
+            Say($"{item.Name}: {item.Outcome} on {item.TargetMac} as program {item.NewProgramId}, from v{item.Version}");
+        }
+
+        checks.Record("failure detected within lease + 1 s", detected < TimeSpan.FromSeconds(3), $"{detected.TotalMilliseconds:0} ms");
+        checks.Record("every program of the dead ECU runs again", restoration.Programs.All(i => i.Outcome == RestorationOutcome.Running),
+            string.Join(", ", restoration.Programs.Select(i => $"{i.Name} → {i.TargetMac}")));
+        foreach (var item in restoration.Programs.Where(i => i.Outcome == RestorationOutcome.Running))
+        {
+            var (continues, detail) = await fleet.ContinuesAsync(item);
+            checks.Record("counter continues from the checkpoint", continues, detail);
+        }
+    }
+
+    private static async Task SiloDiesAsync(DemoFleet fleet, DemoChecks checks, BenchSilos cms)
+    {
+        Step("3. Silo 1 dies (SIGKILL); the agents carry on through silo 2");
+        var before = await AcknowledgedAsync(fleet);
+        var clock = Stopwatch.StartNew();
+        await BenchSilos.KillAsync(cms.Silos[0]);
+        var after = await DemoFleet.WaitAsync(() => AcknowledgedAsync(fleet),
+            now => before.All(b => now.GetValueOrDefault(b.Key) > b.Value + 1), "every program has acknowledged 2 more checkpoints");
+        Say($"every running program acknowledged 2 more checkpoints within {clock.Elapsed.TotalMilliseconds:0} ms of the kill");
+        var cluster = await DemoFleet.WaitAsync(() => fleet.Http.GetStringAsync("api/cluster"), json => json.Contains("Dead", StringComparison.Ordinal),
+            "silo 2 sees silo 1 dead");
+        Say("silo 2 reports silo 1 as Dead in /api/cluster");
+        checks.Record("checkpoints continue after a silo death", after.Count == before.Count, $"{after.Count} programs, {clock.Elapsed.TotalSeconds:0.0} s");
+        checks.Record("membership sees the dead silo", cluster.Contains("Dead", StringComparison.Ordinal), "/api/cluster on silo 2");
+    }
+
+    private static async Task MigrationAsync(DemoFleet fleet, DemoChecks checks)
+    {
+        var logger = (await fleet.EcuAsync(Ecu1)).Programs.Single(p => p.Name == "logger");
+        Step($"4. Migrating logger (program {logger.ProgramId} on {Ecu1}) to {Ecu3} through POST /api/migrations");
+        var clock = Stopwatch.StartNew();
+        using var response = await fleet.Http.PostAsJsonAsync("api/migrations", new { mac = Ecu1, programId = logger.ProgramId, targetMac = Ecu3 });
+        var accepted = await response.Content.ReadFromJsonAsync<Accepted>();
+        var migration = await fleet.FinishedAsync(accepted!.Id);
+        var item = migration.Programs.Single();
+        Say($"{item.Outcome} on {item.TargetMac} as program {item.NewProgramId} after {clock.Elapsed.TotalMilliseconds:0} ms; the source copy stopped: {item.SourceStopped}");
+        var source = (await fleet.EcuAsync(Ecu1)).Programs.Any(p => p.ProgramId == logger.ProgramId);
+        checks.Record("migration lands on the requested ECU", item.Outcome == RestorationOutcome.Running && item.TargetMac == Ecu3, $"{item.Outcome} on {item.TargetMac}");
+        checks.Record("the source copy is gone", !source, source ? $"{Ecu1} still runs it" : $"{Ecu1} no longer runs it");
+        var (continues, detail) = await fleet.ContinuesAsync(item);
+        checks.Record("migrated counter continues", continues, detail);
+    }
+
+    private static async Task FinalInvariantAsync(DemoFleet fleet, DemoChecks checks, BenchAgent[] agents)
+    {
+        Step("5. The invariant: every program runs on exactly one live ECU");
+        var programs = await fleet.ProgramsAsync();
+        foreach (var program in programs)
+        {
+            Say($"{program.Name}: {program.RunningCopies} running cop{(program.RunningCopies == 1 ? "y" : "ies")}{(program.RunningCopy is { } copy ? $", on {copy.Mac} as program {copy.ProgramId}" : "")}");
+        }
+
+        var processes = DemoFleet.ProgramProcesses(agents);
+        checks.Record("each program runs exactly once", programs.Count == 4 && programs.All(p => p.RunningCopies == 1),
+            $"{programs.Count} logical programs, copies: {string.Join(" ", programs.Select(p => p.RunningCopies))}");
+        checks.Record("program processes match", processes == programs.Count, $"{processes} program processes on the live agents");
+    }
+
+    private static async Task<Dictionary<string, long>> AcknowledgedAsync(DemoFleet fleet)
+    {
+        var views = await Task.WhenAll(new[] { Ecu1, Ecu3 }.Select(fleet.EcuAsync));
+        return views.SelectMany(v => v.Programs.Select(p => ($"{v.Mac}/{p.ProgramId}", p.LastAcknowledgedVersion)))
+            .ToDictionary(p => p.Item1, p => p.Item2);
+    }
+
+    private static void Step(string text)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"== {text}");
+    }
+
+    private static void Say(string text) => Console.WriteLine($"   {text}");
+
+    private sealed record Accepted(string Id);
+}
