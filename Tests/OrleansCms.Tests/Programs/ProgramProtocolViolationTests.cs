@@ -41,6 +41,16 @@ public class ProgramProtocolViolationTests
     }
 
     [Fact]
+    public async Task StartAsync_ProgramNeverReadsItsRestoreState_ThrowsTimeoutInsteadOfBlocking()
+    {
+        // 4 MiB is far more than a pipe holds: the write itself blocks until StartTimeout cancels it.
+        var start = ProgramProcess.StartAsync(
+            Script("exec sleep 60"), new byte[4 << 20], new ProgramProtocolOptions { StartTimeout = Short }, new ListLogger<ProgramProcess>());
+
+        await ProgramAssert.ViolationAsync(() => start.WaitAsync(TimeSpan.FromSeconds(20)), ProtocolViolation.Timeout, "no READY within StartTimeout");
+    }
+
+    [Fact]
     public async Task StartAsync_ProgramExitsRightAfterStart_ThrowsOutputClosedWithItsExitCode()
     {
         var error = await ProgramAssert.ViolationAsync(
