@@ -17,7 +17,7 @@ internal sealed class SampleMemory
 
     private const int PageBytes = 4096;
 
-    /// <summary>Dirty runs are at least this long (when the dirty total allows), so they stay clustered.</summary>
+    /// <summary>At most one dirty run per this many bytes to rewrite, so that runs stay long and clustered.</summary>
     private const int MinRunBytes = 64 << 10;
 
     private const int MaxRuns = 8;

@@ -16,7 +16,7 @@ internal static class ProcessTable
         {
             stat = File.ReadAllText($"/proc/{processId}/stat");
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        catch (IOException)
         {
             return false;
         }
