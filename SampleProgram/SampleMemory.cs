@@ -17,7 +17,7 @@ internal sealed class SampleMemory
 
     private const int PageBytes = 4096;
 
-    /// <summary>Dirty runs are at least this long (when the dirty total allows), so they stay clustered.</summary>
+    /// <summary>At most one dirty run per this many bytes to rewrite, so that runs stay long and clustered.</summary>
     private const int MinRunBytes = 64 << 10;
 
     private const int MaxRuns = 8;
@@ -73,8 +73,9 @@ internal sealed class SampleMemory
     }
 
     /// <summary>
-    /// Rewrites about <c>dirty × size</c> bytes with fresh random bytes, in 1 to 8 contiguous runs at
-    /// 4 KiB-aligned offsets, the way a real working set dirties a few regions rather than scattered bytes.
+    /// Rewrites about <c>dirty × size</c> bytes (rounded up to whole 4 KiB pages) with fresh random bytes, in 1 to 8
+    /// contiguous runs at 4 KiB-aligned offsets, the way a real working set dirties a few regions rather than
+    /// scattered bytes. The runs never overlap, so the share rewritten is the share asked for.
     /// </summary>
     public void DirtyImage()
     {
@@ -85,13 +86,18 @@ internal sealed class SampleMemory
             return;
         }
 
-        var runs = _random.Next(1, (int)Math.Clamp(target / MinRunBytes, 1, MaxRuns) + 1);
-        var weights = Enumerable.Range(0, runs).Select(_ => 0.5 + _random.NextDouble()).ToArray();
-        foreach (var weight in weights)
+        var pages = (int)((image.Length + PageBytes - 1L) / PageBytes);
+        var dirtyPages = (int)Math.Min(pages, (target + PageBytes - 1) / PageBytes);
+        var runs = Math.Min(dirtyPages, _random.Next(1, (int)Math.Clamp(target / MinRunBytes, 1, MaxRuns) + 1));
+        var runPages = Split(dirtyPages, runs, minimum: 1);
+        var gapPages = Split(pages - dirtyPages, runs + 1, minimum: 0);
+        var page = 0;
+        for (var run = 0; run < runs; run++)
         {
-            var length = (int)Math.Min(RoundUpToPage((long)(target * weight / weights.Sum())), image.Length);
-            var offset = PageBytes * _random.Next(0, ((image.Length - length) / PageBytes) + 1);
-            _random.NextBytes(image.Slice(offset, length));
+            page += gapPages[run];
+            var offset = page * PageBytes;
+            _random.NextBytes(image.Slice(offset, (int)Math.Min((long)runPages[run] * PageBytes, image.Length - offset)));
+            page += runPages[run];
         }
     }
 
@@ -110,5 +116,14 @@ internal sealed class SampleMemory
         output.Flush();
     }
 
-    private static long RoundUpToPage(long bytes) => Math.Max(PageBytes, (bytes + PageBytes - 1) / PageBytes * PageBytes);
+    /// <summary>Splits <paramref name="total"/> into <paramref name="parts"/> random shares, each at least <paramref name="minimum"/>.</summary>
+    private int[] Split(int total, int parts, int minimum)
+    {
+        var weights = Enumerable.Range(0, parts).Select(_ => 0.5 + _random.NextDouble()).ToArray();
+        var sum = weights.Sum();
+        var spare = total - (parts * minimum);
+        var shares = weights.Select(weight => minimum + (int)(spare * weight / sum)).ToArray();
+        shares[^1] += total - shares.Sum();
+        return shares;
+    }
 }

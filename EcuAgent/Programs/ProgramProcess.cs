@@ -16,6 +16,9 @@ public sealed class ProgramProcess : IAsyncDisposable
     private static readonly byte[] StartMessage = "START\n"u8.ToArray();
     private static readonly byte[] StopMessage = "STOP\n"u8.ToArray();
 
+    /// <summary>Longest stderr line logged; the rest of a longer line is counted, not kept.</summary>
+    private const int MaxStderrLineChars = 4096;
+
     private readonly Process _process;
     private readonly Stream _input;
     private readonly ProgramOutputReader _output;
@@ -384,19 +387,55 @@ public sealed class ProgramProcess : IAsyncDisposable
         return exit;
     }
 
+    /// <summary>Logs each stderr line, cut at <see cref="MaxStderrLineChars"/>: a program must not make the agent buffer without bound.</summary>
     private async Task PumpStderrAsync(StreamReader stderr)
     {
+        var buffer = new char[4096];
+        var line = new StringBuilder();
+        var dropped = 0L;
         try
         {
-            while (await stderr.ReadLineAsync() is { } line)
+            int read;
+            while ((read = await stderr.ReadAsync(buffer)) > 0)
             {
-                _logger.ProgramStderr(ProcessId, line);
+                foreach (var c in buffer.AsSpan(0, read))
+                {
+                    if (c == '\n')
+                    {
+                        LogStderrLine(line, ref dropped);
+                    }
+                    else if (line.Length < MaxStderrLineChars)
+                    {
+                        line.Append(c);
+                    }
+                    else
+                    {
+                        dropped++;
+                    }
+                }
+            }
+
+            if (line.Length > 0 || dropped > 0)
+            {
+                LogStderrLine(line, ref dropped);
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             // The process and its pipes are gone.
         }
+    }
+
+    private void LogStderrLine(StringBuilder line, ref long dropped)
+    {
+        if (line.Length > 0 && line[^1] == '\r')
+        {
+            line.Length--;
+        }
+
+        _logger.ProgramStderr(ProcessId, dropped == 0 ? line.ToString() : $"{line}… ({dropped} more characters)");
+        line.Clear();
+        dropped = 0;
     }
 
     private static bool TryParseDecimal(string text, out ulong value) =>

@@ -1,0 +1,71 @@
+using OrleansCms.Agent;
+using OrleansCms.Checkpoints;
+
+namespace OrleansCms.Tests.Programs;
+
+/// <summary>The <c>--program</c> syntax of the agent's command line.</summary>
+public class ProgramSpecTests
+{
+    [Fact]
+    public void Parse_EveryField_ReadsThemAll()
+    {
+        var info = ProgramSpec.Parse("name=nav,ram-mb=128,interval-ms=1500,period-ms=10,wcet-ms=2,latency-critical,cmd=sample --state-mb 16  --dirty 0.1");
+
+        Assert.Equal("nav", info.Name);
+        Assert.Equal(128L << 20, info.RamBytes);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), info.CheckpointInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), info.Period);
+        Assert.Equal(TimeSpan.FromMilliseconds(2), info.Wcet);
+        Assert.True(info.LatencyCritical);
+        Assert.Equal(["sample", "--state-mb", "16", "--dirty", "0.1"], info.Command);
+    }
+
+    [Fact]
+    public void Parse_OnlyRequiredFields_UsesTheDefaults()
+    {
+        var info = ProgramSpec.Parse("name=logger,ram-mb=32,cmd=/usr/bin/logger-program");
+
+        Assert.Equal(new ProgramInfo("logger", 32L << 20, null, null, false, info.Command, ProgramSpec.DefaultInterval), info);
+        Assert.Equal(["/usr/bin/logger-program"], info.Command);
+    }
+
+    [Fact]
+    public void Parse_FieldsInAnyOrderWithSpaces_ReadsThem()
+    {
+        var info = ProgramSpec.Parse(" wcet-ms=5 , latency-critical, period-ms=5, ram-mb=1 ,name=x, cmd=prog a=1,b=2");
+
+        Assert.Equal(("x", 1L << 20, TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(5), true), (info.Name, info.RamBytes, info.Period!.Value, info.Wcet!.Value, info.LatencyCritical));
+        Assert.Equal(["prog", "a=1,b=2"], info.Command);
+    }
+
+    [Theory]
+    [InlineData("ram-mb=64,cmd=sample", "needs name=")]
+    [InlineData("name=,ram-mb=64,cmd=sample", "needs name=")]
+    [InlineData("name=a,cmd=sample", "needs ram-mb=")]
+    [InlineData("name=a,ram-mb=64", "needs cmd=")]
+    [InlineData("name=a,ram-mb=64,cmd=  ", "needs cmd=")]
+    [InlineData("name=a,ram-mb=lots,cmd=sample", "ram-mb must be a positive whole number, not 'lots'")]
+    [InlineData("name=a,ram-mb=0,cmd=sample", "ram-mb must be a positive whole number, not '0'")]
+    [InlineData("name=a,ram-mb=-5,cmd=sample", "ram-mb must be a positive whole number, not '-5'")]
+    [InlineData("name=a,ram-mb=1.5,cmd=sample", "ram-mb must be a positive whole number, not '1.5'")]
+    [InlineData("name=a,ram-mb=99999999999999,cmd=sample", "ram-mb must be at most")]
+    [InlineData("name=a,ram-mb=64,interval-ms=99999999999999999,cmd=sample", "interval-ms must be at most")]
+    [InlineData("name=a,ram-mb=64,color=red,cmd=sample", "unknown program field 'color'")]
+    [InlineData("name=a,ram-mb=64,period-ms=10,wcet-ms=20,cmd=sample", "wcet-ms (20) must not exceed period-ms (10)")]
+    [InlineData("name=a,ram-mb=64,period-ms=10,cmd=sample", "both period-ms and wcet-ms, or neither")]
+    [InlineData("name=a,ram-mb=64,wcet-ms=1,cmd=sample", "both period-ms and wcet-ms, or neither")]
+    [InlineData("name=a,name=b,ram-mb=64,cmd=sample", "field 'name' is given twice")]
+    [InlineData("name=a,ram-mb=64,latency-critical=no,cmd=sample", "latency-critical takes no value")]
+    [InlineData("name=a,ram-mb=64cmd=sample", "ram-mb must be a positive whole number, not '64cmd=sample'")]
+    [InlineData("   ", "empty program spec")]
+    public void Parse_BadSpec_ThrowsFormatExceptionNamingTheProblem(string spec, string problem)
+    {
+        var error = Assert.Throws<FormatException>(() => ProgramSpec.Parse(spec));
+
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Null_ThrowsArgumentNull() =>
+        Assert.Throws<ArgumentNullException>(() => ProgramSpec.Parse(null!));
+}
