@@ -7,6 +7,7 @@ using OrleansCms.Checkpoints;
 using OrleansCms.Machine;
 using OrleansCms.Ingest;
 using OrleansCms.Programs;
+using OrleansCms.Security;
 
 namespace OrleansCms.Cli;
 
@@ -42,11 +43,13 @@ public static class AgentCommandLine
 
         var root = new RootCommand("OrleansCms ECU agent: runs programs as child processes, checkpoints them to the CMS, heartbeats, and restores what the CMS asks.")
         {
-            Cms, Mac, name, ramMb, cpuCores, programs, heartbeatMs, bufferMb, besideCms, clusterId, MigrateCommand(),
+            Cms, Mac, name, ramMb, cpuCores, programs, heartbeatMs, bufferMb, besideCms, clusterId,
+            TlsCommandOptions.Certificate, TlsCommandOptions.Key, TlsCommandOptions.Ca, MigrateCommand(),
         };
         root.SetAction(async (result, cancellationToken) =>
         {
             AgentOptions options;
+            FleetCertificates? tls;
             try
             {
                 var mac = MacAddress.Normalize(result.GetValue(Mac) ?? HostIdentity.FirstMacAddress()
@@ -67,6 +70,7 @@ public static class AgentCommandLine
                 };
                 options.Programs.ForEach(p => ProgramSpec.Parse(p));
                 options.Validate();
+                tls = TlsCommandOptions.Load(result);
             }
             catch (Exception e) when (e is FormatException or CheckpointRejectedException or System.ComponentModel.DataAnnotations.ValidationException)
             {
@@ -75,14 +79,17 @@ public static class AgentCommandLine
             }
 
             var ingest = new IngestClientOptions { BufferBytes = (long)result.GetValue(bufferMb) << 20 };
-            return await RunAgentAsync(options, ingest, cancellationToken);
+            using (tls)
+            {
+                return await RunAgentAsync(options, ingest, tls, cancellationToken);
+            }
         });
         return root;
     }
 
-    private static async Task<int> RunAgentAsync(AgentOptions options, IngestClientOptions ingest, CancellationToken cancellationToken)
+    private static async Task<int> RunAgentAsync(AgentOptions options, IngestClientOptions ingest, FleetCertificates? tls, CancellationToken cancellationToken)
     {
-        var builder = CmsClientHost.Create(options.Gateways, options.ClusterId, options.ServiceId, keepTrying: () => !cancellationToken.IsCancellationRequested);
+        var builder = CmsClientHost.Create(options.Gateways, options.ClusterId, options.ServiceId, tls, keepTrying: () => !cancellationToken.IsCancellationRequested);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(Options.Create(ingest));
         builder.Services.AddSingleton(Options.Create(new ProgramProtocolOptions()));
@@ -102,7 +109,7 @@ public static class AgentCommandLine
             Cms, Mac, programId, target, timeoutS,
         };
         migrate.SetAction((result, cancellationToken) => MigrationRequest.RunAsync(
-            result.GetValue(Cms)!, result.GetValue(Mac), result.GetValue(programId), result.GetValue(target),
+            result, result.GetValue(Cms)!, result.GetValue(Mac), result.GetValue(programId), result.GetValue(target),
             TimeSpan.FromSeconds(result.GetValue(timeoutS)), cancellationToken));
         return migrate;
     }

@@ -3,13 +3,18 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
+using OrleansCms.Security;
 
 namespace OrleansCms.Cli;
 
-/// <summary>The Orleans client side of the agent: static gateways, one-line console logs, retry until connected.</summary>
+/// <summary>
+/// The Orleans client side of the agent: static gateways, one-line console logs, retry until connected, and
+/// mutual TLS when the agent has fleet certificates.
+/// </summary>
 public static class CmsClientHost
 {
-    public static HostApplicationBuilder Create(IReadOnlyList<IPEndPoint> gateways, string clusterId, string serviceId, Func<bool> keepTrying)
+    public static HostApplicationBuilder Create(IReadOnlyList<IPEndPoint> gateways, string clusterId, string serviceId, FleetCertificates? tls, Func<bool> keepTrying)
     {
         var builder = Host.CreateApplicationBuilder([]);
         builder.Logging.ClearProviders();
@@ -21,24 +26,39 @@ public static class CmsClientHost
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("OrleansCms", LogLevel.Information); // the filter above matches it as a prefix
-        builder.UseOrleansClient(client => client
-            .UseStaticClustering([.. gateways])
-            .Configure<ClusterOptions>(cluster =>
+        builder.UseOrleansClient(client =>
+        {
+            if (tls is not null)
             {
-                cluster.ClusterId = clusterId;
-                cluster.ServiceId = serviceId;
-            })
-            .Configure<GatewayOptions>(gateway => gateway.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5))
-            .UseConnectionRetryFilter(async (_, cancellationToken) =>
-            {
-                if (!keepTrying())
+                client.UseTls(options =>
                 {
-                    return false;
-                }
+                    options.LocalCertificate = tls.Own;
+                    options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    // Trust is the fleet CA's signature, not a host name: gateways are listed by address.
+                    options.RemoteCertificateValidation = (certificate, _, _) => tls.IsFleetMember(certificate);
+                });
+            }
 
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                return true;
-            }));
+            client
+                .UseStaticClustering([.. gateways])
+                .Configure<ClusterOptions>(cluster =>
+                {
+                    cluster.ClusterId = clusterId;
+                    cluster.ServiceId = serviceId;
+                })
+                .Configure<GatewayOptions>(gateway => gateway.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5))
+                .UseConnectionRetryFilter(async (_, cancellationToken) =>
+                {
+                    if (!keepTrying())
+                    {
+                        return false;
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                    return true;
+                });
+        });
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
@@ -9,14 +10,15 @@ namespace OrleansCms.Cli;
 /// <summary><c>ecu-agent migrate</c>: requests a migration and prints its progress until it finishes.</summary>
 internal static class MigrationRequest
 {
-    public static async Task<int> RunAsync(string cms, string? mac, int programId, string? target, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ParseResult parsed, string cms, string? mac, int programId, string? target, TimeSpan timeout, CancellationToken cancellationToken)
     {
         string source;
         try
         {
             source = MacAddress.Normalize(mac ?? HostIdentity.FirstMacAddress() ?? throw new FormatException("pass --mac."));
             var deadlineToConnect = DateTimeOffset.UtcNow.AddSeconds(10);
-            var builder = CmsClientHost.Create(Gateways.Parse(cms), "orleans-cms", "orleans-cms", () => DateTimeOffset.UtcNow < deadlineToConnect);
+            using var tls = TlsCommandOptions.Load(parsed);
+            var builder = CmsClientHost.Create(Gateways.Parse(cms), "orleans-cms", "orleans-cms", tls, () => DateTimeOffset.UtcNow < deadlineToConnect);
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var grains = host.Services.GetRequiredService<IClusterClient>();

@@ -7,7 +7,7 @@ namespace OrleansCms.Ecus;
 [Alias("OrleansCms.IFleetGrain")]
 public interface IFleetGrain : IGrainWithIntegerKey
 {
-    /// <summary>Records an alive ECU. One-way: an ECU's grain never waits on the fleet (a lost call is repaired by its reminder).</summary>
+    /// <summary>Records an alive ECU. One-way: an ECU's grain never waits on the fleet; it announces itself again every Cms:Liveness:RegistryRefresh, which repairs a lost call.</summary>
     [Alias("Add"), Orleans.Concurrency.OneWay]
     Task AddAsync(string mac);
 

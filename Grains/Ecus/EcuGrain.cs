@@ -22,6 +22,7 @@ public sealed partial class EcuGrain(
     private readonly LivenessOptions _liveness = options.Value;
     private readonly MetricsWindow _window = new(options.Value.MetricsWindow);
     private DateTimeOffset? _lastHeartbeat;
+    private DateTimeOffset _announcedToFleet;
     private EcuMetrics? _metrics;
     private IReadOnlyList<RunningProgram> _programs = [];
     private IGrainTimer? _leaseTimer;
@@ -221,9 +222,15 @@ public sealed partial class EcuGrain(
 
     private async Task CheckLeaseAsync(CancellationToken cancellationToken)
     {
-        if (State.Status == EcuStatus.Alive && _lastHeartbeat is { } last && clock.GetUtcNow() - last > _liveness.Lease)
+        var now = clock.GetUtcNow();
+        if (State.Status == EcuStatus.Alive && _lastHeartbeat is { } last && now - last > _liveness.Lease)
         {
-            await DeclareFailedAsync($"lease expired: no heartbeat for {(clock.GetUtcNow() - last).TotalMilliseconds:0} ms");
+            await DeclareFailedAsync($"lease expired: no heartbeat for {(now - last).TotalMilliseconds:0} ms");
+        }
+        else if (State.Status == EcuStatus.Alive && now - _announcedToFleet > _liveness.RegistryRefresh)
+        {
+            _announcedToFleet = now;
+            await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());
         }
     }
 

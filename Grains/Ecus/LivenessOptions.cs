@@ -15,6 +15,13 @@ public sealed class LivenessOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How often an alive ECU announces itself to the fleet registry again. Registry updates are one-way and
+    /// batched, so a silo dying can lose some; this bounds how long an ECU can be missing from placement.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan RegistryRefresh { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How much metrics history each ECU keeps for placement and the dashboard.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MetricsWindow { get; set; } = TimeSpan.FromSeconds(60);

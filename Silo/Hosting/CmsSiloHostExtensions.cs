@@ -18,6 +18,7 @@ public static class CmsSiloHostExtensions
             throw new ValidationException($"Cms:AdvertisedIp '{silo.AdvertisedIp}' is not an IP address.");
         }
 
+        var tls = builder.Configuration.GetSection(CmsTlsOptions.Section).Get<CmsTlsOptions>() ?? new CmsTlsOptions();
         builder.Services.AddOptions<CmsSiloOptions>().BindConfiguration(CmsSiloOptions.Section);
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -36,6 +37,7 @@ public static class CmsSiloHostExtensions
             orleans.ConfigureEndpoints(advertisedIp, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: true);
             orleans.Configure<SiloOptions>(o => o.SiloName = $"silo-{silo.SiloPort}");
             orleans.AddCmsPersistence();
+            orleans.UseCmsTls(tls);
         });
 
         builder.Services.AddCmsApi();

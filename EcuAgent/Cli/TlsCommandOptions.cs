@@ -1,0 +1,46 @@
+using System.CommandLine;
+using OrleansCms.Security;
+
+namespace OrleansCms.Cli;
+
+/// <summary><c>--tls-cert</c>, <c>--tls-key</c>, <c>--tls-ca</c>: mutual TLS to the CMS gateways (all three or none).</summary>
+internal static class TlsCommandOptions
+{
+    public static readonly Option<string?> Certificate = new("--tls-cert")
+    {
+        Description = "This ECU's certificate (PEM), signed by the fleet CA. With --tls-key and --tls-ca, connects over mutual TLS.",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Key = new("--tls-key") { Description = "The private key of --tls-cert (PEM).", Recursive = true };
+
+    public static readonly Option<string?> Ca = new("--tls-ca")
+    {
+        Description = "The fleet CA (PEM); a silo is trusted only with a certificate it signed.",
+        Recursive = true,
+    };
+
+    /// <summary>The certificates, or null without TLS; a partial set or an unreadable file is a <see cref="FormatException"/>.</summary>
+    public static FleetCertificates? Load(ParseResult result)
+    {
+        string?[] paths = [result.GetValue(Certificate), result.GetValue(Key), result.GetValue(Ca)];
+        if (paths.All(p => p is null))
+        {
+            return null;
+        }
+
+        if (paths.Any(p => p is null))
+        {
+            throw new FormatException("--tls-cert, --tls-key and --tls-ca go together: give all three or none.");
+        }
+
+        try
+        {
+            return FleetCertificates.Load(paths[0]!, paths[1]!, paths[2]!);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Connections.Security;
+using OrleansCms.Cli;
+using OrleansCms.Ecus;
+using OrleansCms.Security;
+using OrleansCms.Tests.Fixtures;
+
+namespace OrleansCms.Tests.Security;
+
+/// <summary>
+/// Mutual TLS among silos and from agents: TLS silos form a cluster, an agent with a fleet certificate
+/// registers, and clients without a certificate or with one from another CA are refused.
+/// </summary>
+public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<FleetTlsCluster>
+{
+    [Fact]
+    public async Task TwoTlsSilos_FormOneCluster_AndAnAgentWithAFleetCertificateRegisters()
+    {
+        // A joining silo checks it can reach every active silo (over TLS here) before it becomes active.
+        var view = await cluster.Http.GetFromJsonAsync<ClusterAnswer>("/api/cluster");
+        Assert.Equal(2, view!.Silos.Count(s => s.Status == "Active"));
+
+        const string mac = "02:00:00:00:7a:01";
+        var agent = cluster.Start(RepoPaths.EcuAgentDll,
+            ["--cms", string.Join(",", cluster.GatewayPorts.Select(p => $"127.0.0.1:{p}")), "--cluster-id", cluster.ClusterId, "--mac", mac,
+             "--ram-mb", "256", "--cpu-cores", "1", .. FleetTlsCluster.TlsArgs(cluster.Certificates, "ecu")]);
+        await Eventually.TrueAsync(async () => await EcuStatusAsync(mac) == "Alive", TimeSpan.FromSeconds(60),
+            $"the TLS agent registers{Environment.NewLine}{string.Join(Environment.NewLine, agent.StandardOutput.TakeLast(20))}");
+    }
+
+    [Fact]
+    public async Task AClientWithAFleetCertificate_Connects()
+    {
+        using var certificates = FleetTlsCluster.Load(cluster.Certificates, "ecu");
+        using var host = await ConnectAsync(certificates);
+        var view = await host.Services.GetRequiredService<IClusterClient>().GetGrain<IEcuGrain>("02:00:00:00:7a:02").GetAsync();
+        Assert.Equal(EcuStatus.Unknown, view.Status);
+    }
+
+    [Fact]
+    public async Task AClientWithACertificateFromAnotherCa_IsRefusedByTheSilo()
+    {
+        using var fleet = FleetTlsCluster.Load(cluster.Certificates, "ecu");
+        using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
+        (await ConnectTrustingAnySiloAsync(fleet)).Dispose(); // the same client with a fleet certificate gets in
+        await Assert.ThrowsAnyAsync<Exception>(async () => (await ConnectTrustingAnySiloAsync(rogue)).Dispose());
+    }
+
+    [Fact]
+    public async Task AClientOverTlsWithoutACertificate_IsRefusedByTheSilo() =>
+        await Assert.ThrowsAnyAsync<Exception>(async () => (await ConnectTrustingAnySiloAsync(null)).Dispose());
+
+    [Fact]
+    public async Task AClientWithoutTls_IsRefused() =>
+        await Assert.ThrowsAnyAsync<Exception>(async () => (await ConnectAsync(null)).Dispose());
+
+    [Fact]
+    public async Task AClientOfTheFleet_RefusesASiloOfAnotherCa()
+    {
+        // The same client code, trusting only the rogue CA: the fleet's silos are then the strangers.
+        using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
+        await Assert.ThrowsAnyAsync<Exception>(async () => (await ConnectAsync(rogue)).Dispose());
+    }
+
+    [Fact]
+    public void FleetCertificates_AcceptOnlyCertificatesSignedByTheFleetCa()
+    {
+        using var fleet = FleetTlsCluster.Load(cluster.Certificates, "ecu");
+        using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
+        Assert.True(fleet.IsFleetMember(fleet.Own));
+        Assert.False(fleet.IsFleetMember(rogue.Own));
+        Assert.False(fleet.IsFleetMember(rogue.Ca));
+        var error = Assert.Throws<InvalidOperationException>(() => FleetCertificates.Load(
+            Path.Combine(cluster.RogueCertificates, "ecu.pem"), Path.Combine(cluster.RogueCertificates, "ecu.key"), Path.Combine(cluster.Certificates, "ca.pem")));
+        Assert.Contains("not signed by the fleet CA", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A client that tries the gateways once: it either connects or throws.</summary>
+    private async Task<IHost> ConnectAsync(FleetCertificates? certificates)
+    {
+        var gateways = cluster.GatewayPorts.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList();
+        var host = CmsClientHost.Create(gateways, cluster.ClusterId, "orleans-cms", certificates, keepTrying: () => false).Build();
+        try
+        {
+            await host.StartAsync();
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A client that accepts any silo certificate and shows <paramref name="own"/> (or none), so that a refusal
+    /// can only come from the silo's side. Under TLS 1.3 the client finishes its handshake before the silo
+    /// judges its certificate, so a refused client sees its connections dropped and keeps retrying for minutes:
+    /// it gets 10 s (the same client with a fleet certificate connects in about a second).
+    /// </summary>
+    private async Task<IHost> ConnectTrustingAnySiloAsync(FleetCertificates? own)
+    {
+        var host = Host.CreateApplicationBuilder();
+        host.UseOrleansClient(client => client
+            .UseTls(tls =>
+            {
+                tls.LocalCertificate = own?.Own;
+                tls.ClientCertificateMode = own is null ? RemoteCertificateMode.NoCertificate : RemoteCertificateMode.RequireCertificate;
+                tls.AllowAnyRemoteCertificate();
+            })
+            .UseStaticClustering([.. cluster.GatewayPorts.Select(p => new IPEndPoint(IPAddress.Loopback, p))])
+            .Configure<ClusterOptions>(o => { o.ClusterId = cluster.ClusterId; o.ServiceId = "orleans-cms"; })
+            .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5)));
+        var built = host.Build();
+        try
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await built.StartAsync(patience.Token);
+            return built;
+        }
+        catch
+        {
+            built.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<string?> EcuStatusAsync(string mac)
+    {
+        var answer = await cluster.Http.GetAsync($"/api/ecus/{mac}");
+        return answer.IsSuccessStatusCode ? (await answer.Content.ReadFromJsonAsync<EcuAnswer>())!.Status : null;
+    }
+
+    private sealed record ClusterAnswer(SiloAnswer[] Silos);
+
+    private sealed record SiloAnswer(string Name, string Status);
+
+    private sealed record EcuAnswer(string Mac, string Status);
+}
