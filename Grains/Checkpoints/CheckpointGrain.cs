@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansCms.Storage;
 
@@ -16,6 +17,7 @@ public sealed class CheckpointGrain(
     ChunkStore store,
     IngestBudget budget,
     IOptions<IngestOptions> options,
+    DeepCopier<CheckpointState> copier,
     ILogger<CheckpointGrain> logger) : Grain, ICheckpointGrain
 {
     // An upload whose references are older than this and that never committed was abandoned by its agent.
@@ -23,8 +25,15 @@ public sealed class CheckpointGrain(
     private static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
 
     private readonly IngestOptions _limits = options.Value;
+    private CheckpointState _persisted = null!;
 
     private List<CheckpointManifest> Versions => state.State.Versions;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _persisted = copier.Copy(state.State);
+        return Task.CompletedTask;
+    }
 
     public async Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source)
     {
@@ -89,17 +98,7 @@ public sealed class CheckpointGrain(
         if (state.State.Claimant is null)
         {
             state.State.Claimant = claimant;
-            try
-            {
-                await state.WriteStateAsync();
-            }
-            catch (InconsistentStateException)
-            {
-                // A second activation wrote meanwhile (perhaps its own claim): grant nothing from a stale view.
-                state.State.Claimant = null;
-                DeactivateOnIdle();
-                throw;
-            }
+            await WriteAsync(); // a claim that is not stored is not granted
 
             logger.CheckpointClaimed(Key(), claimant, Versions.Count > 0 ? Versions[0].Version : 0);
         }
@@ -248,22 +247,28 @@ public sealed class CheckpointGrain(
         Versions.Insert(0, manifest);
         var pruned = Versions.Skip(_limits.RetainedVersions).ToList();
         Versions.RemoveRange(Math.Min(_limits.RetainedVersions, Versions.Count), pruned.Count);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (InconsistentStateException)
-        {
-            // Another activation wrote first: this one's view is stale, so let the agent retry against a fresh one.
-            DeactivateOnIdle();
-            throw;
-        }
+        await WriteAsync(); // a version that is not stored is not acknowledged, now or on the agent's retry
 
         // Unshared chunks of pruned versions are deleted later by the ChunkCollector, off this path.
         await store.ReleaseAsync(key, [.. Versions.Select(v => v.Version)], manifest.Version, AbandonedAfter);
         if (pruned.Count > 0)
         {
             logger.VersionsPruned(key, string.Join(",", pruned.Select(p => p.Version)));
+        }
+    }
+
+    /// <summary>Persists the state; a failed write puts back the last stored state (see <see cref="StateWrites"/>).</summary>
+    private async Task WriteAsync()
+    {
+        try
+        {
+            _persisted = await state.WriteOrRevertAsync(_persisted, copier);
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation wrote meanwhile (perhaps its own claim): reload rather than act on a stale view.
+            DeactivateOnIdle();
+            throw;
         }
     }
 

@@ -33,7 +33,7 @@ public sealed partial class EcuGrain
 
         State.Catalogue.Add(entry with { Status = ProgramEntryStatus.Active, StartedAt = clock.GetUtcNow() });
         State.NextProgramId = entry.ProgramId + 1;
-        await state.WriteStateAsync();
+        await WriteAsync();
         return entry.ProgramId;
     }
 
@@ -58,7 +58,7 @@ public sealed partial class EcuGrain
             EndReason = reason,
         };
         TrimEndedEntries();
-        await state.WriteStateAsync();
+        await WriteAsync();
     }
 
     public async Task<string> ReportCrashAsync(int programId, string detail)
@@ -77,7 +77,7 @@ public sealed partial class EcuGrain
         }
 
         MarkCrashed(entry, detail);
-        await state.WriteStateAsync();
+        await WriteAsync();
         await DispatchOutboxAsync();
         return id;
     }
@@ -107,7 +107,7 @@ public sealed partial class EcuGrain
 
         var id = $"migration:{Mac()}:{programId}:{++State.MigrationCount}";
         State.Outbox[id] = new RestorationRequest(RestorationKind.Migration, Mac(), [entry], "migration requested", target);
-        await state.WriteStateAsync();
+        await WriteAsync();
         await DispatchOutboxAsync();
         return id;
     }
@@ -140,13 +140,33 @@ public sealed partial class EcuGrain
         if (started.Count > 0)
         {
             started.ForEach(id => State.Outbox.Remove(id));
-            await state.WriteStateAsync();
+            await WriteAsync();
         }
 
         if (State.Outbox.Count > 0)
         {
+            // Retried every second while this activation lives (PostgreSQL may be briefly away), and by the
+            // reminder if its silo dies.
+            _outboxRetry ??= this.RegisterGrainTimer(_ => RetryOutboxAsync(), new GrainTimerCreationOptions
+            {
+                DueTime = OutboxRetryInterval,
+                Period = OutboxRetryInterval,
+                KeepAlive = true,
+            });
             await this.RegisterOrUpdateReminder(SafetyNetReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
+    }
+
+    private async Task RetryOutboxAsync()
+    {
+        if (State.Outbox.Count == 0)
+        {
+            _outboxRetry?.Dispose();
+            _outboxRetry = null;
+            return;
+        }
+
+        await DispatchOutboxAsync();
     }
 
     private void AbandonActivePrograms(string reason)

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Storage;
 using OrleansCms.Checkpoints;
 using OrleansCms.Restoration;
 using OrleansCms.Storage;
@@ -15,9 +17,11 @@ public sealed partial class EcuGrain(
     [PersistentState("ecu", CmsStorageOptions.GrainStorageName)] IPersistentState<EcuState> state,
     IOptions<LivenessOptions> options,
     TimeProvider clock,
+    DeepCopier<EcuState> copier,
     ILogger<EcuGrain> logger) : Grain, IEcuGrain, IRemindable
 {
     private const string SafetyNetReminder = "lease-watch";
+    private static readonly TimeSpan OutboxRetryInterval = TimeSpan.FromSeconds(1);
 
     private readonly LivenessOptions _liveness = options.Value;
     private readonly MetricsWindow _window = new(options.Value.MetricsWindow);
@@ -26,12 +30,15 @@ public sealed partial class EcuGrain(
     private EcuMetrics? _metrics;
     private IReadOnlyList<RunningProgram> _programs = [];
     private IGrainTimer? _leaseTimer;
+    private IGrainTimer? _outboxRetry;
     private IEcuAgent? _agent;
+    private EcuState _persisted = null!;
 
     private EcuState State => state.State;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _persisted = copier.Copy(State);
         if (State.Status == EcuStatus.Alive)
         {
             _lastHeartbeat = clock.GetUtcNow();
@@ -106,7 +113,7 @@ public sealed partial class EcuGrain(
         var active = State.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).ToList();
         var restorationId = $"failure:{Mac()}:{State.FailureEpoch}";
         State.Outbox[restorationId] = new RestorationRequest(RestorationKind.Failure, Mac(), active, reason);
-        await state.WriteStateAsync();
+        await WriteAsync();
         _leaseTimer?.Dispose();
         _leaseTimer = null;
         _agent = null;
@@ -127,7 +134,7 @@ public sealed partial class EcuGrain(
         State.StatusSince = clock.GetUtcNow();
         State.FailureReason = reason;
         AbandonActivePrograms($"the ECU was retired: {reason}");
-        await state.WriteStateAsync();
+        await WriteAsync();
         _leaseTimer?.Dispose();
         _leaseTimer = null;
         _agent = null;
@@ -177,7 +184,12 @@ public sealed partial class EcuGrain(
         {
             await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());
         }
-        else if (State.Outbox.Count == 0)
+
+        if (State.Outbox.Count > 0)
+        {
+            await DispatchOutboxAsync();
+        }
+        else if (State.Status != EcuStatus.Alive)
         {
             await UnregisterSafetyNetAsync();
         }
@@ -188,7 +200,7 @@ public sealed partial class EcuGrain(
         var wasAlive = State.Status == EcuStatus.Alive;
         State.Status = EcuStatus.Alive;
         State.StatusSince = wasAlive ? State.StatusSince : clock.GetUtcNow();
-        await state.WriteStateAsync();
+        await WriteAsync();
         _lastHeartbeat = clock.GetUtcNow();
         WatchLease();
         if (!wasAlive)
@@ -205,7 +217,7 @@ public sealed partial class EcuGrain(
         {
             State.Status = EcuStatus.Fenced;
             State.StatusSince = clock.GetUtcNow();
-            await state.WriteStateAsync();
+            await WriteAsync();
             logger.EcuFenced(Mac(), State.FailureEpoch);
         }
 
@@ -231,6 +243,21 @@ public sealed partial class EcuGrain(
         {
             _announcedToFleet = now;
             await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());
+        }
+    }
+
+    /// <summary>Persists the state; a failed write puts back the last stored state (see <see cref="StateWrites"/>).</summary>
+    private async Task WriteAsync()
+    {
+        try
+        {
+            _persisted = await state.WriteOrRevertAsync(_persisted, copier);
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation wrote meanwhile: reload rather than act on a stale view.
+            DeactivateOnIdle();
+            throw;
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansCms.Storage;
 
@@ -19,6 +20,7 @@ public sealed partial class RestorationGrain(
     IOptions<RestorationOptions> options,
     PlacementPolicy placement,
     TimeProvider clock,
+    DeepCopier<RestorationState> copier,
     ILogger<RestorationGrain> logger) : Grain, IRestorationGrain, IRemindable
 {
     private const string ResumeReminder = "resume";
@@ -26,6 +28,7 @@ public sealed partial class RestorationGrain(
 
     private readonly RestorationOptions _options = options.Value;
     private IGrainTimer? _rounds;
+    private RestorationState _persisted = null!;
 
     private RestorationState State => state.State;
 
@@ -35,6 +38,7 @@ public sealed partial class RestorationGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _persisted = copier.Copy(State);
         if (State.Request is not null && State.FinishedAt is null)
         {
             ScheduleRounds();
@@ -114,7 +118,8 @@ public sealed partial class RestorationGrain(
     {
         try
         {
-            await state.WriteStateAsync();
+            // A failed write puts back the last stored state, so no decision is acted on before it is stored.
+            _persisted = await state.WriteOrRevertAsync(_persisted, copier);
         }
         catch (InconsistentStateException)
         {

@@ -33,9 +33,10 @@ public sealed class CmsProcesses : IAsyncDisposable
 
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
-    public static async Task<CmsProcesses> StartAsync(int silos = 2)
+    /// <summary>Starts the silos on a fresh database of the test server (or of <paramref name="server"/>).</summary>
+    public static async Task<CmsProcesses> StartAsync(int silos = 2, string? server = null)
     {
-        var cms = new CmsProcesses(await TestDatabase.CreateAsync(), silos);
+        var cms = new CmsProcesses(await TestDatabase.CreateAsync(server: server), silos);
         await Task.WhenAll(Enumerable.Range(0, silos).Select(cms.StartSiloAsync));
         cms._client = Host.CreateDefaultBuilder()
             .UseOrleansClient(c => c

@@ -10,8 +10,11 @@ namespace OrleansCms.Tests.Fixtures;
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    private TestDatabase(string name, string connectionString)
+    private readonly string _server;
+
+    private TestDatabase(string server, string name, string connectionString)
     {
+        _server = server;
         Name = name;
         ConnectionString = connectionString;
     }
@@ -26,19 +29,23 @@ public sealed class TestDatabase : IAsyncDisposable
             ? cs
             : throw new InvalidOperationException("CMS_POSTGRES is not set: run the tests with ./cms test, which starts their PostgreSQL.");
 
-    /// <summary>Creates an empty database; with <paramref name="applySchema"/> the CMS schema is applied to it.</summary>
-    public static async Task<TestDatabase> CreateAsync(bool applySchema = true)
+    /// <summary>
+    /// Creates an empty database on the test server (or on <paramref name="server"/>); with
+    /// <paramref name="applySchema"/> the CMS schema is applied to it.
+    /// </summary>
+    public static async Task<TestDatabase> CreateAsync(bool applySchema = true, string? server = null)
     {
+        server ??= ServerConnectionString;
         var name = $"cms_test_{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Guid.NewGuid():N}"[..48];
-        await using (var admin = new NpgsqlConnection(ServerConnectionString))
+        await using (var admin = new NpgsqlConnection(server))
         {
             await admin.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
             await create.ExecuteNonQueryAsync();
         }
 
-        var connectionString = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;
-        var database = new TestDatabase(name, connectionString);
+        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        var database = new TestDatabase(server, name, connectionString);
         if (applySchema)
         {
             await new SchemaMigrator(NullLogger<SchemaMigrator>.Instance)
@@ -72,7 +79,7 @@ public sealed class TestDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(ServerConnectionString);
+        await using var admin = new NpgsqlConnection(_server);
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();

@@ -29,9 +29,12 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
         Assert.Equal(512L << 20, view.Metrics!.RamTotalBytes);
         Assert.True(view.Metrics.RamUsedBytes > program.RssBytes, "the ECU's RAM includes its program and its agent");
         var key = new CheckpointKey(agent.Mac, program.ProgramId).ToString();
-        var versions = await Grains.GetGrain<ICheckpointGrain>(key).GetVersionsAsync();
-        var older = await FleetProbe.StateAsync(Grains, key, versions[^1].Version);
-        var newer = await FleetProbe.StateAsync(Grains, key, versions[0].Version);
+        // Checkpoints keep coming and prune old versions, so a version listed may be gone when read: read again.
+        var (older, newer) = await Eventually.ReturnsAsync(async () =>
+        {
+            var versions = await Grains.GetGrain<ICheckpointGrain>(key).GetVersionsAsync();
+            return (await FleetProbe.StateAsync(Grains, key, versions[1].Version), await FleetProbe.StateAsync(Grains, key, versions[0].Version));
+        }, _ => true, FleetProbe.Patience, "two stored versions are read back");
         Assert.True(newer.Counter > older.Counter, "the counter advances between checkpoints");
         Assert.Equal(2UL << 20, newer.ImageLength);
         Assert.Contains(agent.Output, line => line.Contains($"Checkpoint {key} v", StringComparison.Ordinal) && line.Contains("acknowledged", StringComparison.Ordinal));

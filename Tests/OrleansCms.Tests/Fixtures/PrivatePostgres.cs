@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace OrleansCms.Tests.Fixtures;
+
+/// <summary>
+/// A PostgreSQL server of one test's own, started and stopped with the project's scripts/postgres.sh, for
+/// tests that take the database away (the shared test server must stay up for everyone else).
+/// </summary>
+public sealed class PrivatePostgres : IAsyncDisposable
+{
+    private const string Name = "pg";
+    private readonly string _home = Path.Combine(Path.GetTempPath(), $"cms-pg-{Guid.NewGuid():N}");
+
+    private PrivatePostgres()
+    {
+    }
+
+    /// <summary>The server's connection string (its port stays the same across <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>).</summary>
+    public string ConnectionString { get; private set; } = "";
+
+    public static async Task<PrivatePostgres> StartAsync()
+    {
+        var server = new PrivatePostgres();
+        Directory.CreateDirectory(server._home);
+        server.ConnectionString = (await server.RunAsync($"pg_start {Name} && pg_url {Name}")).Trim();
+        return server;
+    }
+
+    /// <summary>Fast shutdown: clients are disconnected and new connections refused until <see cref="StartAgainAsync"/>.</summary>
+    public Task StopAsync() => RunAsync($"pg_stop {Name}");
+
+    public async Task StartAgainAsync()
+    {
+        var again = (await RunAsync($"pg_start {Name} && pg_url {Name}")).Trim();
+        Assert.True(again == ConnectionString, $"PostgreSQL came back elsewhere: {again}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await RunAsync($"pg_stop {Name}");
+        var home = File.Exists(Path.Combine(_home, $"{Name}.home")) ? (await File.ReadAllTextAsync(Path.Combine(_home, $"{Name}.home"))).Trim() : null;
+        Directory.Delete(_home, recursive: true);
+        if (home is not null && Directory.Exists(home))
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    private async Task<string> RunAsync(string commands)
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($". \"{Path.Combine(RepoPaths.Root, "scripts", "postgres.sh")}\" && {commands}");
+        info.Environment["CMS_HOME"] = _home;
+        using var script = Process.Start(info)!;
+        var output = script.StandardOutput.ReadToEndAsync();
+        var errors = script.StandardError.ReadToEndAsync();
+        await script.WaitForExitAsync();
+        Assert.True(script.ExitCode == 0, $"'{commands}' failed: {await errors}");
+        return await output;
+    }
+}
