@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using OrleansCms.Storage;
+using OrleansCms.Telemetry;
 
 namespace OrleansCms.Checkpoints;
 
@@ -16,6 +18,7 @@ public sealed class CheckpointGrain(
     ChunkStore store,
     IngestBudget budget,
     IOptions<IngestOptions> options,
+    CmsMetrics metrics,
     ILogger<CheckpointGrain> logger) : Grain, ICheckpointGrain
 {
     // An upload whose references are older than this and that never committed was abandoned by its agent.
@@ -28,6 +31,7 @@ public sealed class CheckpointGrain(
 
     public async Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source)
     {
+        var started = Stopwatch.GetTimestamp();
         var key = Key();
         try
         {
@@ -79,6 +83,7 @@ public sealed class CheckpointGrain(
         }
 
         await CommitAsync(key, manifest);
+        metrics.CheckpointAcknowledged(manifest.TotalSize, transfer.Bytes, Stopwatch.GetElapsedTime(started));
         logger.CheckpointStored(key, manifest.Version, manifest.TotalSize, transfer.Chunks, manifest.Chunks.Length, transfer.Bytes);
         return new OfferResult(OfferStatus.Acknowledged, manifest.Version, transfer.Chunks, transfer.Bytes, TimeSpan.Zero);
     }

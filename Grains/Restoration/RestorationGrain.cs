@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using OrleansCms.Storage;
+using OrleansCms.Telemetry;
 
 namespace OrleansCms.Restoration;
 
@@ -19,6 +20,7 @@ public sealed partial class RestorationGrain(
     IOptions<RestorationOptions> options,
     PlacementPolicy placement,
     TimeProvider clock,
+    CmsMetrics metrics,
     ILogger<RestorationGrain> logger) : Grain, IRestorationGrain, IRemindable
 {
     private const string ResumeReminder = "resume";

@@ -34,11 +34,12 @@ public static class CmsSiloHostExtensions
                 o.ServiceId = silo.ServiceId;
             });
             orleans.ConfigureEndpoints(advertisedIp, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: true);
-            orleans.Configure<SiloOptions>(o => o.SiloName = $"silo-{silo.SiloPort}");
+            orleans.Configure<SiloOptions>(o => o.SiloName = SiloNames.Format(silo.SiloPort, silo.HttpPort));
             orleans.AddCmsPersistence();
         });
 
         builder.Services.AddCmsApi();
+        builder.Services.AddCmsTelemetry();
         return builder;
     }
 }
