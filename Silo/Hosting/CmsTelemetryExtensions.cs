@@ -1,4 +1,5 @@
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OrleansCms.Telemetry;
 
 namespace OrleansCms.Hosting;
@@ -10,7 +11,9 @@ public static class CmsTelemetryExtensions
 
     public static IServiceCollection AddCmsTelemetry(this IServiceCollection services)
     {
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("orleans-cms"))
+            .WithMetrics(metrics => metrics
             .AddMeter(CmsMetrics.MeterName, OrleansMeter)
             .AddPrometheusExporter());
         return services;
