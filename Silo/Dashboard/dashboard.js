@@ -174,12 +174,19 @@ function renderRestorations() {
       <td>${ecuName(r.sourceMac)}<div class="muted">${escapeHtml(r.reason)}</div></td>
       <td>${time(r.startedAt)}<div>${r.finishedAt ? `<span class="muted">done in ${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(2)} s</span>` : statusBadge("Pending", " in-progress")}</div></td>
       <td>${programs}</td>
-      <td class="muted">${escapeHtml(r.runsOn ?? "")}</td>
+      <td class="muted">${escapeHtml(siloName(r.runsOn))}</td>
     </tr>`;
   }).join("");
   $("restorations").innerHTML = `<div class="restorations"><table>
     <thead><tr><th>kind</th><th>source</th><th>started</th><th>programs</th><th>silo</th></tr></thead>
     <tbody>${rows}</tbody></table></div>`;
+}
+
+// A grain's runtime identity ("S127.0.0.1:11111:154859683") as the silo's name, when membership knows it.
+function siloName(identity) {
+  if (!identity) return "";
+  const address = identity.replace(/^S/, "").replace(/:(\d+)$/, "@$1");
+  return state.cluster.silos.find((s) => s.address === address)?.name ?? identity;
 }
 
 // One dialog for both actions; resolves with the chosen target ("" = best) or null when cancelled.
