@@ -6,8 +6,8 @@ namespace OrleansCms.Api;
 
 /// <summary>
 /// Turns every exception that escapes an endpoint into problem details: a bad request (malformed JSON, a wrong
-/// content type, a value the grains reject) keeps its 4xx status and says why; an unavailable cluster is 503;
-/// anything else is 500 with the exception's message.
+/// content type, a checkpoint the grains reject) keeps its 4xx status and says why; an unavailable cluster is
+/// 503; anything else is 500 with the exception's message. Endpoints answer the conflicts they expect themselves.
 /// </summary>
 internal sealed partial class CmsExceptionHandler(IProblemDetailsService problems, ILogger<CmsExceptionHandler> logger) : IExceptionHandler
 {
@@ -17,8 +17,6 @@ internal sealed partial class CmsExceptionHandler(IProblemDetailsService problem
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", Describe(bad)),
             CheckpointRejectedException rejected => (StatusCodes.Status400BadRequest, $"Rejected: {rejected.Reason}", rejected.Message),
-            ArgumentException argument => (StatusCodes.Status400BadRequest, "Bad request", argument.Message),
-            InvalidOperationException conflict => (StatusCodes.Status409Conflict, "Conflict", conflict.Message),
             TimeoutException or SiloUnavailableException or OrleansMessageRejectionException =>
                 (StatusCodes.Status503ServiceUnavailable, "Cluster unavailable", exception.Message),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error", $"{exception.GetType().Name}: {exception.Message}"),

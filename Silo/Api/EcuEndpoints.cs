@@ -27,9 +27,17 @@ public static class EcuEndpoints
                     return Problems.Conflict("ECU retired", $"ECU {view.Mac} was retired on purpose; a retired ECU cannot fail.");
                 }
 
-                var epoch = await ecu.DeclareFailedAsync(request?.Reason is { Length: > 0 } reason ? reason : "declared failed through the API");
-                var after = await ecu.GetAsync();
-                return Results.Ok(new FailureResponse(after.Mac, epoch, after.Status));
+                try
+                {
+                    var epoch = await ecu.DeclareFailedAsync(request?.Reason is { Length: > 0 } reason ? reason : "declared failed through the API");
+                    var after = await ecu.GetAsync();
+                    return Results.Ok(new FailureResponse(after.Mac, epoch, after.Status));
+                }
+                catch (InvalidOperationException e)
+                {
+                    // Retired (or re-registered) since the check above.
+                    return Problems.Conflict("Cannot declare failed", e.Message);
+                }
             }));
 
         app.MapPost("/api/ecus/{mac}/retire", async (string mac, FailureRequest? request, IGrainFactory grains) =>

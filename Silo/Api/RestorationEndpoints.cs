@@ -63,8 +63,16 @@ public static class RestorationEndpoints
                 return problem;
             }
 
-            var id = await ecu.RequestMigrationAsync(request.ProgramId, target);
-            return Results.Accepted($"/api/restorations/{Uri.EscapeDataString(id)}", new MigrationAccepted(id));
+            try
+            {
+                var id = await ecu.RequestMigrationAsync(request.ProgramId, target);
+                return Results.Accepted($"/api/restorations/{Uri.EscapeDataString(id)}", new MigrationAccepted(id));
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                // The ECU or its program changed since the checks above (failed, stopped, migrated).
+                return Problems.Conflict("Cannot migrate", e.Message);
+            }
         });
         return app;
     }

@@ -26,6 +26,7 @@ public sealed partial class MetricsTests(SiloProcessFixture fixture)
         finally
         {
             Cluster.Client.DeleteObjectReference<IChunkSource>(reference);
+            GC.KeepAlive(source);
         }
 
         var after = await ScrapeAsync();

@@ -103,9 +103,19 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         {
             var id = await ecu.AddProgramAsync(name);
             var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload(200_000, seed: id), version: 1, name: name);
-            var source = _cms.Client.CreateObjectReference<IChunkSource>(new RecordingChunkSource(checkpoint.Chunks));
-            var result = await _cms.Grains.GetGrain<ICheckpointGrain>(new CheckpointKey(ecu.Mac, id).ToString()).OfferAsync(checkpoint.Manifest, source);
-            Assert.Equal(OfferStatus.Acknowledged, result.Status);
+            var source = new RecordingChunkSource(checkpoint.Chunks);
+            var reference = _cms.Client.CreateObjectReference<IChunkSource>(source);
+            try
+            {
+                var result = await _cms.Grains.GetGrain<ICheckpointGrain>(new CheckpointKey(ecu.Mac, id).ToString()).OfferAsync(checkpoint.Manifest, reference);
+                Assert.Equal(OfferStatus.Acknowledged, result.Status);
+            }
+            finally
+            {
+                // The client holds observers weakly: the source must outlive the offer.
+                _cms.Client.DeleteObjectReference<IChunkSource>(reference);
+                GC.KeepAlive(source);
+            }
             reported.Add(new RunningProgram(id, name, Running: true, LastAcknowledgedVersion: 1, RssBytes: 24L << 20, CpuLoad: 0.02, LastAcknowledgedAt: DateTimeOffset.UtcNow));
         }
 
