@@ -64,7 +64,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         Assert.Contains(restored.TargetMac, new[] { survivor.Mac, spare.Mac });
         Assert.Empty(consoleErrors);
         var scrapes = await Task.WhenAll(_cms.Http(0).GetStringAsync("/metrics"), _cms.Http(1).GetStringAsync("/metrics"));
-        Assert.Contains(scrapes, text => text.Contains("cms_restore_duration_milliseconds_count{kind=\"failure\"", StringComparison.Ordinal));
+        Assert.Contains(scrapes, text => Regex.IsMatch(text, "^cms_restore_duration_milliseconds_count\\{[^}]*kind=\"failure\"[^}]*\\} [1-9]", RegexOptions.Multiline));
     }
 
     [Fact]
