@@ -11,9 +11,9 @@ public interface IFleetGrain : IGrainWithIntegerKey
     [Alias("Add"), Orleans.Concurrency.OneWay]
     Task AddAsync(string mac);
 
-    /// <summary>Forgets an ECU that failed or retired. One-way, like <see cref="AddAsync"/>.</summary>
+    /// <summary>Forgets an ECU that failed or retired (<paramref name="status"/>, for the census). One-way, like <see cref="AddAsync"/>.</summary>
     [Alias("Remove"), Orleans.Concurrency.OneWay]
-    Task RemoveAsync(string mac);
+    Task RemoveAsync(string mac, EcuStatus status);
 
     /// <summary>The alive ECUs.</summary>
     [Alias("List")]
@@ -22,6 +22,10 @@ public interface IFleetGrain : IGrainWithIntegerKey
     /// <summary>Every ECU that was ever alive, whatever its status now.</summary>
     [Alias("ListKnown")]
     Task<IReadOnlyList<string>> ListKnownAsync();
+
+    /// <summary>How many known ECUs are alive, failed and retired.</summary>
+    [Alias("Census"), Orleans.Concurrency.AlwaysInterleave]
+    Task<FleetCensus> CensusAsync();
 
     /// <summary>Activates every alive ECU's grain; returns how many were touched.</summary>
     [Alias("WatchAll")]

@@ -1,10 +1,12 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansCms.Storage;
+using OrleansCms.Telemetry;
 
 namespace OrleansCms.Checkpoints;
 
@@ -18,6 +20,7 @@ public sealed class CheckpointGrain(
     IngestBudget budget,
     IOptions<IngestOptions> options,
     DeepCopier<CheckpointState> copier,
+    CmsMetrics metrics,
     ILogger<CheckpointGrain> logger) : Grain, ICheckpointGrain
 {
     // An upload whose references are older than this and that never committed was abandoned by its agent.
@@ -37,6 +40,7 @@ public sealed class CheckpointGrain(
 
     public async Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source)
     {
+        var started = Stopwatch.GetTimestamp();
         var key = Key();
         try
         {
@@ -88,6 +92,7 @@ public sealed class CheckpointGrain(
         }
 
         await CommitAsync(key, manifest);
+        metrics.CheckpointAcknowledged(manifest.TotalSize, transfer.Bytes, Stopwatch.GetElapsedTime(started));
         logger.CheckpointStored(key, manifest.Version, manifest.TotalSize, transfer.Chunks, manifest.Chunks.Length, transfer.Bytes);
         return new OfferResult(OfferStatus.Acknowledged, manifest.Version, transfer.Chunks, transfer.Bytes, TimeSpan.Zero);
     }

@@ -118,7 +118,7 @@ public sealed partial class EcuGrain(
         _leaseTimer = null;
         _agent = null;
         logger.EcuFailed(Mac(), State.FailureEpoch, reason);
-        await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac());
+        await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac(), EcuStatus.Failed);
         await DispatchOutboxAsync();
         return State.FailureEpoch;
     }
@@ -138,7 +138,7 @@ public sealed partial class EcuGrain(
         _leaseTimer?.Dispose();
         _leaseTimer = null;
         _agent = null;
-        await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac());
+        await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac(), EcuStatus.Retired);
         logger.EcuRetired(Mac(), reason);
     }
 

@@ -22,14 +22,28 @@ public sealed class FleetGrain(
 
     public Task AddAsync(string mac)
     {
-        _dirty |= state.State.Alive.Add(mac) | state.State.Known.Add(mac);
+        _dirty |= state.State.Alive.Add(mac) | state.State.Known.Add(mac) | state.State.Ended.Remove(mac);
         return Task.CompletedTask;
     }
 
-    public Task RemoveAsync(string mac)
+    public Task RemoveAsync(string mac, EcuStatus status)
     {
         _dirty |= state.State.Alive.Remove(mac);
+        if (state.State.Known.Contains(mac) && (!state.State.Ended.TryGetValue(mac, out var old) || old != status))
+        {
+            state.State.Ended[mac] = status;
+            _dirty = true;
+        }
+
         return Task.CompletedTask;
+    }
+
+    public Task<FleetCensus> CensusAsync()
+    {
+        var retired = state.State.Ended.Count(e => e.Value == EcuStatus.Retired && !state.State.Alive.Contains(e.Key));
+        var alive = state.State.Alive.Count;
+        // Known ECUs that are neither alive nor retired failed (those ended before the census existed included).
+        return Task.FromResult(new FleetCensus(alive, state.State.Known.Count - alive - retired, retired));
     }
 
     public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Alive.Order()]);
@@ -66,4 +80,8 @@ public sealed class FleetState
     /// <summary>Every ECU that was ever alive (failed and retired ones included), for the program lineage.</summary>
     [Id(1)]
     public HashSet<string> Known { get; set; } = [];
+
+    /// <summary>How each known ECU that is not alive ended (failed or retired), for the census.</summary>
+    [Id(2)]
+    public Dictionary<string, EcuStatus> Ended { get; set; } = [];
 }

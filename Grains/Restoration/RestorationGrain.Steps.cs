@@ -177,6 +177,7 @@ public sealed partial class RestorationGrain
                         Detail = null,
                     }, $"running on {started.Result.Mac} as program {started.Result.ProgramId}");
                     logger.ProgramRestored(Id, item.ProgramId, item.Name, started.Result.Mac, started.Result.ProgramId, item.Version ?? 0, elapsed.TotalMilliseconds);
+                    metrics.ProgramRestored(Request.Kind, elapsed);
                     if (Request.Kind != RestorationKind.Migration)
                     {
                         retire.Add((item.ProgramId, new CheckpointKey(started.Result.Mac, started.Result.ProgramId).ToString()));

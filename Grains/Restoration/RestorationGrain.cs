@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansCms.Storage;
+using OrleansCms.Telemetry;
 
 namespace OrleansCms.Restoration;
 
@@ -21,6 +22,7 @@ public sealed partial class RestorationGrain(
     PlacementPolicy placement,
     TimeProvider clock,
     DeepCopier<RestorationState> copier,
+    CmsMetrics metrics,
     ILogger<RestorationGrain> logger) : Grain, IRestorationGrain, IRemindable
 {
     private const string ResumeReminder = "resume";

@@ -8,9 +8,11 @@ public static class EcuEndpoints
 {
     public static WebApplication MapEcuApi(this WebApplication app)
     {
-        app.MapGet("/api/ecus", async (IGrainFactory grains) =>
+        // The alive ECUs by default; ?all=true adds every ECU ever seen (failed, fenced, retired).
+        app.MapGet("/api/ecus", async (IGrainFactory grains, bool? all) =>
         {
-            var macs = await grains.GetGrain<IFleetGrain>(0).ListAsync();
+            var fleet = grains.GetGrain<IFleetGrain>(0);
+            var macs = all == true ? await fleet.ListKnownAsync() : await fleet.ListAsync();
             return await Task.WhenAll(macs.Select(mac => grains.GetGrain<IEcuGrain>(mac).GetAsync()));
         });
 
@@ -18,11 +20,24 @@ public static class EcuEndpoints
             await WithKnownEcuAsync(mac, grains, (_, view) => Task.FromResult(Results.Ok(view))));
 
         app.MapPost("/api/ecus/{mac}/failure", async (string mac, FailureRequest? request, IGrainFactory grains) =>
-            await WithKnownEcuAsync(mac, grains, async (ecu, _) =>
+            await WithKnownEcuAsync(mac, grains, async (ecu, view) =>
             {
-                var epoch = await ecu.DeclareFailedAsync(request?.Reason is { Length: > 0 } reason ? reason : "declared failed through the API");
-                var after = await ecu.GetAsync();
-                return Results.Ok(new FailureResponse(after.Mac, epoch, after.Status));
+                if (view.Status == EcuStatus.Retired)
+                {
+                    return Problems.Conflict("ECU retired", $"ECU {view.Mac} was retired on purpose; a retired ECU cannot fail.");
+                }
+
+                try
+                {
+                    var epoch = await ecu.DeclareFailedAsync(request?.Reason is { Length: > 0 } reason ? reason : "declared failed through the API");
+                    var after = await ecu.GetAsync();
+                    return Results.Ok(new FailureResponse(after.Mac, epoch, after.Status));
+                }
+                catch (InvalidOperationException e)
+                {
+                    // Retired (or re-registered) since the check above.
+                    return Problems.Conflict("Cannot declare failed", e.Message);
+                }
             }));
 
         app.MapPost("/api/ecus/{mac}/retire", async (string mac, FailureRequest? request, IGrainFactory grains) =>
@@ -34,19 +49,17 @@ public static class EcuEndpoints
         return app;
     }
 
-    private static async Task<IResult> WithKnownEcuAsync(string mac, IGrainFactory grains, Func<IEcuGrain, EcuView, Task<IResult>> action)
+    /// <summary>Runs <paramref name="action"/> on a well-formed MAC of a registered ECU; a problem answer otherwise.</summary>
+    internal static async Task<IResult> WithKnownEcuAsync(string mac, IGrainFactory grains, Func<IEcuGrain, EcuView, Task<IResult>> action)
     {
         if (!MacAddress.TryNormalize(mac, out var canonical))
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed MAC address",
-                detail: $"'{mac}' is not a MAC address; expected aa:bb:cc:dd:ee:ff.");
+            return Problems.MalformedMac(mac);
         }
 
         var ecu = grains.GetGrain<IEcuGrain>(canonical);
         var view = await ecu.GetAsync();
-        return view.Status == EcuStatus.Unknown
-            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown ECU", detail: $"No ECU {canonical} has registered.")
-            : await action(ecu, view);
+        return view.Status == EcuStatus.Unknown ? Problems.UnknownEcu(canonical) : await action(ecu, view);
     }
 }
 

@@ -4,7 +4,7 @@ using OrleansCms.Restoration;
 
 namespace OrleansCms.Api;
 
-/// <summary><c>/api/restorations</c>, <c>/api/migrations</c>, <c>/api/programs</c> and an ECU's checkpoints.</summary>
+/// <summary><c>/api/restorations</c> and <c>/api/migrations</c>.</summary>
 public static class RestorationEndpoints
 {
     public static WebApplication MapRestorationApi(this WebApplication app)
@@ -18,78 +18,84 @@ public static class RestorationEndpoints
 
         app.MapPost("/api/migrations", async (MigrationRequest? request, IGrainFactory grains) =>
         {
-            if (request?.Mac is null || !MacAddress.TryNormalize(request.Mac, out var mac))
+            if (request is null)
             {
-                return Problems.BadRequest("Malformed MAC address", $"'{request?.Mac}' is not a MAC address; expected aa:bb:cc:dd:ee:ff.");
+                return Problems.BadRequest("Missing body", "Send a JSON body {\"mac\": \"aa:bb:cc:dd:ee:ff\", \"programId\": 0, \"targetMac\": null}.");
             }
 
-            if (request.TargetMac is { } target && !MacAddress.TryNormalize(target, out _))
+            if (!MacAddress.TryNormalize(request.Mac, out var mac))
             {
-                return Problems.BadRequest("Malformed target MAC address", $"'{target}' is not a MAC address.");
+                return Problems.MalformedMac(request.Mac);
+            }
+
+            string? target = null;
+            if (request.TargetMac is { Length: > 0 } requested)
+            {
+                if (!MacAddress.TryNormalize(requested, out var canonicalTarget))
+                {
+                    return Problems.MalformedMac(requested, "target MAC address");
+                }
+
+                target = canonicalTarget;
             }
 
             var ecu = grains.GetGrain<IEcuGrain>(mac);
             var view = await ecu.GetAsync();
             if (view.Status == EcuStatus.Unknown)
             {
-                return Problems.NotFound("Unknown ECU", $"No ECU {mac} has registered.");
+                return Problems.UnknownEcu(mac);
             }
 
-            if (!view.Catalogue.Any(p => p.ProgramId == request.ProgramId && p.Status == ProgramEntryStatus.Active))
+            if (view.Catalogue.FirstOrDefault(p => p.ProgramId == request.ProgramId) is not { } program)
             {
-                return Problems.NotFound("Unknown program", $"ECU {mac} runs no program {request.ProgramId}.");
+                return Problems.NotFound("Unknown program", $"ECU {mac} never ran a program {request.ProgramId}.");
+            }
+
+            if (program.Status != ProgramEntryStatus.Active || view.Status != EcuStatus.Alive)
+            {
+                return Problems.Conflict("Cannot migrate", view.Status != EcuStatus.Alive
+                    ? $"ECU {mac} is {view.Status}; only programs of an alive ECU migrate."
+                    : $"Program {request.ProgramId} on {mac} is {program.Status}; only a running program migrates.");
+            }
+
+            if (target is not null && await TargetProblemAsync(grains, mac, target) is { } problem)
+            {
+                return problem;
             }
 
             try
             {
-                var id = await ecu.RequestMigrationAsync(request.ProgramId, request.TargetMac);
+                var id = await ecu.RequestMigrationAsync(request.ProgramId, target);
                 return Results.Accepted($"/api/restorations/{Uri.EscapeDataString(id)}", new MigrationAccepted(id));
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
             {
-                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Cannot migrate", detail: e.Message);
+                // The ECU or its program changed since the checks above (failed, stopped, migrated).
+                return Problems.Conflict("Cannot migrate", e.Message);
             }
-        });
-
-        app.MapGet("/api/ecus/{mac}/checkpoints", async (string mac, IGrainFactory grains) =>
-        {
-            if (!MacAddress.TryNormalize(mac, out var canonical))
-            {
-                return Problems.BadRequest("Malformed MAC address", $"'{mac}' is not a MAC address; expected aa:bb:cc:dd:ee:ff.");
-            }
-
-            var view = await grains.GetGrain<IEcuGrain>(canonical).GetAsync();
-            if (view.Status == EcuStatus.Unknown)
-            {
-                return Problems.NotFound("Unknown ECU", $"No ECU {canonical} has registered.");
-            }
-
-            var programs = await Task.WhenAll(view.Catalogue.Select(async p =>
-            {
-                var versions = await grains.GetGrain<ICheckpointGrain>(new CheckpointKey(canonical, p.ProgramId).ToString()).GetVersionsAsync();
-                return new ProgramCheckpoints(p.ProgramId, p.Program.Name, p.Status,
-                    [.. versions.Select(v => new CheckpointSummary(v.Version, v.TotalSize, v.Chunks.Length, v.Sha256, v.CreatedAt))]);
-            }));
-            return Results.Ok(programs);
-        });
-
-        app.MapGet("/api/programs", async (IGrainFactory grains) =>
-        {
-            var macs = await grains.GetGrain<IFleetGrain>(0).ListKnownAsync();
-            var ecus = await Task.WhenAll(macs.Select(mac => grains.GetGrain<IEcuGrain>(mac).GetAsync()));
-            return ProgramLineage.Build(ecus);
         });
         return app;
     }
+
+    private static async Task<IResult?> TargetProblemAsync(IGrainFactory grains, string source, string target)
+    {
+        if (target == source)
+        {
+            return Problems.Conflict("Cannot migrate", $"The target {target} is the source ECU; choose another ECU or none.");
+        }
+
+        var status = (await grains.GetGrain<IEcuGrain>(target).GetAsync()).Status;
+        return status switch
+        {
+            EcuStatus.Alive => null,
+            EcuStatus.Unknown => Problems.NotFound("Unknown target ECU", $"No ECU {target} has registered."),
+            _ => Problems.Conflict("Cannot migrate", $"The target ECU {target} is {status}; only an alive ECU can take a program."),
+        };
+    }
 }
 
-/// <summary>Body of <c>POST /api/migrations</c>.</summary>
+/// <summary>Body of <c>POST /api/migrations</c>: move program <see cref="ProgramId"/> of <see cref="Mac"/>, to <see cref="TargetMac"/> or the best ECU.</summary>
 public sealed record MigrationRequest(string? Mac, int ProgramId, string? TargetMac);
 
 /// <summary>Answer of <c>POST /api/migrations</c>: follow it at <c>/api/restorations/{id}</c>.</summary>
 public sealed record MigrationAccepted(string Id);
-
-/// <summary>One program of an ECU with its retained checkpoint versions, newest first.</summary>
-public sealed record ProgramCheckpoints(int ProgramId, string Name, ProgramEntryStatus Status, IReadOnlyList<CheckpointSummary> Versions);
-
-public sealed record CheckpointSummary(long Version, long Bytes, int Chunks, string Sha256, DateTimeOffset CreatedAt);

@@ -8,6 +8,7 @@ using OrleansCms.Ecus;
 using OrleansCms.Restoration;
 using OrleansCms.Schema;
 using OrleansCms.Storage;
+using OrleansCms.Telemetry;
 
 namespace OrleansCms.Hosting;
 
@@ -59,6 +60,10 @@ public static class CmsPersistenceExtensions
         services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
         services.AddSingleton<ChunkStore>();
         services.AddSingleton<IngestBudget>();
+        services.AddMetrics();
+        services.AddSingleton<FleetCensusCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<FleetCensusCache>());
+        services.AddSingleton<CmsMetrics>();
         services.AddHostedService<ChunkCollector>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<LivenessOptions>().BindConfiguration(LivenessOptions.Section).ValidateDataAnnotations().ValidateOnStart();

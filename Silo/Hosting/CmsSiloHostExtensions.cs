@@ -35,12 +35,13 @@ public static class CmsSiloHostExtensions
                 o.ServiceId = silo.ServiceId;
             });
             orleans.ConfigureEndpoints(advertisedIp, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: true);
-            orleans.Configure<SiloOptions>(o => o.SiloName = $"silo-{silo.SiloPort}");
+            orleans.Configure<SiloOptions>(o => o.SiloName = SiloNames.Format(silo.SiloPort, silo.HttpPort));
             orleans.AddCmsPersistence();
             orleans.UseCmsTls(tls);
         });
 
         builder.Services.AddCmsApi();
+        builder.Services.AddCmsTelemetry();
         return builder;
     }
 }

@@ -7,7 +7,8 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Ecus;
 
 /// <summary>The ECU endpoints of a real silo process: problem details for bad input, the monitor's failure declaration.</summary>
-public sealed class EcuApiTests(SiloProcessFixture fixture) : IClassFixture<SiloProcessFixture>
+[Collection(SiloProcessCollection.Name)]
+public sealed class EcuApiTests(SiloProcessFixture fixture)
 {
     private SiloProcessCluster Cluster => fixture.Cluster;
 

@@ -24,7 +24,9 @@ public sealed class CmsProcesses : IAsyncDisposable
         _silos = [.. Enumerable.Range(0, silos).Select(_ => new Slot(FreePorts.Next(), FreePorts.Next(), FreePorts.Next()))];
     }
 
-    public IGrainFactory Grains => _client!.Services.GetRequiredService<IClusterClient>();
+    public IGrainFactory Grains => Client;
+
+    public IClusterClient Client => _client!.Services.GetRequiredService<IClusterClient>();
 
     public TestDatabase Database => _database;
 

@@ -34,6 +34,9 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
 
     public IEcuGrain Grain => _grains.GetGrain<IEcuGrain>(Mac);
 
+    /// <summary>The programs its heartbeats report (none unless a test sets them).</summary>
+    public IReadOnlyList<RunningProgram> Reported { get; set; } = [];
+
     public static async Task<FakeEcu> StartAsync(IClusterClient client, long ramMb = 1024, double cpuLoad = 0.1)
     {
         var ecu = new FakeEcu(client, ClusterFixture.NewMac(), ramMb, cpuLoad);
@@ -88,7 +91,7 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
         {
             try
             {
-                var reply = await Grain.HeartbeatAsync(new EcuHeartbeat(_metrics, []));
+                var reply = await Grain.HeartbeatAsync(new EcuHeartbeat(_metrics, Reported));
                 if (reply.NeedsAgent)
                 {
                     await Grain.AttachAgentAsync(_client.CreateObjectReference<IEcuAgent>(this));

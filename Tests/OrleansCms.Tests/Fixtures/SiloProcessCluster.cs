@@ -22,7 +22,9 @@ public sealed class SiloProcessCluster : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public IGrainFactory Grains => _client.Services.GetRequiredService<IClusterClient>();
+    public IGrainFactory Grains => Client;
+
+    public IClusterClient Client => _client.Services.GetRequiredService<IClusterClient>();
 
     public static async Task<SiloProcessCluster> StartAsync()
     {
@@ -54,7 +56,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     }
 }
 
-/// <summary>Shares one <see cref="SiloProcessCluster"/> among the tests of a class.</summary>
+/// <summary>Shares one <see cref="SiloProcessCluster"/> among the tests of a class or of the <see cref="SiloProcessCollection"/>.</summary>
 public sealed class SiloProcessFixture : IAsyncLifetime
 {
     public SiloProcessCluster Cluster { get; private set; } = null!;
@@ -62,4 +64,11 @@ public sealed class SiloProcessFixture : IAsyncLifetime
     public async Task InitializeAsync() => Cluster = await SiloProcessCluster.StartAsync();
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>The test classes that share one silo process (the HTTP API's), so that it starts once.</summary>
+[CollectionDefinition(Name)]
+public sealed class SiloProcessCollection : ICollectionFixture<SiloProcessFixture>
+{
+    public const string Name = "silo process";
 }

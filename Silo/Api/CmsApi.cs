@@ -1,0 +1,38 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OrleansCms.Dashboard;
+using OrleansCms.Hosting;
+
+namespace OrleansCms.Api;
+
+/// <summary>The HTTP surface every silo serves: JSON API, health, metrics and the dashboard.</summary>
+public static class CmsApi
+{
+    public static IServiceCollection AddCmsApi(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddExceptionHandler<CmsExceptionHandler>();
+        // Binding failures (malformed JSON, wrong content type) throw, so the handler can say what was wrong.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddHealthChecks()
+            .AddCheck<SiloActiveHealthCheck>("silo")
+            .AddCheck<PostgresHealthCheck>("postgres");
+        return services;
+    }
+
+    public static WebApplication MapCmsApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthChecks("/health", new() { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable } });
+        app.MapClusterApi();
+        app.MapEcuApi();
+        app.MapRestorationApi();
+        app.MapProgramApi();
+        app.MapSummaryApi();
+        app.MapCmsMetrics();
+        app.MapDashboard();
+        return app;
+    }
+}
