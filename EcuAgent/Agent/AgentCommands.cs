@@ -71,7 +71,7 @@ internal sealed class AgentCommands(
         {
             programId = await supervisor.StartAsync(command.Manifest.Program, origin, state, CancellationToken.None);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is ProgramNotRegisteredException or InvalidOperationException)
         {
             throw new RestoreRefusedException(RestoreRefusal.Unavailable, e.Message);
         }

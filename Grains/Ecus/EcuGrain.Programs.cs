@@ -23,7 +23,7 @@ public sealed partial class EcuGrain
 
         if (State.Status != EcuStatus.Alive)
         {
-            throw new InvalidOperationException($"ECU {Mac()} is {State.Status}; it cannot start programs.");
+            throw new ProgramNotRegisteredException(State.Status, $"ECU {Mac()} is {State.Status}; it cannot start programs until it has rejoined.");
         }
 
         if (entry.ProgramId < State.NextProgramId || State.Catalogue.Exists(p => p.ProgramId == entry.ProgramId))
