@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansCms.Checkpoints;
+using OrleansCms.Tests.Programs;
+using OrleansCms.Tests.Fixtures;
+using Xunit.Abstractions;
+
+namespace OrleansCms.Tests.Restoration;
+
+/// <summary>
+/// Seeded random rounds of SIGKILLs of agents and silos on three real silos, with the invariant checked after every
+/// round once the fleet settles. The seed is printed; <c>CMS_FAULT_SEED=N</c> replays a run (and
+/// <c>CMS_FAULT_ROUNDS=N</c> changes the number of rounds).
+/// </summary>
+[Collection(ProcessCollection.Name)]
+public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    public const string SeedVariable = "CMS_FAULT_SEED";
+    public const string RoundsVariable = "CMS_FAULT_ROUNDS";
+    private const int Silos = 3;
+    private const int DefaultRounds = 50;
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
+
+    private readonly List<AgentProcess> _live = [];
+    private readonly List<string> _macs = [];
+    private readonly HashSet<string> _acknowledged = [];
+    private readonly Dictionary<string, (string Key, ulong Counter)> _lastAcknowledged = [];
+    private readonly List<int> _killedPrograms = [];
+    private CmsProcesses _cms = null!;
+    private Task _siloRestart = Task.CompletedTask;
+    private int _nextEcu;
+
+    private enum Fault
+    {
+        KillAgent,
+        KillTwoAgents,
+        KillSilo,
+        KillAgentAndSilo,
+    }
+
+    public async Task InitializeAsync() => _cms = await CmsProcesses.StartAsync(silos: Silos);
+
+    public async Task DisposeAsync()
+    {
+        await _siloRestart.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _cms.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task SeededRoundsOfAgentAndSiloKills_EveryAcknowledgedProgramRunsOnceAndNeverGoesBack()
+    {
+        var seed = Environment.GetEnvironmentVariable(SeedVariable) is { Length: > 0 } text ? int.Parse(text, CultureInfo.InvariantCulture) : Random.Shared.Next();
+        var rounds = Environment.GetEnvironmentVariable(RoundsVariable) is { Length: > 0 } count ? int.Parse(count, CultureInfo.InvariantCulture) : DefaultRounds;
+        output.WriteLine($"seed {seed}: replay with {SeedVariable}={seed}; {rounds} rounds");
+        var random = new Random(seed);
+        var total = Stopwatch.StartNew();
+
+        _live.AddRange(await Task.WhenAll(
+            StartEcuAsync(Program("a"), Program("b")),
+            StartEcuAsync(Program("c"), Program("d")),
+            StartEcuAsync(Program("e")),
+            StartEcuAsync()));
+        foreach (var agent in _live.Take(3))
+        {
+            await FleetProbe.WaitForCheckpointsAsync(_cms.Grains, agent.Mac, versions: 1);
+        }
+
+        await SettleAndCheckAsync($"the start (seed {seed})");
+        Assert.Equal(5, _acknowledged.Count);
+        output.WriteLine($"fleet of {_live.Count} agents and {_acknowledged.Count} programs settled after {total.Elapsed.TotalSeconds:0.0} s");
+
+        for (var round = 1; round <= rounds; round++)
+        {
+            var watch = Stopwatch.StartNew();
+            var fault = Choose(random);
+            var done = await InjectAsync(fault, random);
+            await SettleAndCheckAsync($"round {round} ({done}; seed {seed})");
+            output.WriteLine($"round {round,2}: {done,-50} settled in {watch.Elapsed.TotalSeconds:0.0} s");
+        }
+
+        await _siloRestart;
+        output.WriteLine($"{rounds} rounds in {total.Elapsed.TotalSeconds:0} s (seed {seed})");
+    }
+
+    private static string Program(string name) =>
+        $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb 0.25 --dirty 0.05 --tick-ms 1";
+
+    private Fault Choose(Random random)
+    {
+        // A silo is killed only while all run (a restarted one is back), so at least two of three stay up.
+        var roll = random.NextDouble();
+        var silosUp = _siloRestart.IsCompleted;
+        return roll switch
+        {
+            < 0.25 when silosUp => Fault.KillSilo,
+            < 0.45 when silosUp => Fault.KillAgentAndSilo,
+            < 0.65 => Fault.KillTwoAgents,
+            _ => Fault.KillAgent,
+        };
+    }
+
+    /// <summary>Kills what the fault says and starts what keeps the fleet alive; returns what it did.</summary>
+    private async Task<string> InjectAsync(Fault fault, Random random)
+    {
+        var did = new List<string>();
+        var victims = fault switch
+        {
+            Fault.KillAgent or Fault.KillAgentAndSilo => 1,
+            Fault.KillTwoAgents => 2,
+            _ => 0,
+        };
+        var starts = new List<Task<AgentProcess>>();
+        foreach (var victim in _live.OrderBy(_ => random.Next()).Take(victims).ToList())
+        {
+            _killedPrograms.AddRange(victim.ChildPids());
+            victim.Kill();
+            _live.Remove(victim);
+            did.Add($"agent {victim.Mac}");
+            starts.Add(StartEcuAsync());
+        }
+
+        if (fault is Fault.KillSilo or Fault.KillAgentAndSilo)
+        {
+            var silo = random.Next(Silos);
+            _cms.KillSilo(silo);
+            did.Add($"silo {silo}");
+            _siloRestart = _cms.RestartSiloAsync(silo);
+        }
+
+        _live.AddRange(await Task.WhenAll(starts));
+        return "killed " + string.Join(" + ", did);
+    }
+
+    private Task<AgentProcess> StartEcuAsync(params string[] programs)
+    {
+        var n = _nextEcu++;
+        var mac = string.Create(CultureInfo.InvariantCulture, $"02:00:00:0f:{n / 256:x2}:{n % 256:x2}");
+        _macs.Add(mac);
+        return _cms.StartAgentAsync(mac, 1024, programs);
+    }
+
+    /// <summary>
+    /// Waits until the fleet settles (no violation in the snapshot), then checks what settling cannot hide: a moved
+    /// program started from a checkpoint at least as new as the last one acknowledged before, the newest acknowledged
+    /// counter of each program never went down, and the processes of killed agents are gone.
+    /// </summary>
+    private async Task SettleAndCheckAsync(string when)
+    {
+        var snapshot = await Eventually.ReturnsAsync(() => FleetSnapshot.TakeAsync(_cms.Grains, _live, _acknowledged, _macs),
+            s => s.Violations.Count == 0, Settle, $"the fleet settles after {when}");
+
+        foreach (var program in snapshot.Programs.Where(p => p.Running is not null))
+        {
+            var key = program.RunningKey!;
+            var counter = program.NewestCounter!.Value;
+            if (_lastAcknowledged.TryGetValue(program.Root, out var last))
+            {
+                if (last.Key != key)
+                {
+                    var origin = program.RunningEntry!.Origin;
+                    Assert.True(origin is not null, $"{when}: {program.Root} moved from {last.Key} to {key}, which has no origin");
+                    var newest = (await _cms.Grains.GetGrain<ICheckpointGrain>(origin.Source.ToString()).GetVersionsAsync())[0].Version;
+                    Assert.True(origin.Version == newest, $"{when}: {key} was restored from {origin.Source} v{origin.Version}, not its newest v{newest}");
+                    var from = await FleetProbe.StateAsync(_cms.Grains, origin.Source.ToString(), origin.Version);
+                    Assert.True(from.Counter >= last.Counter,
+                        $"{when}: {program.Root} went back: {key} started from counter {from.Counter}, {last.Key} had acknowledged {last.Counter}");
+                }
+
+                Assert.True(counter >= last.Counter, $"{when}: {program.Root}'s acknowledged counter went from {last.Counter} down to {counter}");
+            }
+
+            _acknowledged.Add(program.Root);
+            _lastAcknowledged[program.Root] = (key, counter);
+        }
+
+        Assert.All(_killedPrograms, pid => Assert.False(ProcessTable.IsRunning(pid), $"{when}: program process {pid} of a killed agent still runs"));
+    }
+}
