@@ -29,7 +29,8 @@ public sealed class FleetSnapshot
     public IReadOnlyList<string> Violations { get; }
 
     /// <summary>
-    /// Takes a snapshot. <paramref name="live"/> are the agents the test has not killed; <paramref name="acknowledged"/>
+    /// Takes a snapshot. <paramref name="live"/> are the agents the test has not killed (one that has not registered
+    /// yet counts as starting); <paramref name="acknowledged"/>
     /// the roots known to have an acknowledged checkpoint (such a program must run somewhere); <paramref name="macs"/>
     /// every ECU the test ever started, read besides the fleet registry's list.
     /// </summary>
@@ -53,6 +54,11 @@ public sealed class FleetSnapshot
             var active = view.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).ToList();
             var pids = agent.ChildPids().Where(IsSampleProgram).ToList();
             processes[agent.Mac] = pids;
+            if (view.Status == EcuStatus.Unknown && pids.Count == 0 && !agent.HasExited)
+            {
+                continue; // still starting: it has not registered, so it runs nothing yet
+            }
+
             if (agent.HasExited)
             {
                 violations.Add($"agent {agent.Mac} exited on its own: {agent}");

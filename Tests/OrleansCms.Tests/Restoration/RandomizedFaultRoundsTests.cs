@@ -22,6 +22,8 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
 
     private readonly List<AgentProcess> _live = [];
+    private readonly List<Task<AgentProcess>> _starting = [];
+    private readonly HashSet<AgentProcess> _killed = [];
     private readonly List<string> _macs = [];
     private readonly HashSet<string> _acknowledged = [];
     private readonly Dictionary<string, (string Key, ulong Counter)> _lastAcknowledged = [];
@@ -70,12 +72,14 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
         for (var round = 1; round <= rounds; round++)
         {
             var watch = Stopwatch.StartNew();
+            await HarvestStartedAgentsAsync();
             var fault = Choose(random);
             var done = await InjectAsync(fault, random);
             await SettleAndCheckAsync($"round {round} ({done}; seed {seed})");
             output.WriteLine($"round {round,2}: {done,-50} settled in {watch.Elapsed.TotalSeconds:0.0} s");
         }
 
+        await Task.WhenAll(_starting);
         await _siloRestart;
         output.WriteLine($"{rounds} rounds in {total.Elapsed.TotalSeconds:0} s (seed {seed})");
     }
@@ -85,16 +89,35 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
 
     private Fault Choose(Random random)
     {
-        // A silo is killed only while all run (a restarted one is back), so at least two of three stay up.
+        // A silo is killed only while all run (a restarted one is back), so at least two of three stay up; at least
+        // two started agents survive every round.
         var roll = random.NextDouble();
         var silosUp = _siloRestart.IsCompleted;
         return roll switch
         {
             < 0.25 when silosUp => Fault.KillSilo,
             < 0.45 when silosUp => Fault.KillAgentAndSilo,
-            < 0.65 => Fault.KillTwoAgents,
+            < 0.65 when _live.Count >= 4 => Fault.KillTwoAgents,
             _ => Fault.KillAgent,
         };
+    }
+
+    /// <summary>
+    /// Replacement agents start in the background while the fleet settles (the snapshot already counts them as
+    /// live); here the started ones join the agents that may be killed, waiting for them when fewer than three are.
+    /// </summary>
+    private async Task HarvestStartedAgentsAsync()
+    {
+        if (_live.Count < 3)
+        {
+            await Task.WhenAll(_starting);
+        }
+
+        foreach (var start in _starting.Where(t => t.IsCompleted).ToList())
+        {
+            _live.Add(await start);
+            _starting.Remove(start);
+        }
     }
 
     /// <summary>Kills what the fault says and starts what keeps the fleet alive; returns what it did.</summary>
@@ -107,14 +130,14 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
             Fault.KillTwoAgents => 2,
             _ => 0,
         };
-        var starts = new List<Task<AgentProcess>>();
         foreach (var victim in _live.OrderBy(_ => random.Next()).Take(victims).ToList())
         {
             _killedPrograms.AddRange(victim.ChildPids());
             victim.Kill();
+            _killed.Add(victim);
             _live.Remove(victim);
             did.Add($"agent {victim.Mac}");
-            starts.Add(StartEcuAsync());
+            _starting.Add(StartEcuAsync());
         }
 
         if (fault is Fault.KillSilo or Fault.KillAgentAndSilo)
@@ -125,7 +148,6 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
             _siloRestart = _cms.RestartSiloAsync(silo);
         }
 
-        _live.AddRange(await Task.WhenAll(starts));
         return "killed " + string.Join(" + ", did);
     }
 
@@ -144,7 +166,8 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
     /// </summary>
     private async Task SettleAndCheckAsync(string when)
     {
-        var snapshot = await Eventually.ReturnsAsync(() => FleetSnapshot.TakeAsync(_cms.Grains, _live, _acknowledged, _macs),
+        var live = _cms.Agents.Where(a => !_killed.Contains(a)).ToList();
+        var snapshot = await Eventually.ReturnsAsync(() => FleetSnapshot.TakeAsync(_cms.Grains, live, _acknowledged, _macs),
             s => s.Violations.Count == 0, Settle, $"the fleet settles after {when}");
 
         foreach (var program in snapshot.Programs.Where(p => p.Running is not null))
