@@ -57,6 +57,10 @@ public sealed class CmsProcesses : IAsyncDisposable
             ? index
             : throw new ArgumentException($"no silo of this test has the identity {identity}");
 
+    /// <summary>The last lines a silo process wrote (its current or, after a kill, its last incarnation).</summary>
+    public IReadOnlyList<string> SiloOutput(int silo, int lines = 200) =>
+        [.. _silos[silo].Earlier.Concat(_silos[silo].Process?.StandardOutput ?? []).TakeLast(lines)];
+
     /// <summary>SIGKILL of one silo process.</summary>
     public void KillSilo(int silo) => _silos[silo].Process?.Kill();
 
@@ -66,6 +70,7 @@ public sealed class CmsProcesses : IAsyncDisposable
         if (_silos[silo].Process is { } old)
         {
             await old.DisposeAsync();
+            _silos[silo].Earlier.AddRange(old.StandardOutput.Append("---- restarted ----"));
         }
 
         await StartSiloAsync(silo);
@@ -145,5 +150,8 @@ public sealed class CmsProcesses : IAsyncDisposable
         public int HttpPort { get; } = httpPort;
 
         public ChildProcess? Process { get; set; }
+
+        /// <summary>The output of the slot's earlier, killed processes.</summary>
+        public List<string> Earlier { get; } = [];
     }
 }

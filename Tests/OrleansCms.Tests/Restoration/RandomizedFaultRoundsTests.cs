@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using OrleansCms.Checkpoints;
+using OrleansCms.Ecus;
+using OrleansCms.Restoration;
 using OrleansCms.Tests.Programs;
 using OrleansCms.Tests.Fixtures;
 using Xunit.Abstractions;
@@ -167,8 +169,17 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
     private async Task SettleAndCheckAsync(string when)
     {
         var live = _cms.Agents.Where(a => !_killed.Contains(a)).ToList();
-        var snapshot = await Eventually.ReturnsAsync(() => FleetSnapshot.TakeAsync(_cms.Grains, live, _acknowledged, _macs),
-            s => s.Violations.Count == 0, Settle, $"the fleet settles after {when}");
+        FleetSnapshot snapshot;
+        try
+        {
+            snapshot = await Eventually.ReturnsAsync(() => FleetSnapshot.TakeAsync(_cms.Grains, live, _acknowledged, _macs),
+                s => s.Violations.Count == 0, Settle, $"the fleet settles after {when}");
+        }
+        catch (TimeoutException)
+        {
+            await DiagnoseAsync();
+            throw;
+        }
 
         foreach (var program in snapshot.Programs.Where(p => p.Running is not null))
         {
@@ -195,5 +206,40 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
         }
 
         Assert.All(_killedPrograms, pid => Assert.False(ProcessTable.IsRunning(pid), $"{when}: program process {pid} of a killed agent still runs"));
+    }
+
+    /// <summary>Writes what explains a fleet that did not settle: the recent restorations and the silos' CMS log lines.</summary>
+    private async Task DiagnoseAsync()
+    {
+        try
+        {
+            foreach (var view in (await _cms.Grains.GetGrain<IRestorationLogGrain>(0).ListAsync()).Take(8))
+            {
+                output.WriteLine($"{view.Id} on {view.RunsOn}: started {view.StartedAt:HH:mm:ss.fff}, finished {view.FinishedAt:HH:mm:ss.fff}");
+                foreach (var item in view.Programs)
+                {
+                    output.WriteLine($"  {item.ProgramId} {item.Outcome} -> {item.TargetMac}/{item.NewProgramId}: {string.Join(" | ", item.Events ?? [])}");
+                }
+            }
+
+            foreach (var mac in _macs)
+            {
+                var ecu = await _cms.Grains.GetGrain<IEcuGrain>(mac).GetAsync();
+                output.WriteLine($"{mac}: {ecu.Status} epoch {ecu.FailureEpoch} ({ecu.FailureReason}); {string.Join(", ", ecu.Catalogue.Select(p => $"{p.ProgramId}={p.Status}"))}");
+            }
+        }
+        catch (Exception e)
+        {
+            output.WriteLine($"(the CMS did not answer: {e.Message})");
+        }
+
+        for (var silo = 0; silo < Silos; silo++)
+        {
+            output.WriteLine($"---- silo {silo}");
+            foreach (var line in _cms.SiloOutput(silo, 400).Where(l => l.Contains("OrleansCms", StringComparison.Ordinal) || l.Contains("Orleans.Runtime.Membership", StringComparison.Ordinal) || l.StartsWith("      ", StringComparison.Ordinal)).TakeLast(120))
+            {
+                output.WriteLine(line);
+            }
+        }
     }
 }
