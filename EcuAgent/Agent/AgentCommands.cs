@@ -75,6 +75,11 @@ internal sealed class AgentCommands(
         {
             throw new RestoreRefusedException(RestoreRefusal.Unavailable, e.Message);
         }
+        catch (ProgramFencedException e)
+        {
+            // Not a refusal: the copy is registered with the failed ECU, whose restoration carries it on.
+            throw new InvalidOperationException(e.Message);
+        }
         catch (Exception e) when (e is not ArgumentException and not OrleansException and not TimeoutException)
         {
             throw new RestoreRefusedException(RestoreRefusal.StartFailed, e.Message);

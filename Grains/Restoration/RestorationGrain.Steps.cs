@@ -250,7 +250,12 @@ public sealed partial class RestorationGrain
         }
         catch (RestoreRefusedException e)
         {
-            return new Refused(e.Message);
+            // A refusal means nothing was registered, except after a repeat: a first attempt registered the copy, the
+            // target was fenced and rejoined meanwhile, and the repeat found that entry ended. That copy was in the
+            // failed target's catalogue, so its restoration carries it on; placing it elsewhere would run it twice.
+            return await ecu.FindByCommandAsync(item.CommandId!) is { Status: not ProgramEntryStatus.Stopped } registered
+                ? new HandedOver(registered.ProgramId)
+                : new Refused(e.Message);
         }
         catch (Exception e)
         {

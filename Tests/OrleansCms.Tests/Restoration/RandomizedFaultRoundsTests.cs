@@ -67,7 +67,7 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
 
         // Settled means every program that runs has an acknowledged checkpoint (one whose ECU failed before its
         // first one, under load, is rightly not restored: it has nothing to restore from).
-        await SettleAndCheckAsync($"the start (seed {seed})");
+        await SettleAndCheckAsync($"the start (seed {seed})", s => s.Programs.Select(p => p.Name).Distinct().Count() == 5);
         Assert.NotEmpty(_acknowledged);
         output.WriteLine($"fleet of {_live.Count} agents and {_acknowledged.Count} programs settled after {total.Elapsed.TotalSeconds:0.0} s");
 
@@ -158,7 +158,7 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
         var n = _nextEcu++;
         var mac = string.Create(CultureInfo.InvariantCulture, $"02:00:00:0f:{n / 256:x2}:{n % 256:x2}");
         _macs.Add(mac);
-        return _cms.StartAgentAsync(mac, 1024, programs);
+        return _cms.StartAgentAsync(mac, 1024, programs, waitForPrograms: false);
     }
 
     /// <summary>
@@ -166,14 +166,14 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
     /// program started from a checkpoint at least as new as the last one acknowledged before, the newest acknowledged
     /// counter of each program never went down, and the processes of killed agents are gone.
     /// </summary>
-    private async Task SettleAndCheckAsync(string when)
+    private async Task SettleAndCheckAsync(string when, Func<FleetSnapshot, bool>? until = null)
     {
         var live = _cms.Agents.Where(a => !_killed.Contains(a)).ToList();
         FleetSnapshot snapshot;
         try
         {
             snapshot = await Eventually.ReturnsAsync(() => FleetSnapshot.TakeAsync(_cms.Grains, live, _acknowledged, _macs),
-                s => s.Violations.Count == 0, Settle, $"the fleet settles after {when}");
+                s => s.Violations.Count == 0 && (until is null || until(s)), Settle, $"the fleet settles after {when}");
         }
         catch (TimeoutException)
         {
