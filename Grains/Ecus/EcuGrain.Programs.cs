@@ -9,6 +9,10 @@ public sealed partial class EcuGrain
     // Ended entries kept for the dashboard and lineage; active ones are never trimmed.
     private const int EndedEntriesKept = 100;
 
+    // A restoration that could not be started (its grain was placed on a silo that had just died) is sent again
+    // this often while the grain lives; the one-minute reminder only covers a grain that is not active.
+    private static readonly TimeSpan OutboxRetryInterval = TimeSpan.FromSeconds(1);
+
     public async Task<int> AddProgramAsync(ProgramEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -146,6 +150,17 @@ public sealed partial class EcuGrain
         if (State.Outbox.Count > 0)
         {
             await this.RegisterOrUpdateReminder(SafetyNetReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _outboxRetry ??= this.RegisterGrainTimer(_ => DispatchOutboxAsync(), new GrainTimerCreationOptions
+            {
+                DueTime = OutboxRetryInterval,
+                Period = OutboxRetryInterval,
+                KeepAlive = true,
+            });
+        }
+        else
+        {
+            _outboxRetry?.Dispose();
+            _outboxRetry = null;
         }
     }
 

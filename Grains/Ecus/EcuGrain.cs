@@ -25,6 +25,7 @@ public sealed partial class EcuGrain(
     private EcuMetrics? _metrics;
     private IReadOnlyList<RunningProgram> _programs = [];
     private IGrainTimer? _leaseTimer;
+    private IGrainTimer? _outboxRetry;
     private IEcuAgent? _agent;
 
     private EcuState State => state.State;
@@ -172,6 +173,7 @@ public sealed partial class EcuGrain(
     {
         // The reminder brings the grain back to life (activation restarts the lease watch and sends the outbox)
         // and repairs the fleet registry, whose one-way updates may have been lost with a silo.
+        await DispatchOutboxAsync();
         if (State.Status == EcuStatus.Alive)
         {
             await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());

@@ -236,7 +236,10 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
         for (var silo = 0; silo < Silos; silo++)
         {
             output.WriteLine($"---- silo {silo}");
-            foreach (var line in _cms.SiloOutput(silo, 400).Where(l => l.Contains("OrleansCms", StringComparison.Ordinal) || l.Contains("Orleans.Runtime.Membership", StringComparison.Ordinal) || l.StartsWith("      ", StringComparison.Ordinal)).TakeLast(120))
+            var lines = _cms.SiloOutput(silo, 5000)
+                .Where(l => l.Contains("OrleansCms", StringComparison.Ordinal) || l.Contains("Orleans.Runtime.Membership", StringComparison.Ordinal))
+                .Where(l => !l.Contains("Stored checkpoint", StringComparison.Ordinal) && !l.Contains("Pruned", StringComparison.Ordinal));
+            foreach (var line in lines.TakeLast(80))
             {
                 output.WriteLine(line);
             }
