@@ -227,7 +227,6 @@ public sealed class CheckpointGrain(
             throw new TimeoutException($"the agent did not answer a pull of {hashes.Count} chunks of {key} v{version} within {_limits.PullTimeout.TotalSeconds:0.#} s.");
         }
 
-
         var byHash = pulled?.Where(c => c is not null).GroupBy(c => c.Sha256).ToDictionary(g => g.Key, g => g.First()) ?? [];
         var verified = new List<ChunkData>(hashes.Count);
         var buffer = ArrayPool<byte>.Shared.Rent(_limits.MaxChunkBytes);
