@@ -71,9 +71,14 @@ internal sealed class AgentCommands(
         {
             programId = await supervisor.StartAsync(command.Manifest.Program, origin, state, CancellationToken.None);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is ProgramNotRegisteredException or InvalidOperationException)
         {
             throw new RestoreRefusedException(RestoreRefusal.Unavailable, e.Message);
+        }
+        catch (ProgramFencedException e)
+        {
+            // Not a refusal: the copy is registered with the failed ECU, whose restoration carries it on.
+            throw new InvalidOperationException(e.Message);
         }
         catch (Exception e) when (e is not ArgumentException and not OrleansException and not TimeoutException)
         {

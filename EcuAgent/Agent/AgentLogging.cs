@@ -45,4 +45,7 @@ internal static partial class AgentLogging
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ECU {Mac} was retired by the CMS: stopping its programs and exiting")]
     public static partial void Retired(this ILogger logger, string mac);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Program {Name} waits for the ECU to rejoin: {Reason}")]
+    public static partial void ProgramStartDeferred(this ILogger logger, string name, string reason);
 }

@@ -196,6 +196,18 @@ internal sealed class EcuAgentService : BackgroundService
             {
                 return; // the CMS is away (the heartbeat loop says so): the next tick tries again
             }
+            catch (ProgramFencedException e)
+            {
+                // Registered before the fence: the failed ECU's restoration restores it, or has nothing to restore it from.
+                _logger.ProgramStartFailed(info.Name, e.Message);
+            }
+            catch (ProgramNotRegisteredException e)
+            {
+                // The ECU was declared failed meanwhile: the heartbeat learns it is fenced and rejoins; then it starts.
+                _acceptsPrograms = false;
+                _logger.ProgramStartDeferred(info.Name, e.Message);
+                return;
+            }
             catch (Exception e)
             {
                 _logger.ProgramStartFailed(info.Name, e.Message);

@@ -25,6 +25,7 @@ internal sealed class ProgramSupervisor(
     private readonly ConcurrentDictionary<(CheckpointKey, long), TaskCompletionSource<long>> _ackWaiters = new();
     private readonly Lock _idLock = new();
     private int _nextId;
+    private int _fences;
 
     private IEcuGrain Ecu => grains.GetGrain<IEcuGrain>(mac);
 
@@ -40,8 +41,10 @@ internal sealed class ProgramSupervisor(
     }
 
     /// <summary>Registers the program with the CMS, then starts its process (with <paramref name="state"/> for a restore).</summary>
+    /// <exception cref="ProgramFencedException">The ECU was fenced while the program started; it was stopped again.</exception>
     public async Task<int> StartAsync(ProgramInfo info, ProgramOrigin? origin, byte[]? state, CancellationToken cancellationToken)
     {
+        var fence = Volatile.Read(ref _fences);
         int id;
         lock (_idLock)
         {
@@ -68,6 +71,16 @@ internal sealed class ProgramSupervisor(
 
         var program = new ManagedProgram(new CheckpointKey(mac, id), info, process, firstVersion: 1);
         _programs[id] = program;
+        if (Volatile.Read(ref _fences) != fence && _programs.TryRemove(new KeyValuePair<int, ManagedProgram>(id, program)))
+        {
+            // Fenced while it started, so StopAllAsync did not see it. Its catalogue entry is frozen with the failed
+            // ECU, and that ECU's restoration decides where the program runs: this copy must not.
+            program.StopRequested = true;
+            await program.Stopping.CancelAsync();
+            await process.StopAsync();
+            logger.ProgramStopped(program.Key.ToString(), "the ECU was fenced while it started");
+            throw new ProgramFencedException($"ECU {mac} was fenced while program {id} started; it was stopped.");
+        }
         if (state is not null)
         {
             // The restored state is the new copy's first checkpoint: its chunks are already stored, so this costs
@@ -115,6 +128,7 @@ internal sealed class ProgramSupervisor(
     /// <summary>Stops every program without telling the CMS (fencing: the CMS already restored them elsewhere).</summary>
     public async Task StopAllAsync(string reason)
     {
+        Interlocked.Increment(ref _fences); // a start in flight stops itself (StartAsync)
         foreach (var id in _programs.Keys.ToList())
         {
             if (_programs.TryRemove(id, out var program))

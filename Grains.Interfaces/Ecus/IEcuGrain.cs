@@ -41,8 +41,8 @@ public interface IEcuGrain : IGrainWithStringKey
 
     /// <summary>
     /// Adds a program to the catalogue before its agent starts it and returns its ID. Refused unless the ECU is
-    /// alive and the ID is new on this ECU. A restore command registers once: repeating it returns the ID of the
-    /// first registration, whatever ID the repeat asked for.
+    /// alive (<see cref="ProgramNotRegisteredException"/>) and the ID is new on this ECU. A restore command registers
+    /// once: repeating it returns the ID of the first registration, whatever ID the repeat asked for.
     /// </summary>
     [Alias("AddProgram")]
     Task<int> AddProgramAsync(ProgramEntry entry);

@@ -54,6 +54,6 @@ public sealed record RestorationItem(
     [property: Id(14)] bool SourceStopped = false)
 {
     /// <summary>Nothing is left to do for this program (a migration also needs its source copy stopped).</summary>
-    public bool IsDone => Outcome is RestorationOutcome.HandedOver or RestorationOutcome.NoCheckpoint or RestorationOutcome.Abandoned
-        || Outcome == RestorationOutcome.Running && SourceStopped;
+    public bool IsDone => Outcome is RestorationOutcome.NoCheckpoint or RestorationOutcome.Abandoned
+        || Outcome is RestorationOutcome.Running or RestorationOutcome.HandedOver && SourceStopped;
 }

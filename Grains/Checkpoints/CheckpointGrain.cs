@@ -85,6 +85,13 @@ public sealed class CheckpointGrain(
             await store.ReleaseVersionAsync(key, manifest.Version);
             throw;
         }
+        catch (TimeoutException)
+        {
+            // Transient for the agent, which offers again if it lives; a dead one leaves no references behind.
+            logger.PullTimedOut(key, manifest.Version, _limits.PullTimeout.TotalMilliseconds);
+            await store.ReleaseVersionAsync(key, manifest.Version);
+            throw;
+        }
 
         if (transfer is null)
         {
@@ -212,7 +219,18 @@ public sealed class CheckpointGrain(
             return;
         }
 
-        var pulled = await source.ReadChunksAsync(key, version, hashes);
+        var call = source.ReadChunksAsync(key, version, hashes);
+        IReadOnlyList<ChunkData> pulled;
+        try
+        {
+            pulled = await call.WaitAsync(_limits.PullTimeout);
+        }
+        catch (TimeoutException) when (!call.IsCompleted)
+        {
+            call.Ignore();
+            throw new TimeoutException($"the agent did not answer a pull of {hashes.Count} chunks of {key} v{version} within {_limits.PullTimeout.TotalSeconds:0.#} s.");
+        }
+
         var byHash = pulled?.Where(c => c is not null).GroupBy(c => c.Sha256).ToDictionary(g => g.Key, g => g.First()) ?? [];
         var verified = new List<ChunkData>(hashes.Count);
         var buffer = ArrayPool<byte>.Shared.Rent(_limits.MaxChunkBytes);

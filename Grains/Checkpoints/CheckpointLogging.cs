@@ -18,4 +18,7 @@ internal static partial class CheckpointLogging
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoint {Key} claimed by {Claimant} at v{Version}")]
     public static partial void CheckpointClaimed(this ILogger logger, string key, string claimant, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offer of {Key} v{Version} given up: the agent did not answer a pull within {TimeoutMs:0} ms")]
+    public static partial void PullTimedOut(this ILogger logger, string key, long version, double timeoutMs);
 }

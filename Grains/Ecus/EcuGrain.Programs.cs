@@ -9,6 +9,10 @@ public sealed partial class EcuGrain
     // Ended entries kept for the dashboard and lineage; active ones are never trimmed.
     private const int EndedEntriesKept = 100;
 
+    // A restoration that could not be started (its grain was placed on a silo that had just died) is sent again
+    // this often while the grain lives; the one-minute reminder only covers a grain that is not active.
+    private static readonly TimeSpan OutboxRetryInterval = TimeSpan.FromSeconds(1);
+
     public async Task<int> AddProgramAsync(ProgramEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -23,7 +27,7 @@ public sealed partial class EcuGrain
 
         if (State.Status != EcuStatus.Alive)
         {
-            throw new InvalidOperationException($"ECU {Mac()} is {State.Status}; it cannot start programs.");
+            throw new ProgramNotRegisteredException(State.Status, $"ECU {Mac()} is {State.Status}; it cannot start programs until it has rejoined.");
         }
 
         if (entry.ProgramId < State.NextProgramId || State.Catalogue.Exists(p => p.ProgramId == entry.ProgramId))
@@ -154,6 +158,11 @@ public sealed partial class EcuGrain
                 KeepAlive = true,
             });
             await this.RegisterOrUpdateReminder(SafetyNetReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        else
+        {
+            _outboxRetry?.Dispose();
+            _outboxRetry = null;
         }
     }
 

@@ -21,7 +21,6 @@ public sealed partial class EcuGrain(
     ILogger<EcuGrain> logger) : Grain, IEcuGrain, IRemindable
 {
     private const string SafetyNetReminder = "lease-watch";
-    private static readonly TimeSpan OutboxRetryInterval = TimeSpan.FromSeconds(1);
 
     private readonly LivenessOptions _liveness = options.Value;
     private readonly MetricsWindow _window = new(options.Value.MetricsWindow);
@@ -180,16 +179,12 @@ public sealed partial class EcuGrain(
     {
         // The reminder brings the grain back to life (activation restarts the lease watch and sends the outbox)
         // and repairs the fleet registry, whose one-way updates may have been lost with a silo.
+        await DispatchOutboxAsync();
         if (State.Status == EcuStatus.Alive)
         {
             await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());
         }
-
-        if (State.Outbox.Count > 0)
-        {
-            await DispatchOutboxAsync();
-        }
-        else if (State.Status != EcuStatus.Alive)
+        else if (State.Outbox.Count == 0)
         {
             await UnregisterSafetyNetAsync();
         }

@@ -52,7 +52,7 @@ public sealed partial class RestorationGrain
         {
             var version = agent is null
                 ? throw new InvalidOperationException("the source agent is not attached")
-                : await agent.CheckpointNowAsync(entry.ProgramId).WaitAsync(_options.FreshCheckpointTimeout);
+                : await AnsweredWhileAliveAsync(Request.SourceMac, agent.CheckpointNowAsync(entry.ProgramId), _options.FreshCheckpointTimeout);
             Update(index, i => i, $"fresh checkpoint v{version} acknowledged");
         }
         catch (Exception e)
@@ -197,14 +197,20 @@ public sealed partial class RestorationGrain
                     Update(index, i => i with { Outcome = RestorationOutcome.Pending, TargetMac = null, Detail = refused.Message }, $"{item.TargetMac} did not start it: {refused.Message}");
                     break;
                 case HandedOver handedOver:
+                    // The copy lives on through the failed target's restoration, so a migration's source copy must
+                    // still stop (StopMigratedSourcesAsync); the source of a failure or crash is gone already.
                     Update(index, i => i with
                     {
                         Outcome = RestorationOutcome.HandedOver,
                         NewProgramId = handedOver.ProgramId,
-                        SourceStopped = true,
+                        SourceStopped = Request.Kind != RestorationKind.Migration,
                         Detail = $"started on {item.TargetMac} as program {handedOver.ProgramId}, which then failed; its restoration takes over",
                     }, $"{item.TargetMac} failed after starting it as program {handedOver.ProgramId}");
-                    retire.Add((item.ProgramId, new CheckpointKey(item.TargetMac!, handedOver.ProgramId).ToString()));
+                    if (Request.Kind != RestorationKind.Migration)
+                    {
+                        retire.Add((item.ProgramId, new CheckpointKey(item.TargetMac!, handedOver.ProgramId).ToString()));
+                    }
+
                     break;
                 case Retry retry when item.Detail != retry.Message:
                     Update(index, i => i with { Detail = retry.Message }, retry.Message);
@@ -237,7 +243,7 @@ public sealed partial class RestorationGrain
         try
         {
             var command = new RestoreCommand(item.CommandId!, CheckpointKey.Parse(item.ReadFrom!), manifest, entry.Root(Request.SourceMac));
-            return new Started(await agent.RestoreAsync(command).WaitAsync(_options.RestoreTimeout));
+            return new Started(await AnsweredWhileAliveAsync(item.TargetMac!, agent.RestoreAsync(command), _options.RestoreTimeout));
         }
         catch (RestoreRefusedException e) when (e.Refusal == RestoreRefusal.CorruptCheckpoint)
         {
@@ -245,7 +251,12 @@ public sealed partial class RestorationGrain
         }
         catch (RestoreRefusedException e)
         {
-            return new Refused(e.Message);
+            // A refusal means nothing was registered, except after a repeat: a first attempt registered the copy, the
+            // target was fenced and rejoined meanwhile, and the repeat found that entry ended. That copy was in the
+            // failed target's catalogue, so its restoration carries it on; placing it elsewhere would run it twice.
+            return await ecu.FindByCommandAsync(item.CommandId!) is { Status: not ProgramEntryStatus.Stopped } registered
+                ? new HandedOver(registered.ProgramId)
+                : new Refused(e.Message);
         }
         catch (Exception e)
         {
@@ -271,10 +282,14 @@ public sealed partial class RestorationGrain
             : new Refused($"{item.TargetMac} is {view.Status} and never started it");
     }
 
-    /// <summary>A migration stops its source copy only after the target confirmed the new one.</summary>
+    /// <summary>
+    /// A migration stops its source copy only after the target confirmed the new one, or registered it and then
+    /// failed (HandedOver: that target's restoration carries the copy on). A source that is no longer alive has
+    /// nothing left to stop: its agent stops every old program when it comes back fenced.
+    /// </summary>
     private async Task StopMigratedSourcesAsync()
     {
-        var toStop = Indexes(i => i.Outcome == RestorationOutcome.Running && !i.SourceStopped);
+        var toStop = Indexes(i => i.Outcome is RestorationOutcome.Running or RestorationOutcome.HandedOver && !i.SourceStopped);
         if (toStop.Count == 0)
         {
             return;
@@ -289,14 +304,22 @@ public sealed partial class RestorationGrain
             {
                 if (await source.GetAgentAsync() is { } agent)
                 {
-                    await agent.StopProgramAsync($"{Id}/stop", item.ProgramId, $"migrated to {successor}").WaitAsync(_options.RestoreTimeout);
+                    await AnsweredWhileAliveAsync(Request.SourceMac,
+                        agent.StopProgramAsync($"{Id}/stop", item.ProgramId, $"migrated to {successor}"), _options.RestoreTimeout);
                     Update(index, i => i with { SourceStopped = true }, "source copy stopped");
                 }
                 else if ((await source.GetAsync()).Status != EcuStatus.Alive)
                 {
-                    // A failed source is fenced when it returns; its restoration finds this copy claimed.
                     Update(index, i => i with { SourceStopped = true }, "source ECU is gone; nothing to stop");
                 }
+                else
+                {
+                    continue; // alive, but its agent is reattaching: the next round asks again
+                }
+            }
+            catch (EcuNotAliveException e)
+            {
+                Update(index, i => i with { SourceStopped = true }, $"source ECU is gone ({e.Message}); nothing to stop");
             }
             catch (Exception e)
             {

@@ -31,6 +31,7 @@ public sealed partial class RestorationGrain(
     private readonly RestorationOptions _options = options.Value;
     private IGrainTimer? _rounds;
     private RestorationState _persisted = null!;
+    private bool _reminderRegistered;
 
     private RestorationState State => state.State;
 
@@ -52,21 +53,22 @@ public sealed partial class RestorationGrain(
     public async Task StartAsync(RestorationRequest request)
     {
         Validate(request);
-        if (State.Request is not null)
+        if (State.Request is null)
         {
-            return;
+            State.Request = request;
+            State.StartedAt = clock.GetUtcNow();
+            State.Items = [.. request.Programs.Select(p => new RestorationItem(p.ProgramId, p.Program.Name, RestorationOutcome.Pending, Events: []))];
+            State.FinishedAt = State.Items.Count == 0 ? State.StartedAt : null;
+            await WriteAsync();
+            logger.RestorationStarted(Id, request.Kind, request.SourceMac, request.Programs.Count, request.Reason);
         }
 
-        State.Request = request;
-        State.StartedAt = clock.GetUtcNow();
-        State.Items = [.. request.Programs.Select(p => new RestorationItem(p.ProgramId, p.Program.Name, RestorationOutcome.Pending, Events: []))];
-        State.FinishedAt = State.Items.Count == 0 ? State.StartedAt : null;
-        await WriteAsync();
-        logger.RestorationStarted(Id, request.Kind, request.SourceMac, request.Programs.Count, request.Reason);
+        // A repeated start (the caller did not get the first answer) makes sure the rounds run in this activation:
+        // the first start may have failed after its write, e.g. registering the reminder while a silo died.
         if (State.FinishedAt is null)
         {
-            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             ScheduleRounds();
+            await EnsureReminderAsync();
         }
 
         Publish();
@@ -80,6 +82,25 @@ public sealed partial class RestorationGrain(
         if (State.FinishedAt is not null && await this.GetReminder(ResumeReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>The one-minute reminder resumes the rounds after this activation is gone; the rounds retry registering it.</summary>
+    private async Task EnsureReminderAsync()
+    {
+        if (_reminderRegistered)
+        {
+            return;
+        }
+
+        try
+        {
+            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _reminderRegistered = true;
+        }
+        catch (Exception e)
+        {
+            logger.ReminderNotRegistered(e, Id);
         }
     }
 
@@ -98,6 +119,7 @@ public sealed partial class RestorationGrain(
             return;
         }
 
+        await EnsureReminderAsync();
         await ClaimAsync();
         await PlaceAsync();
         await SendAsync();

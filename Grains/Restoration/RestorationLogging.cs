@@ -24,4 +24,7 @@ internal static partial class RestorationLogging
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restoration {Id} finished in {ElapsedMs:0} ms: {Summary}")]
     public static partial void RestorationFinished(this ILogger logger, string id, double elapsedMs, string summary);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restoration {Id}: its resume reminder is not registered yet; the next round tries again")]
+    public static partial void ReminderNotRegistered(this ILogger logger, Exception exception, string id);
 }

@@ -18,4 +18,8 @@ public sealed class RestorationOptions
     /// <summary>How long a migration waits for the source's fresh checkpoint before it uses the newest stored one.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan FreshCheckpointTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>While waiting for an agent's answer, how often the restoration checks that the agent's ECU still lives.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan AlivePollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 }

@@ -19,6 +19,13 @@ public sealed class IngestOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan BudgetWait { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long one pull of chunks from an agent may take. The checkpoint grain handles one call at a time, so a pull
+    /// from an agent that died mid-offer would otherwise hold up the program's claim by its restoration.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan PullTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Largest accepted checkpoint payload.</summary>
     [Range(0, long.MaxValue)]
     public long MaxPayloadBytes { get; set; } = 1L << 30;

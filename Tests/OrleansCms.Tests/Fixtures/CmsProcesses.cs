@@ -60,6 +60,10 @@ public sealed class CmsProcesses : IAsyncDisposable
             ? index
             : throw new ArgumentException($"no silo of this test has the identity {identity}");
 
+    /// <summary>The last lines a silo process wrote (its current or, after a kill, its last incarnation).</summary>
+    public IReadOnlyList<string> SiloOutput(int silo, int lines = 200) =>
+        [.. _silos[silo].Earlier.Concat(_silos[silo].Process?.StandardOutput ?? []).TakeLast(lines)];
+
     /// <summary>SIGKILL of one silo process.</summary>
     public void KillSilo(int silo) => _silos[silo].Process?.Kill();
 
@@ -69,6 +73,7 @@ public sealed class CmsProcesses : IAsyncDisposable
         if (_silos[silo].Process is { } old)
         {
             await old.DisposeAsync();
+            _silos[silo].Earlier.AddRange(old.StandardOutput.Append("---- restarted ----"));
         }
 
         await StartSiloAsync(silo);
@@ -78,7 +83,14 @@ public sealed class CmsProcesses : IAsyncDisposable
     /// Starts an agent process for a simulated ECU of <paramref name="ramMb"/> MiB and waits until the CMS sees
     /// it alive, with its command observer attached and its declared programs in the catalogue.
     /// </summary>
-    public async Task<AgentProcess> StartAgentAsync(string mac, long ramMb, params string[] programs)
+    public Task<AgentProcess> StartAgentAsync(string mac, long ramMb, params string[] programs) =>
+        StartAgentAsync(mac, ramMb, programs, waitForPrograms: true);
+
+    /// <summary>
+    /// Starts an agent; without <paramref name="waitForPrograms"/> it only waits until the ECU is alive with its
+    /// observer attached (under load an ECU may be declared failed while its programs start, and rightly lose them).
+    /// </summary>
+    public async Task<AgentProcess> StartAgentAsync(string mac, long ramMb, IReadOnlyList<string> programs, bool waitForPrograms)
     {
         var args = new List<string> { "--cms", GatewayList, "--cluster-id", _clusterId, "--mac", mac, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2" };
         foreach (var program in programs)
@@ -91,8 +103,9 @@ public sealed class CmsProcesses : IAsyncDisposable
         try
         {
             await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(mac).GetAsync(),
-                v => v.Status == EcuStatus.Alive && v.AgentAttached && v.Catalogue.Count(p => p.Status == ProgramEntryStatus.Active) >= programs.Length,
-                TimeSpan.FromSeconds(60), $"agent {mac} is alive with {programs.Length} programs");
+                v => v.Status == EcuStatus.Alive && v.AgentAttached
+                    && (!waitForPrograms || v.Catalogue.Count(p => p.Status == ProgramEntryStatus.Active) >= programs.Count),
+                TimeSpan.FromSeconds(60), $"agent {mac} is alive with {programs.Count} programs");
         }
         catch (TimeoutException e)
         {
@@ -148,5 +161,8 @@ public sealed class CmsProcesses : IAsyncDisposable
         public int HttpPort { get; } = httpPort;
 
         public ChildProcess? Process { get; set; }
+
+        /// <summary>The output of the slot's earlier, killed processes.</summary>
+        public List<string> Earlier { get; } = [];
     }
 }

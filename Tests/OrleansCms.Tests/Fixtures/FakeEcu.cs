@@ -29,6 +29,9 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
 
     public ConcurrentQueue<RestoreCommand> Restores { get; } = new();
 
+    /// <summary>The programs the CMS told this ECU to stop (a migration's source copy), in order.</summary>
+    public ConcurrentQueue<int> Stops { get; } = new();
+
     /// <summary>What a restore command does; the default registers and "starts" the program.</summary>
     public Func<RestoreCommand, Task<RestoreResult>> OnRestore { get; set; } = null!;
 
@@ -65,7 +68,11 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
         return OnRestore(command);
     }
 
-    public Task StopProgramAsync(string commandId, int programId, string reason) => Task.CompletedTask;
+    public Task StopProgramAsync(string commandId, int programId, string reason)
+    {
+        Stops.Enqueue(programId);
+        return Task.CompletedTask;
+    }
 
     public Task<long> CheckpointNowAsync(int programId) => throw new NotSupportedException("fake ECUs take no fresh checkpoints");
 
