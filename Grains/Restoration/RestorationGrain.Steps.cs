@@ -351,15 +351,23 @@ public sealed partial class RestorationGrain
     {
         var macs = await GrainFactory.GetGrain<IFleetGrain>(0).ListAsync();
         var views = await Task.WhenAll(macs.Select(mac => GrainFactory.GetGrain<IEcuGrain>(mac).GetAsync()));
+        var since = clock.GetUtcNow() - _options.CpuLoadAveraging;
         return [.. views
             .Where(v => v.Status == EcuStatus.Alive && v.AgentAttached && v.Registration is not null)
             .Select(v => new PlacementCandidate(
                 v.Mac,
                 v.Metrics?.RamTotalBytes ?? v.Registration!.RamBytes,
                 v.Metrics?.RamUsedBytes ?? 0,
-                Math.Clamp(v.Metrics?.CpuLoad ?? 0, 0, 1),
+                AverageCpuLoad(v, since),
                 v.Registration!.BesideCmsSilo,
                 v.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).Sum(p => p.Program.Utilization)))];
+    }
+
+    /// <summary>The mean CPU load of the heartbeats since <paramref name="since"/>, or the latest one.</summary>
+    private static double AverageCpuLoad(EcuView view, DateTimeOffset since)
+    {
+        var recent = view.Window.Where(s => s.At >= since).Select(s => Math.Clamp(s.Metrics.CpuLoad, 0, 1)).ToList();
+        return recent.Count > 0 ? recent.Average() : Math.Clamp(view.Metrics?.CpuLoad ?? 0, 0, 1);
     }
 
     private async Task<CheckpointManifest?> ManifestAsync(RestorationItem item)

@@ -22,4 +22,11 @@ public sealed class RestorationOptions
     /// <summary>While waiting for an agent's answer, how often the restoration checks that the agent's ECU still lives.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan AlivePollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Placement weighs each ECU's CPU load averaged over this much of its recent heartbeats: a single sample is
+    /// noise (an agent's own start-up, a checkpoint being taken) that would send a whole batch elsewhere.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan CpuLoadAveraging { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -29,6 +29,12 @@ public sealed class EcuFailureRestorationTests : IAsyncLifetime
         var b = await _cms.StartAgentAsync("02:00:00:00:01:02", 1024);
         var c = await _cms.StartAgentAsync("02:00:00:00:01:03", 1024);
         await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: 2);
+        // Equal targets, for the spread asserted below: both past their start-up's CPU burst.
+        foreach (var target in new[] { b, c })
+        {
+            await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(target.Mac).GetAsync(),
+                v => v.Window.Count >= 10 && v.Window.TakeLast(10).All(s => s.Metrics.CpuLoad < 0.1), FleetProbe.Patience, $"{target.Mac} idles");
+        }
 
         var killed = Stopwatch.StartNew();
         source.Kill();
