@@ -143,8 +143,10 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Deletes up to <paramref name="batch"/> queued candidates that no version references any more, and
-    /// clears them from the queue (a candidate referenced again is simply dropped from the queue; one that an
-    /// ingest is looking at right now is skipped, since that ingest references it). Returns how many chunks were deleted.
+    /// clears them from the queue (a candidate referenced again is simply dropped from the queue: its next release
+    /// queues it again). A chunk row someone else holds locked right now (an ingest, or another silo's collector that
+    /// may have checked its references just before their last one went) stays queued for the next pass.
+    /// Returns how many chunks were deleted.
     /// </summary>
     public async Task<int> CollectAsync(int batch = 500, CancellationToken cancellationToken = default)
     {
@@ -163,6 +165,17 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         var locked = await ReadHashesAsync(new NpgsqlCommand(
             "SELECT sha256 FROM cms_chunks WHERE sha256 = ANY($1) FOR UPDATE SKIP LOCKED", connection, tx)
             { Parameters = { new() { Value = picked, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea } } }, cancellationToken);
+        await using (var requeue = new NpgsqlCommand("""
+            INSERT INTO cms_chunk_candidates (sha256)
+            SELECT sha256 FROM cms_chunks WHERE sha256 = ANY($1) AND sha256 <> ALL($2)
+            ON CONFLICT DO NOTHING
+            """, connection, tx))
+        {
+            requeue.Parameters.Add(new() { Value = picked, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            requeue.Parameters.Add(new() { Value = locked, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            await requeue.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var delete = new NpgsqlCommand("""
             DELETE FROM cms_chunks c
              WHERE c.sha256 = ANY($1)

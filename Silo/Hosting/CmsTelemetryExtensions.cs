@@ -15,7 +15,8 @@ public static class CmsTelemetryExtensions
             .ConfigureResource(resource => resource.AddService("orleans-cms"))
             .WithMetrics(metrics => metrics
             .AddMeter(CmsMetrics.MeterName, OrleansMeter)
-            .AddPrometheusExporter());
+            // No response cache (default 300 ms): a scrape right after an event must show it.
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
 

@@ -20,17 +20,22 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public IReadOnlyList<string> StandardError => [.. _stderr];
 
-    /// <summary>Starts <c>dotnet <paramref name="dll"/> args</c>; <paramref name="environment"/> values of null remove a variable.</summary>
-    public static ChildProcess StartDotnet(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <summary>
+    /// Starts <c>dotnet <paramref name="dll"/> args</c>, behind a <paramref name="prefix"/> command that execs it when
+    /// given (e.g. <c>ip netns exec NAME</c>); <paramref name="environment"/> values of null remove a variable.
+    /// </summary>
+    public static ChildProcess StartDotnet(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null,
+        IReadOnlyList<string>? prefix = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var command = (prefix ?? []).Append("dotnet").ToList();
+        var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        info.ArgumentList.Add(dll);
+        command.Skip(1).Append(dll).ToList().ForEach(info.ArgumentList.Add);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

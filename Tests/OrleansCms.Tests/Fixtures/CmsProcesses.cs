@@ -14,14 +14,16 @@ public sealed class CmsProcesses : IAsyncDisposable
 {
     private readonly TestDatabase _database;
     private readonly string _clusterId = $"proc-{Guid.NewGuid():N}"[..20];
+    private readonly string _advertisedIp;
     private readonly List<Slot> _silos;
     private readonly List<AgentProcess> _agents = [];
     private IHost? _client;
 
-    private CmsProcesses(TestDatabase database, int silos)
+    private CmsProcesses(TestDatabase database, int silos, string advertisedIp)
     {
         _database = database;
-        _silos = [.. Enumerable.Range(0, silos).Select(_ => new Slot(FreePorts.Next(), FreePorts.Next(), FreePorts.Next()))];
+        _advertisedIp = advertisedIp;
+        _silos = [.. Enumerable.Range(0, silos).Select(_ => new Slot(advertisedIp, FreePorts.Next(), FreePorts.Next(), FreePorts.Next()))];
     }
 
     public IGrainFactory Grains => Client;
@@ -35,10 +37,13 @@ public sealed class CmsProcesses : IAsyncDisposable
 
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
-    /// <summary>Starts the silos on a fresh database of the test server (or of <paramref name="server"/>).</summary>
-    public static async Task<CmsProcesses> StartAsync(int silos = 2, string? server = null)
+    /// <summary>
+    /// Starts the silos on a fresh database of the test server (or of <paramref name="server"/>), reachable at
+    /// <paramref name="advertisedIp"/> (one of this host's addresses).
+    /// </summary>
+    public static async Task<CmsProcesses> StartAsync(int silos = 2, string? server = null, string advertisedIp = "127.0.0.1")
     {
-        var cms = new CmsProcesses(await TestDatabase.CreateAsync(server: server), silos);
+        var cms = new CmsProcesses(await TestDatabase.CreateAsync(server: server), silos, advertisedIp);
         await Task.WhenAll(Enumerable.Range(0, silos).Select(cms.StartSiloAsync));
         cms._client = Host.CreateDefaultBuilder()
             .UseOrleansClient(c => c
@@ -89,16 +94,19 @@ public sealed class CmsProcesses : IAsyncDisposable
     /// <summary>
     /// Starts an agent; without <paramref name="waitForPrograms"/> it only waits until the ECU is alive with its
     /// observer attached (under load an ECU may be declared failed while its programs start, and rightly lose them).
+    /// Given a <paramref name="network"/> namespace, the agent runs inside it and reaches the gateways through its link.
     /// </summary>
-    public async Task<AgentProcess> StartAgentAsync(string mac, long ramMb, IReadOnlyList<string> programs, bool waitForPrograms)
+    public async Task<AgentProcess> StartAgentAsync(string mac, long ramMb, IReadOnlyList<string> programs, bool waitForPrograms,
+        NetworkNamespace? network = null)
     {
-        var args = new List<string> { "--cms", GatewayList, "--cluster-id", _clusterId, "--mac", mac, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2" };
+        var gateways = network is null ? GatewayList : string.Join(",", _silos.Select(s => $"{network.HostAddress}:{s.GatewayPort}"));
+        var args = new List<string> { "--cms", gateways, "--cluster-id", _clusterId, "--mac", mac, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2" };
         foreach (var program in programs)
         {
             args.AddRange(["--program", program]);
         }
 
-        var agent = new AgentProcess(mac, ChildProcess.StartDotnet(RepoPaths.EcuAgentDll, args));
+        var agent = new AgentProcess(mac, ChildProcess.StartDotnet(RepoPaths.EcuAgentDll, args, prefix: network?.ExecPrefix));
         _agents.Add(agent);
         try
         {
@@ -144,19 +152,19 @@ public sealed class CmsProcesses : IAsyncDisposable
     {
         var slot = _silos[index];
         slot.Process = ChildProcess.StartDotnet(RepoPaths.SiloDll,
-            [$"--Cms:SiloPort={slot.SiloPort}", $"--Cms:GatewayPort={slot.GatewayPort}", $"--Cms:HttpPort={slot.HttpPort}", $"--Cms:ClusterId={_clusterId}"],
+            [$"--Cms:SiloPort={slot.SiloPort}", $"--Cms:GatewayPort={slot.GatewayPort}", $"--Cms:HttpPort={slot.HttpPort}", $"--Cms:ClusterId={_clusterId}", $"--Cms:AdvertisedIp={_advertisedIp}"],
             new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString });
         await Eventually.TrueAsync(async () => !slot.Process.HasExited && (await slot.Http.GetAsync("/health")).IsSuccessStatusCode,
             TimeSpan.FromSeconds(60), $"silo {index} is healthy");
     }
 
-    private sealed class Slot(int siloPort, int gatewayPort, int httpPort)
+    private sealed class Slot(string ip, int siloPort, int gatewayPort, int httpPort)
     {
         public int SiloPort { get; } = siloPort;
 
         public int GatewayPort { get; } = gatewayPort;
 
-        public HttpClient Http { get; } = new() { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(15) };
+        public HttpClient Http { get; } = new() { BaseAddress = new Uri($"http://{ip}:{httpPort}"), Timeout = TimeSpan.FromSeconds(15) };
 
         public int HttpPort { get; } = httpPort;
 
