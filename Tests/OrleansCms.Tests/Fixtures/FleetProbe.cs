@@ -15,6 +15,14 @@ public static class FleetProbe
     public static async Task<SampleState> StateAsync(IGrainFactory grains, string key, long version) =>
         SampleState.Parse(await ClusterFixture.ReadPayloadAsync(grains.GetGrain<ICheckpointGrain>(key), version));
 
+    /// <summary>The newest stored version and its state; read again when ingest pruned it in between.</summary>
+    public static Task<(long Version, SampleState State)> NewestStateAsync(IGrainFactory grains, string key) =>
+        Eventually.ReturnsAsync(async () =>
+        {
+            var version = (await grains.GetGrain<ICheckpointGrain>(key).GetVersionsAsync())[0].Version;
+            return (version, await StateAsync(grains, key, version));
+        }, _ => true, Patience, $"the newest checkpoint of {key} is read back");
+
     /// <summary>Waits until every active program of the ECU has at least <paramref name="versions"/> stored versions.</summary>
     public static Task<EcuView> WaitForCheckpointsAsync(IGrainFactory grains, string mac, int versions) =>
         Eventually.ReturnsAsync(() => grains.GetGrain<IEcuGrain>(mac).GetAsync(),

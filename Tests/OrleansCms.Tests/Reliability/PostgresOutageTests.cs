@@ -68,9 +68,8 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
         await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(steady.Mac).GetAsync(),
             v => v.Programs.Single(p => p.ProgramId == steadyProgram).LastAcknowledgedVersion >= duringOutage + 3, FleetProbe.Patience, "the steady ECU's checkpoints are acknowledged again");
         output.WriteLine($"ingest acknowledged again {back.ElapsedMilliseconds} ms after PostgreSQL came back");
-        var versions = await Grains.GetGrain<ICheckpointGrain>(steadyKey).GetVersionsAsync();
-        Assert.True(versions[0].Version > ackedBefore, $"the newest stored version v{versions[0].Version} is older than the acknowledged v{ackedBefore}");
-        var newest = await FleetProbe.StateAsync(Grains, steadyKey, versions[0].Version);
+        var (newestVersion, newest) = await FleetProbe.NewestStateAsync(Grains, steadyKey);
+        Assert.True(newestVersion > ackedBefore, $"the newest stored version v{newestVersion} is older than the acknowledged v{ackedBefore}");
         Assert.True(newest.Counter > 0);
 
         // The failed ECU's programs run again exactly once, each continuing from its last acknowledged checkpoint.
@@ -83,6 +82,8 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         Assert.Equal(3, steady.ChildPids().Count);
+        var steadyView = await Grains.GetGrain<IEcuGrain>(steady.Mac).GetAsync();
+        Assert.Equal((EcuStatus.Alive, 0), (steadyView.Status, steadyView.FailureEpoch)); // the outage alone failed no ECU
         Assert.All(await FleetProbe.ProgramsAsync(Grains), p => Assert.Equal(1, p.RunningCopies));
         Assert.True(_cms.SiloRunning(0) && _cms.SiloRunning(1), "a silo died after the outage");
     }
