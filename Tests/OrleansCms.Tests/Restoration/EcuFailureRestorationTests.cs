@@ -59,6 +59,33 @@ public sealed class EcuFailureRestorationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AgentAndTheSiloHostingItsEcuGrainKilledAtOnce_DeclaredFailedWithinSiloDeathDetectionPlusLeasePlusOneSecond()
+    {
+        var source = await _cms.StartAgentAsync("02:00:00:00:05:01", 1024, Program("a"));
+        var spare = await _cms.StartAgentAsync("02:00:00:00:05:02", 1024);
+        await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: 1);
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        var ecuId = Grains.GetGrain<IEcuGrain>(source.Mac).GetGrainId();
+        var host = (await management.GetDetailedGrainStatistics()).Single(s => s.GrainId == ecuId).SiloAddress;
+
+        var clock = Stopwatch.StartNew();
+        source.Kill();
+        _cms.KillSilo(_cms.SiloIndexOf(host.ToString()));
+        await Eventually.TrueAsync(async () => !(await management.GetHosts(onlyActive: true)).ContainsKey(host),
+            FleetProbe.Patience, "the killed silo is declared dead");
+        var deathDetected = clock.Elapsed;
+        await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(source.Mac).GetAsync(), v => v.Status == EcuStatus.Failed,
+            FleetProbe.Patience, "the killed agent is declared failed");
+        var failed = clock.Elapsed;
+        Assert.True(failed <= deathDetected + Lease + TimeSpan.FromSeconds(1),
+            $"declared failed after {failed.TotalMilliseconds:0} ms; the silo's death was detected after {deathDetected.TotalMilliseconds:0} ms");
+
+        var restoration = await FleetProbe.WaitFinishedAsync(Grains, $"failure:{source.Mac}:1");
+        await FleetProbe.AssertContinuesAsync(Grains, Assert.Single(restoration.Programs));
+        Assert.Single(spare.ChildPids());
+    }
+
+    [Fact]
     public async Task FailureDeclaredThroughBothSilosAtOnce_OneRestorationAndASecondClaimantGetsNothing()
     {
         var source = await _cms.StartAgentAsync("02:00:00:00:02:01", 1024, Program("a"), Program("b"), Program("c"));
