@@ -179,8 +179,8 @@ public sealed class CheckpointUploader
         await _offerSlots.WaitAsync(cancellationToken);
         try
         {
-            // The grain call cannot be cancelled; WaitAsync only stops waiting for it on shutdown.
-            return await _grains(checkpoint.Key).OfferAsync(checkpoint.Manifest, SourceReference()).WaitAsync(cancellationToken);
+            // The grain call cannot be cancelled; WaitAsync only stops waiting for it (offer timeout, shutdown).
+            return await _grains(checkpoint.Key).OfferAsync(checkpoint.Manifest, SourceReference()).WaitAsync(_options.OfferTimeout, cancellationToken);
         }
         finally
         {

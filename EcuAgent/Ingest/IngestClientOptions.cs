@@ -26,6 +26,14 @@ public sealed class IngestClientOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long one offer may take before it is offered again. Orleans answers a call whose gateway died only at its
+    /// response timeout (30 s); the repeat goes through a live gateway, and an offer that was only slow is harmless to
+    /// repeat (the grain acknowledges a stored version again without pulling anything).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan OfferTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Offers in flight at once, across all programs (one per program at most).</summary>
     [Range(1, 1024)]
     public int MaxConcurrentOffers { get; set; } = 4;

@@ -17,16 +17,25 @@ public sealed class DemoFleet(BenchSilos cms, HttpClient http)
 
     public Task<EcuView> EcuAsync(string mac) => Grains.GetGrain<IEcuGrain>(mac).GetAsync();
 
-    /// <summary>Polls <paramref name="probe"/> until <paramref name="accept"/> holds; throws with <paramref name="what"/> on timeout.</summary>
+    /// <summary>
+    /// Polls <paramref name="probe"/> until <paramref name="accept"/> holds; throws with <paramref name="what"/> on timeout.
+    /// A probe that fails (its grain's silo was just killed) is asked again.
+    /// </summary>
     public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> accept, string what, TimeSpan? patience = null)
     {
         var deadline = DateTime.UtcNow + (patience ?? Patience);
         while (true)
         {
-            var value = await probe();
-            if (accept(value))
+            try
             {
-                return value;
+                var value = await probe();
+                if (accept(value))
+                {
+                    return value;
+                }
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException && DateTime.UtcNow <= deadline)
+            {
             }
 
             if (DateTime.UtcNow > deadline)

@@ -40,6 +40,24 @@ public class CheckpointUploaderTests
     }
 
     [Fact]
+    public async Task RunAsync_FirstOfferNeverAnswered_OfferedAgainAfterTheOfferTimeout()
+    {
+        // A call through a gateway that died mid-call: Orleans would only fail it at its response timeout.
+        var cms = new FakeCms();
+        cms.Handler = offer => offer.Attempt == 1 ? new TaskCompletionSource<OfferResult>().Task : cms.AcceptAsync(offer);
+        var options = FastOptions();
+        options.OfferTimeout = TimeSpan.FromSeconds(1);
+        await using var run = new UploaderRun(cms, options);
+        var acknowledged = run.WaitForAcknowledgements(1);
+
+        run.Uploader.Add(Checkpoint(1, 1));
+
+        await acknowledged;
+        Assert.Equal(2, cms.OffersOf(Key(1), 1));
+        Assert.Equal(0, run.Buffer.Count);
+    }
+
+    [Fact]
     public async Task RunAsync_BusyThenAcknowledged_OffersAgainAndAcknowledges()
     {
         var cms = new FakeCms();
