@@ -17,28 +17,36 @@ public sealed partial class RestorationGrain
             return;
         }
 
-        foreach (var index in toClaim)
+        // All at once: each claim is a state write of its own program's grain. The grain's turns still run one at
+        // a time, so the updates below never interleave within one item.
+        await Task.WhenAll(toClaim.Select(ClaimOneAsync));
+        await WriteAsync();
+    }
+
+    private async Task ClaimOneAsync(int index)
+    {
+        var entry = Request.Programs[index];
+        var key = new CheckpointKey(Request.SourceMac, entry.ProgramId);
+        var grain = GrainFactory.GetGrain<ICheckpointGrain>(key.ToString());
+        if (Request.Kind == RestorationKind.Migration && !await PrepareMigrationAsync(index, entry, grain))
         {
-            var entry = Request.Programs[index];
-            var key = new CheckpointKey(Request.SourceMac, entry.ProgramId);
-            var grain = GrainFactory.GetGrain<ICheckpointGrain>(key.ToString());
-            if (Request.Kind == RestorationKind.Migration && !await PrepareMigrationAsync(index, entry, grain))
-            {
-                continue;
-            }
-
-            var claim = await grain.ClaimAsync(Id);
-            if (!claim.Granted)
-            {
-                var outcome = Request.Kind == RestorationKind.Migration ? RestorationOutcome.Abandoned : RestorationOutcome.HandedOver;
-                Update(index, i => i with { Outcome = outcome, SourceStopped = true, Detail = $"held by {claim.Holder}" }, $"{key} is held by {claim.Holder}");
-                continue;
-            }
-
-            ChooseVersion(index, entry, claim.Versions, newerThan: null);
+            return;
         }
 
-        await WriteAsync();
+        var claim = await grain.ClaimAsync(Id);
+        if (!claim.Granted)
+        {
+            var outcome = Request.Kind == RestorationKind.Migration ? RestorationOutcome.Abandoned : RestorationOutcome.HandedOver;
+            Update(index, i => i with { Outcome = outcome, SourceStopped = true, Detail = $"held by {claim.Holder}" }, $"{key} is held by {claim.Holder}");
+            return;
+        }
+
+        foreach (var manifest in claim.Versions)
+        {
+            _manifests[$"{key}@{manifest.Version}"] = manifest;
+        }
+
+        ChooseVersion(index, entry, claim.Versions, newerThan: null);
     }
 
     /// <summary>
