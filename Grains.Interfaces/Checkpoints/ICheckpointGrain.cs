@@ -32,4 +32,11 @@ public interface ICheckpointGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Claim")]
     Task<ClaimResult> ClaimAsync(string claimant);
+
+    /// <summary>
+    /// Gives up the upload in progress, if any, because its agent is known to be dead: the offer fails and releases
+    /// what it reserved at once instead of waiting for the pull timeout, so a claim queued behind it is answered.
+    /// </summary>
+    [Alias("AbandonUpload"), AlwaysInterleave]
+    Task AbandonUploadAsync(string reason);
 }

@@ -29,6 +29,7 @@ public sealed class CheckpointGrain(
 
     private readonly IngestOptions _limits = options.Value;
     private CheckpointState _persisted = null!;
+    private CancellationTokenSource? _upload;
 
     private List<CheckpointManifest> Versions => state.State.Versions;
 
@@ -75,9 +76,10 @@ public sealed class CheckpointGrain(
 
         var missing = await store.ReserveAsync(key, manifest.Version, [.. manifest.Chunks.Select(c => c.Sha256)]);
         Transfer? transfer;
+        var upload = _upload = new CancellationTokenSource();
         try
         {
-            transfer = await TransferAndVerifyAsync(key, manifest, missing, source);
+            transfer = await TransferAndVerifyAsync(key, manifest, missing, source, upload.Token);
         }
         catch (CheckpointRejectedException e)
         {
@@ -85,12 +87,22 @@ public sealed class CheckpointGrain(
             await store.ReleaseVersionAsync(key, manifest.Version);
             throw;
         }
+        catch (OperationCanceledException) when (upload.IsCancellationRequested)
+        {
+            await store.ReleaseVersionAsync(key, manifest.Version);
+            throw new CheckpointRejectedException(RejectReason.SourceUnavailable, $"the upload of {key} v{manifest.Version} was abandoned: its agent is dead.");
+        }
         catch (TimeoutException)
         {
             // Transient for the agent, which offers again if it lives; a dead one leaves no references behind.
             logger.PullTimedOut(key, manifest.Version, _limits.PullTimeout.TotalMilliseconds);
             await store.ReleaseVersionAsync(key, manifest.Version);
             throw;
+        }
+        finally
+        {
+            _upload = null;
+            upload.Dispose();
         }
 
         if (transfer is null)
@@ -119,6 +131,16 @@ public sealed class CheckpointGrain(
         return new ClaimResult(granted, state.State.Claimant, granted ? [.. Versions] : []);
     }
 
+    public async Task AbandonUploadAsync(string reason)
+    {
+        // _upload is cleared before its source is disposed, so this never cancels a disposed one.
+        if (_upload is { IsCancellationRequested: false } upload)
+        {
+            logger.UploadAbandoned(Key(), reason);
+            await upload.CancelAsync();
+        }
+    }
+
     public Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync() =>
         Task.FromResult<IReadOnlyList<CheckpointManifest>>([.. Versions]);
 
@@ -141,7 +163,8 @@ public sealed class CheckpointGrain(
     /// Walks the payload in order, window by window within the silo's byte budget: pulls the chunks the store
     /// lacks, reads back the ones it has, verifies every chunk and the whole digest. Null means no budget (Busy).
     /// </summary>
-    private async Task<Transfer?> TransferAndVerifyAsync(string key, CheckpointManifest manifest, HashSet<string> missing, IChunkSource source)
+    private async Task<Transfer?> TransferAndVerifyAsync(
+        string key, CheckpointManifest manifest, HashSet<string> missing, IChunkSource source, CancellationToken cancellationToken)
     {
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var transfer = new Transfer();
@@ -158,7 +181,7 @@ public sealed class CheckpointGrain(
 
             var chunks = new Dictionary<string, ChunkData>();
             var toPull = window.Select(c => c.Sha256).Where(missing.Contains).Distinct().ToList();
-            await PullAsync(checkpointKey, manifest.Version, toPull, source, chunks, transfer, replace: false);
+            await PullAsync(checkpointKey, manifest.Version, toPull, source, chunks, transfer, replace: false, cancellationToken);
             var toRead = window.Select(c => c.Sha256).Where(h => !chunks.ContainsKey(h)).Distinct().ToList();
             await foreach (var chunk in store.ReadAsync(toRead))
             {
@@ -175,7 +198,7 @@ public sealed class CheckpointGrain(
                     {
                         // Only a stored chunk can fail here (pulled ones were verified): repair it from the agent.
                         logger.StoredChunkCorrupt(key, chunkRef.Sha256);
-                        await PullAsync(checkpointKey, manifest.Version, [chunkRef.Sha256], source, chunks, transfer, replace: true);
+                        await PullAsync(checkpointKey, manifest.Version, [chunkRef.Sha256], source, chunks, transfer, replace: true, cancellationToken);
                         // PullAsync verified the fresh copy; decoding it again only refills the buffer.
                         _ = ChunkEncoding.TryDecode(chunks[chunkRef.Sha256], buffer);
                     }
@@ -212,7 +235,7 @@ public sealed class CheckpointGrain(
 
     private async Task PullAsync(
         CheckpointKey key, long version, List<string> hashes, IChunkSource source,
-        Dictionary<string, ChunkData> into, Transfer transfer, bool replace)
+        Dictionary<string, ChunkData> into, Transfer transfer, bool replace, CancellationToken cancellationToken)
     {
         if (hashes.Count == 0)
         {
@@ -223,7 +246,12 @@ public sealed class CheckpointGrain(
         IReadOnlyList<ChunkData> pulled;
         try
         {
-            pulled = await call.WaitAsync(_limits.PullTimeout);
+            pulled = await call.WaitAsync(_limits.PullTimeout, cancellationToken);
+        }
+        catch (OperationCanceledException) when (!call.IsCompleted)
+        {
+            call.Ignore();
+            throw;
         }
         catch (TimeoutException) when (!call.IsCompleted)
         {

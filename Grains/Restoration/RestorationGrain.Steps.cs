@@ -33,6 +33,12 @@ public sealed partial class RestorationGrain
             return;
         }
 
+        if (Request.Kind == RestorationKind.Failure)
+        {
+            // An upload from the dead agent would hold the grain (and this claim) until its pull timed out.
+            await grain.AbandonUploadAsync($"ECU {Request.SourceMac} was declared failed ({Id})");
+        }
+
         var claim = await grain.ClaimAsync(Id);
         if (!claim.Granted)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansCms.Checkpoints;
 using OrleansCms.Storage;
 using OrleansCms.Tests.Fixtures;
 
@@ -29,6 +30,30 @@ public sealed class CheckpointPullTimeoutTests(ClusterFixture fixture)
         Assert.Empty(claim.Versions);
         var failure = await Assert.ThrowsAsync<TimeoutException>(() => offer);
         Assert.Contains("did not answer a pull", failure.Message, StringComparison.Ordinal);
+        never.SetResult();
+    }
+
+    [Fact]
+    public async Task AgentNeverAnswersAPull_UploadAbandoned_OfferFailsAndAClaimIsAnsweredAtOnce()
+    {
+        var (grain, key) = fixture.NewProgram();
+        var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload(300_000, seed: 12), version: 1);
+        var never = new TaskCompletionSource();
+        var source = new RecordingChunkSource(checkpoint.Chunks) { Hold = never.Task, HoldRequest = 0 };
+
+        var offer = fixture.OfferAsync(grain, checkpoint.Manifest, source);
+        await source.HeldRequestArrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var held = Stopwatch.StartNew();
+        await grain.AbandonUploadAsync("its ECU was declared failed");
+        var claim = await grain.ClaimAsync("restoration-of-a-dead-ecu");
+
+        // Answered without waiting for the pull timeout, and the abandoned version left no reference behind.
+        Assert.True(held.Elapsed < PullTimeout, $"the claim waited {held.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(claim.Granted);
+        Assert.Empty(claim.Versions);
+        var failure = await Assert.ThrowsAsync<CheckpointRejectedException>(() => offer);
+        Assert.Equal(RejectReason.SourceUnavailable, failure.Reason);
+        Assert.Equal(0L, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM cms_chunk_refs WHERE checkpoint = $1", key.ToString()));
         never.SetResult();
     }
 }
