@@ -20,6 +20,12 @@ public static class AgentCommandLine
         Required = true,
     };
 
+    private static readonly Option<string> ClusterId = new("--cluster-id")
+    {
+        Description = "The CMS cluster id (the silos' Cms:ClusterId).",
+        DefaultValueFactory = _ => "orleans-cms",
+    };
+
     private static readonly Option<string?> Mac = new("--mac")
     {
         Description = "This ECU's MAC (default: the host's first non-loopback interface). Agents sharing a host need distinct values.",
@@ -39,11 +45,10 @@ public static class AgentCommandLine
         var heartbeatMs = new Option<int>("--heartbeat-ms") { Description = "Heartbeat interval.", DefaultValueFactory = _ => 500 };
         var bufferMb = new Option<int>("--buffer-mb") { Description = "Bound of unacknowledged checkpoints kept while the CMS is away, MiB.", DefaultValueFactory = _ => 256 };
         var besideCms = new Option<bool>("--beside-cms") { Description = "This ECU runs on a CMS silo's machine (preferred for latency-critical programs)." };
-        var clusterId = new Option<string>("--cluster-id") { Description = "The CMS cluster id.", DefaultValueFactory = _ => "orleans-cms" };
 
         var root = new RootCommand("OrleansCms ECU agent: runs programs as child processes, checkpoints them to the CMS, heartbeats, and restores what the CMS asks.")
         {
-            Cms, Mac, name, ramMb, cpuCores, programs, heartbeatMs, bufferMb, besideCms, clusterId,
+            Cms, Mac, name, ramMb, cpuCores, programs, heartbeatMs, bufferMb, besideCms, ClusterId,
             TlsCommandOptions.Certificate, TlsCommandOptions.Key, TlsCommandOptions.Ca, MigrateCommand(),
         };
         root.SetAction(async (result, cancellationToken) =>
@@ -62,8 +67,8 @@ public static class AgentCommandLine
                     CpuCores = result.GetValue(cpuCores) ?? HostIdentity.CpuCores(),
                     SharesHost = result.GetValue(ramMb).HasValue || result.GetValue(cpuCores).HasValue,
                     Gateways = Gateways.Parse(result.GetValue(Cms)!),
-                    ClusterId = result.GetValue(clusterId)!,
-                    ServiceId = result.GetValue(clusterId)!,
+                    ClusterId = result.GetValue(ClusterId)!,
+                    ServiceId = result.GetValue(ClusterId)!,
                     HeartbeatInterval = TimeSpan.FromMilliseconds(result.GetValue(heartbeatMs)),
                     BesideCmsSilo = result.GetValue(besideCms),
                     Programs = [.. result.GetValue(programs) ?? []],
@@ -106,10 +111,10 @@ public static class AgentCommandLine
         var timeoutS = new Option<int>("--timeout-s") { Description = "How long to wait for the migration to finish.", DefaultValueFactory = _ => 60 };
         var migrate = new Command("migrate", "Ask the CMS to move one of an ECU's programs to another ECU, and follow it until it is done.")
         {
-            Cms, Mac, programId, target, timeoutS,
+            Cms, Mac, ClusterId, programId, target, timeoutS,
         };
         migrate.SetAction((result, cancellationToken) => MigrationRequest.RunAsync(
-            result, result.GetValue(Cms)!, result.GetValue(Mac), result.GetValue(programId), result.GetValue(target),
+            result, result.GetValue(Cms)!, result.GetValue(ClusterId)!, result.GetValue(Mac), result.GetValue(programId), result.GetValue(target),
             TimeSpan.FromSeconds(result.GetValue(timeoutS)), cancellationToken));
         return migrate;
     }

@@ -10,7 +10,7 @@ namespace OrleansCms.Cli;
 /// <summary><c>ecu-agent migrate</c>: requests a migration and prints its progress until it finishes.</summary>
 internal static class MigrationRequest
 {
-    public static async Task<int> RunAsync(ParseResult parsed, string cms, string? mac, int programId, string? target, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ParseResult parsed, string cms, string clusterId, string? mac, int programId, string? target, TimeSpan timeout, CancellationToken cancellationToken)
     {
         string source;
         try
@@ -18,7 +18,7 @@ internal static class MigrationRequest
             source = MacAddress.Normalize(mac ?? HostIdentity.FirstMacAddress() ?? throw new FormatException("pass --mac."));
             var deadlineToConnect = DateTimeOffset.UtcNow.AddSeconds(10);
             using var tls = TlsCommandOptions.Load(parsed);
-            var builder = CmsClientHost.Create(Gateways.Parse(cms), "orleans-cms", "orleans-cms", tls, () => DateTimeOffset.UtcNow < deadlineToConnect);
+            var builder = CmsClientHost.Create(Gateways.Parse(cms), clusterId, clusterId, tls, () => DateTimeOffset.UtcNow < deadlineToConnect);
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var grains = host.Services.GetRequiredService<IClusterClient>();

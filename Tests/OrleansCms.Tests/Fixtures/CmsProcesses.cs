@@ -32,6 +32,9 @@ public sealed class CmsProcesses : IAsyncDisposable
 
     public TestDatabase Database => _database;
 
+    /// <summary>The cluster id the silos run with (an agent's <c>--cluster-id</c>).</summary>
+    public string ClusterId => _clusterId;
+
     /// <summary>Every gateway, as an agent's <c>--cms</c> takes them.</summary>
     public string GatewayList => string.Join(",", _silos.Select(s => $"127.0.0.1:{s.GatewayPort}"));
 

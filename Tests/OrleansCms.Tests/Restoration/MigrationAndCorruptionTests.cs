@@ -44,6 +44,23 @@ public sealed class MigrationAndCorruptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MigrateCommandLine_MovesTheProgramAndExitsZero()
+    {
+        var source = await _cms.StartAgentAsync("02:00:00:00:08:11", 1024, EcuFailureRestorationTests.Program("moved"));
+        var target = await _cms.StartAgentAsync("02:00:00:00:08:12", 1024);
+        await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: 1);
+
+        await using var migrate = ChildProcess.StartDotnet(RepoPaths.EcuAgentDll,
+            ["migrate", "--cms", _cms.GatewayList, "--cluster-id", _cms.ClusterId, "--mac", source.Mac, "--program-id", "0", "--target", target.Mac]);
+        var exit = await migrate.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(exit == 0, $"exit {exit}: {string.Join(Environment.NewLine, migrate.StandardOutput.Concat(migrate.StandardError))}");
+        Assert.Contains(migrate.StandardOutput, line => line.StartsWith($"done: now {target.Mac}/", StringComparison.Ordinal));
+        Assert.Empty(source.ChildPids());
+        Assert.Single(target.ChildPids());
+    }
+
+    [Fact]
     public async Task MigrationRequests_BadInput_AreProblemsAndChangeNothing()
     {
         var source = await _cms.StartAgentAsync("02:00:00:00:09:01", 1024, EcuFailureRestorationTests.Program("p"));
