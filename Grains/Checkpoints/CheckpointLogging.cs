@@ -21,4 +21,7 @@ internal static partial class CheckpointLogging
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offer of {Key} v{Version} given up: the agent did not answer a pull within {TimeoutMs:0} ms")]
     public static partial void PullTimedOut(this ILogger logger, string key, long version, double timeoutMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offer of {Key} v{Version} failed: {Error}")]
+    public static partial void OfferFailed(this ILogger logger, string key, long version, string error);
 }
