@@ -99,6 +99,13 @@ public sealed class CheckpointGrain(
             await store.ReleaseVersionAsync(key, manifest.Version);
             throw;
         }
+        catch (Exception e)
+        {
+            // The agent's chunk source failed (its own error comes back to it): the version keeps no references either.
+            logger.OfferFailed(key, manifest.Version, e.Message);
+            await store.ReleaseVersionAsync(key, manifest.Version);
+            throw;
+        }
         finally
         {
             _upload = null;
@@ -118,13 +125,14 @@ public sealed class CheckpointGrain(
 
     public async Task<ClaimResult> ClaimAsync(string claimant)
     {
+        var key = Key(); // a malformed key is refused before a claim is stored under it
         ArgumentException.ThrowIfNullOrWhiteSpace(claimant);
         if (state.State.Claimant is null)
         {
             state.State.Claimant = claimant;
             await WriteAsync(); // a claim that is not stored is not granted
 
-            logger.CheckpointClaimed(Key(), claimant, Versions.Count > 0 ? Versions[0].Version : 0);
+            logger.CheckpointClaimed(key, claimant, Versions.Count > 0 ? Versions[0].Version : 0);
         }
 
         var granted = state.State.Claimant == claimant;

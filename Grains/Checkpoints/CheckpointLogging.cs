@@ -24,4 +24,7 @@ internal static partial class CheckpointLogging
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload of {Key} abandoned: {Reason}")]
     public static partial void UploadAbandoned(this ILogger logger, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offer of {Key} v{Version} failed: {Error}")]
+    public static partial void OfferFailed(this ILogger logger, string key, long version, string error);
 }

@@ -43,7 +43,7 @@ public sealed partial class EcuGrain
 
     public async Task EndProgramAsync(int programId, ProgramEntryStatus status, string reason, string? successor = null)
     {
-        if (status is ProgramEntryStatus.Active or ProgramEntryStatus.Crashed)
+        if (status is ProgramEntryStatus.Active or ProgramEntryStatus.Crashed || !Enum.IsDefined(status))
         {
             throw new ArgumentException($"{status} is not an end state; use Stopped, Retired or Abandoned.", nameof(status));
         }
@@ -202,9 +202,16 @@ public sealed partial class EcuGrain
 
     private static void ValidateProgram(ProgramEntry entry)
     {
-        if (entry.ProgramId < 0 || entry.Program is null || string.IsNullOrWhiteSpace(entry.Program.Name) || entry.Program.RamBytes <= 0)
+        // int.MaxValue is refused too: the ECU's next free program ID must exist.
+        if (entry.ProgramId is < 0 or int.MaxValue || entry.Program is null || string.IsNullOrWhiteSpace(entry.Program.Name) || entry.Program.RamBytes <= 0)
         {
-            throw new ArgumentException("A program needs an ID ≥ 0, a name and RAM > 0.", nameof(entry));
+            throw new ArgumentException($"A program needs an ID from 0 to {int.MaxValue - 1}, a name and RAM > 0.", nameof(entry));
+        }
+
+        // The same rule its checkpoints are held to: a program declared otherwise could never store one.
+        if (ManifestValidator.RealTimeProblem(entry.Program) is { } problem)
+        {
+            throw new ArgumentException($"Program '{entry.Program.Name}': {problem}", nameof(entry));
         }
     }
 }

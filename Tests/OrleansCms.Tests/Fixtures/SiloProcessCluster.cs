@@ -24,6 +24,14 @@ public sealed class SiloProcessCluster : IAsyncDisposable
 
     public IGrainFactory Grains => Client;
 
+    public TestDatabase Database => _database;
+
+    /// <summary>Whether the silo process still runs (a crash ends it).</summary>
+    public bool SiloRunning => !_silo.HasExited;
+
+    /// <summary>The last lines the silo process wrote, for failure messages.</summary>
+    public IReadOnlyList<string> SiloOutput(int lines = 100) => [.. _silo.StandardOutput.Concat(_silo.StandardError).TakeLast(lines)];
+
     public IClusterClient Client => _client.Services.GetRequiredService<IClusterClient>();
 
     public static async Task<SiloProcessCluster> StartAsync()
