@@ -19,8 +19,11 @@ public sealed class BenchAgent : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts an agent; its output goes to <paramref name="logFile"/> when given, else nowhere.</summary>
-    public static BenchAgent Start(BenchSilos cms, string mac, long ramMb, IEnumerable<string> programs, string? logFile = null)
+    /// <summary>
+    /// Starts an agent; its output goes to <paramref name="logFile"/> when given, else nowhere, and line by line to
+    /// <paramref name="onOutput"/> when given.
+    /// </summary>
+    public static BenchAgent Start(BenchSilos cms, string mac, long ramMb, IEnumerable<string> programs, string? logFile = null, Action<string>? onOutput = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         string[] args = [BenchPaths.AgentDll, "--cms", cms.GatewayList, "--cluster-id", cms.ClusterId, "--mac", mac, "--ram-mb", $"{ramMb}", "--cpu-cores", "2"];
@@ -37,7 +40,14 @@ public sealed class BenchAgent : IAsyncDisposable
 
         var process = Process.Start(info)!;
         var log = logFile is null ? null : TextWriter.Synchronized(new StreamWriter(logFile) { AutoFlush = true });
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                log?.WriteLine(e.Data);
+                onOutput?.Invoke(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[agent {mac}] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

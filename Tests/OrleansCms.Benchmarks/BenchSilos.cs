@@ -8,7 +8,7 @@ using Npgsql;
 
 namespace OrleansCms.Benchmarks;
 
-/// <summary>Two real silo processes on a fresh database, and an Orleans client connected to their gateways.</summary>
+/// <summary>Real silo processes (two unless told) on a fresh database, and an Orleans client connected to their gateways.</summary>
 public sealed class BenchSilos : IAsyncDisposable
 {
     private readonly List<BenchSilo> _silos = [];
@@ -28,7 +28,11 @@ public sealed class BenchSilos : IAsyncDisposable
     /// <summary>The gateways in the agents' <c>--cms</c> syntax.</summary>
     public string GatewayList => string.Join(",", _silos.Select(s => $"127.0.0.1:{s.GatewayPort}"));
 
-    public static async Task<BenchSilos> StartAsync(string serverConnectionString, string siloDll)
+    /// <summary>
+    /// Starts <paramref name="silos"/> silos on a new database; <paramref name="responseTimeout"/> bounds the client's
+    /// calls (Orleans' default is 30 s, long when a benchmark kills silos on purpose).
+    /// </summary>
+    public static async Task<BenchSilos> StartAsync(string serverConnectionString, string siloDll, int silos = 2, TimeSpan? responseTimeout = null)
     {
         var database = $"cms_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
         await using (var admin = new NpgsqlConnection(serverConnectionString))
@@ -44,7 +48,7 @@ public sealed class BenchSilos : IAsyncDisposable
         };
         bench._siloDll = siloDll;
         bench._clusterId = database;
-        for (var i = 0; i < 2; i++)
+        for (var i = 0; i < silos; i++)
         {
             bench._silos.Add(new BenchSilo(i + 1, FreePort(), FreePort(), FreePort()));
             await bench.StartSiloAsync(bench._silos[i]);
@@ -55,7 +59,8 @@ public sealed class BenchSilos : IAsyncDisposable
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error))
             .UseOrleansClient(c => c
                 .UseStaticClustering(gateways)
-                .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = database; o.ServiceId = "orleans-cms"; }))
+                .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = database; o.ServiceId = "orleans-cms"; })
+                .Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout ?? o.ResponseTimeout))
             .Build();
         await bench._client.StartAsync();
         return bench;

@@ -17,7 +17,9 @@ switch (name)
     case "restore":
         await RestoreBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
         return 0;
+    case "soak":
+        return await OrleansCms.Benchmarks.Soak.SoakBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
     default:
-        await Console.Error.WriteLineAsync("usage: ./cms bench ingest|liveness|restore [--quick]");
+        await Console.Error.WriteLineAsync($"usage: ./cms bench ingest|liveness|restore [--quick]{Environment.NewLine}       {OrleansCms.Benchmarks.Soak.SoakOptions.Usage}");
         return 2;
 }

@@ -81,24 +81,8 @@ public sealed class DemoFleet(BenchSilos cms, HttpClient http)
         await http.GetFromJsonAsync<List<ProgramRow>>("api/programs") ?? [];
 
     /// <summary>Child processes (programs) of each live agent, counted from /proc.</summary>
-    public static int ProgramProcesses(IEnumerable<BenchAgent> agents)
-    {
-        var parents = agents.Where(a => !a.HasExited).Select(a => a.ProcessId).ToHashSet();
-        return Directory.EnumerateDirectories("/proc").Count(dir => int.TryParse(Path.GetFileName(dir), out var pid) && ParentOf(pid) is { } parent && parents.Contains(parent));
-    }
-
-    private static int? ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static int ProgramProcesses(IEnumerable<BenchAgent> agents) =>
+        agents.Where(a => !a.HasExited).Sum(a => ProcessTable.ChildrenOf(a.ProcessId).Count);
 }
 
 /// <summary>One logical program as GET /api/programs lists it (the fields the demo reads).</summary>
