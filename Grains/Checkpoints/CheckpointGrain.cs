@@ -99,9 +99,10 @@ public sealed class CheckpointGrain(
             await store.ReleaseVersionAsync(key, manifest.Version);
             throw;
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OrleansException)
         {
             // The agent's chunk source failed (its own error comes back to it): the version keeps no references either.
+            // A transport failure (a silo or the agent's gateway died) keeps them: the agent's retry reuses what was stored.
             logger.OfferFailed(key, manifest.Version, e.Message);
             await store.ReleaseVersionAsync(key, manifest.Version);
             throw;
