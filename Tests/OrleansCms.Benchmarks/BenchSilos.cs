@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Benchmarks;
 
@@ -50,7 +50,7 @@ public sealed class BenchSilos : IAsyncDisposable
         bench._clusterId = database;
         for (var i = 0; i < silos; i++)
         {
-            bench._silos.Add(new BenchSilo(i + 1, FreePort(), FreePort(), FreePort()));
+            bench._silos.Add(new BenchSilo(i + 1, FreePorts.Next(), FreePorts.Next(), FreePorts.Next()));
             await bench.StartSiloAsync(bench._silos[i]);
         }
 
@@ -132,13 +132,6 @@ public sealed class BenchSilos : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"silo on HTTP port {httpPort} did not become healthy");
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

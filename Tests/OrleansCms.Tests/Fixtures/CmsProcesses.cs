@@ -157,9 +157,26 @@ public sealed class CmsProcesses : IAsyncDisposable
         slot.Process = ChildProcess.StartDotnet(RepoPaths.SiloDll,
             [$"--Cms:SiloPort={slot.SiloPort}", $"--Cms:GatewayPort={slot.GatewayPort}", $"--Cms:HttpPort={slot.HttpPort}", $"--Cms:ClusterId={_clusterId}", $"--Cms:AdvertisedIp={_advertisedIp}"],
             new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString });
-        await Eventually.TrueAsync(async () => !slot.Process.HasExited && (await slot.Http.GetAsync("/health")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), $"silo {index} is healthy");
+        try
+        {
+            // An exited silo never becomes healthy: stop waiting at once and report its output below.
+            await Eventually.ReturnsAsync(async () => slot.Process.HasExited || (await slot.Http.GetAsync("/health")).IsSuccessStatusCode,
+                healthyOrExited => healthyOrExited, TimeSpan.FromSeconds(60), $"silo {index} is healthy");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}{Environment.NewLine}{StartOutput(slot.Process)}", e);
+        }
+
+        if (slot.Process.HasExited)
+        {
+            throw new InvalidOperationException($"silo {index} exited while starting{Environment.NewLine}{StartOutput(slot.Process)}");
+        }
     }
+
+    private static string StartOutput(ChildProcess silo) =>
+        $"The silo's output:{Environment.NewLine}{string.Join(Environment.NewLine, silo.StandardOutput.TakeLast(60))}"
+        + $"{Environment.NewLine}Its standard error:{Environment.NewLine}{string.Join(Environment.NewLine, silo.StandardError.TakeLast(30))}";
 
     private sealed class Slot(string ip, int siloPort, int gatewayPort, int httpPort)
     {
