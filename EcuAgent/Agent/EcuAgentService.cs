@@ -29,6 +29,10 @@ internal sealed class EcuAgentService : BackgroundService
     private readonly AgentCommands _commands;
     private IEcuAgent? _commandsReference;
     private readonly ConcurrentQueue<string> _declaredToStart = new();
+
+    // The program ID reserved for the head of _declaredToStart: a registration retried after a lost answer repeats
+    // it, so the CMS keeps one catalogue entry for the program.
+    private int? _declaredId;
     private Task _declaredStarts = Task.CompletedTask;
     private volatile bool _acceptsPrograms;
     private bool _reachable = true;
@@ -190,7 +194,8 @@ internal sealed class EcuAgentService : BackgroundService
             var info = ProgramSpec.Parse(spec);
             try
             {
-                await _supervisor.StartAsync(info, origin: null, state: null, stoppingToken);
+                _declaredId ??= _supervisor.ReserveId();
+                await _supervisor.StartAsync(info, origin: null, state: null, stoppingToken, _declaredId);
             }
             catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
             {
@@ -205,6 +210,7 @@ internal sealed class EcuAgentService : BackgroundService
             {
                 // The ECU was declared failed meanwhile: the heartbeat learns it is fenced and rejoins; then it starts.
                 _acceptsPrograms = false;
+                _declaredId = null; // the rejoined ECU starts it as a new program
                 _logger.ProgramStartDeferred(info.Name, e.Message);
                 return;
             }
@@ -214,6 +220,7 @@ internal sealed class EcuAgentService : BackgroundService
             }
 
             _declaredToStart.TryDequeue(out _);
+            _declaredId = null;
         }
     }
 

@@ -40,19 +40,26 @@ internal sealed class ProgramSupervisor(
         }
     }
 
-    /// <summary>Registers the program with the CMS, then starts its process (with <paramref name="state"/> for a restore).</summary>
-    /// <exception cref="ProgramFencedException">The ECU was fenced while the program started; it was stopped again.</exception>
-    public async Task<int> StartAsync(ProgramInfo info, ProgramOrigin? origin, byte[]? state, CancellationToken cancellationToken)
+    /// <summary>Takes the next program ID of this ECU.</summary>
+    public int ReserveId()
     {
-        var fence = Volatile.Read(ref _fences);
-        int id;
         lock (_idLock)
         {
-            id = _nextId++;
+            return _nextId++;
         }
+    }
 
-        // A repeated restore command gets the ID of its first registration back.
-        id = await Ecu.AddProgramAsync(new ProgramEntry(id, info, origin, clock.GetUtcNow()));
+    /// <summary>
+    /// Registers the program with the CMS under <paramref name="reservedId"/> (or the next ID), then starts its process (with
+    /// <paramref name="state"/> for a restore).
+    /// </summary>
+    /// <exception cref="ProgramFencedException">The ECU was fenced while the program started; it was stopped again.</exception>
+    public async Task<int> StartAsync(ProgramInfo info, ProgramOrigin? origin, byte[]? state, CancellationToken cancellationToken, int? reservedId = null)
+    {
+        var fence = Volatile.Read(ref _fences);
+
+        // A repeated registration (restore command, or declared program under its reserved ID) gets its first ID back.
+        var id = await Ecu.AddProgramAsync(new ProgramEntry(reservedId ?? ReserveId(), info, origin, clock.GetUtcNow()));
         if (_programs.ContainsKey(id))
         {
             return id;

@@ -42,7 +42,8 @@ public interface IEcuGrain : IGrainWithStringKey
     /// <summary>
     /// Adds a program to the catalogue before its agent starts it and returns its ID. Refused unless the ECU is
     /// alive (<see cref="ProgramNotRegisteredException"/>) and the ID is new on this ECU. A restore command registers
-    /// once: repeating it returns the ID of the first registration, whatever ID the repeat asked for.
+    /// once: repeating it returns the ID of the first registration, whatever ID the repeat asked for. A declared
+    /// program's registration repeated with the same ID and name returns that ID and adds nothing.
     /// </summary>
     [Alias("AddProgram")]
     Task<int> AddProgramAsync(ProgramEntry entry);

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
-using Orleans.Storage;
 using OrleansCms.Storage;
 using OrleansCms.Telemetry;
 
@@ -318,19 +317,7 @@ public sealed class CheckpointGrain(
     }
 
     /// <summary>Persists the state; a failed write puts back the last stored state (see <see cref="StateWrites"/>).</summary>
-    private async Task WriteAsync()
-    {
-        try
-        {
-            _persisted = await state.WriteOrRevertAsync(_persisted, copier);
-        }
-        catch (InconsistentStateException)
-        {
-            // Another activation wrote meanwhile (perhaps its own claim): reload rather than act on a stale view.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private async Task WriteAsync() => _persisted = await state.WriteOrRevertAsync(_persisted, copier, DeactivateOnIdle);
 
     private string Key()
     {

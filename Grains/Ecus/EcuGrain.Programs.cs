@@ -25,6 +25,14 @@ public sealed partial class EcuGrain
                 : throw new InvalidOperationException($"program {registered.ProgramId} on ECU {Mac()} is already {registered.Status}.");
         }
 
+        if (entry.Origin is null && State.Catalogue.Find(p => p.ProgramId == entry.ProgramId) is { Origin: null, Status: ProgramEntryStatus.Active } same
+            && same.Program.Name == entry.Program.Name)
+        {
+            // The agent repeated a declared program's registration with the ID it reserved for it (its first answer was
+            // lost): answering it again keeps one entry, rather than leaving one that no process backs.
+            return same.ProgramId;
+        }
+
         if (State.Status != EcuStatus.Alive)
         {
             throw new ProgramNotRegisteredException(State.Status, $"ECU {Mac()} is {State.Status}; it cannot start programs until it has rejoined.");

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
-using Orleans.Storage;
 using OrleansCms.Checkpoints;
 using OrleansCms.Restoration;
 using OrleansCms.Storage;
@@ -242,19 +241,7 @@ public sealed partial class EcuGrain(
     }
 
     /// <summary>Persists the state; a failed write puts back the last stored state (see <see cref="StateWrites"/>).</summary>
-    private async Task WriteAsync()
-    {
-        try
-        {
-            _persisted = await state.WriteOrRevertAsync(_persisted, copier);
-        }
-        catch (InconsistentStateException)
-        {
-            // Another activation wrote meanwhile: reload rather than act on a stale view.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private async Task WriteAsync() => _persisted = await state.WriteOrRevertAsync(_persisted, copier, DeactivateOnIdle);
 
     private async Task UnregisterSafetyNetAsync()
     {

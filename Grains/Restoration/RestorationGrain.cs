@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
-using Orleans.Storage;
 using OrleansCms.Storage;
 using OrleansCms.Telemetry;
 
@@ -138,22 +137,13 @@ public sealed partial class RestorationGrain(
         Publish();
     }
 
-    private async Task WriteAsync()
+    /// <summary>Persists the state; a failed write puts back the last stored state (see <see cref="StateWrites"/>).</summary>
+    private async Task WriteAsync() => _persisted = await state.WriteOrRevertAsync(_persisted, copier, onConflict: () =>
     {
-        try
-        {
-            // A failed write puts back the last stored state, so no decision is acted on before it is stored.
-            _persisted = await state.WriteOrRevertAsync(_persisted, copier);
-        }
-        catch (InconsistentStateException)
-        {
-            // Another activation of this restoration wrote first: this one's view is stale and must not act.
-            _rounds?.Dispose();
-            _rounds = null;
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+        _rounds?.Dispose();
+        _rounds = null;
+        DeactivateOnIdle();
+    });
 
     private void Update(int index, Func<RestorationItem, RestorationItem> change, string? note = null)
     {

@@ -1,4 +1,5 @@
 using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace OrleansCms.Storage;
 
@@ -10,17 +11,26 @@ namespace OrleansCms.Storage;
 /// </summary>
 public static class StateWrites
 {
-    /// <summary>Writes the state and returns the new persisted copy; on failure restores <paramref name="persisted"/> and rethrows.</summary>
-    public static async Task<T> WriteOrRevertAsync<T>(this IPersistentState<T> state, T persisted, DeepCopier<T> copier)
+    /// <summary>
+    /// Writes the state and returns the new persisted copy; on failure restores <paramref name="persisted"/> and
+    /// rethrows. A stale ETag (<see cref="InconsistentStateException"/>) means another activation wrote meanwhile, so
+    /// <paramref name="onConflict"/> runs first: the grain deactivates and reloads rather than act on a stale view.
+    /// </summary>
+    public static async Task<T> WriteOrRevertAsync<T>(this IPersistentState<T> state, T persisted, DeepCopier<T> copier, Action onConflict)
         where T : class
     {
         try
         {
             await state.WriteStateAsync();
         }
-        catch
+        catch (Exception e)
         {
             state.State = copier.Copy(persisted)!;
+            if (e is InconsistentStateException)
+            {
+                onConflict();
+            }
+
             throw;
         }
 

@@ -47,6 +47,20 @@ public sealed class DemoFleet(BenchSilos cms, HttpClient http)
         }
     }
 
+    /// <summary>Whether <paramref name="accept"/> comes to hold within <paramref name="patience"/> (see <see cref="WaitAsync"/>).</summary>
+    public static async Task<bool> HoldsWithinAsync<T>(Func<Task<T>> probe, Func<T, bool> accept, TimeSpan patience)
+    {
+        try
+        {
+            await WaitAsync(probe, accept, "a condition that may not hold", patience);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
     public Task<RestorationView> FinishedAsync(string id) =>
         WaitAsync(() => Grains.GetGrain<IRestorationGrain>(id).GetAsync()!, v => v?.FinishedAt is not null, $"restoration {id} finished")!;
 

@@ -73,7 +73,7 @@ public static class EcuCases
         return Gen.OneOf(
             Gen.Constant(Add("no entry", null)),
             FuzzValues.NegativeLong.Select(v => (int)Math.Max(int.MinValue, v)).Select(id => Add($"program ID {id}", valid with { ProgramId = id })),
-            Gen.Choose(0, nextId - 1).Select(id => Add($"used program ID {id}", valid with { ProgramId = id })),
+            Gen.Choose(0, nextId - 1).Select(id => Add($"another program under used ID {id}", valid with { ProgramId = id, Program = p with { Name = "another" } })),
             Gen.Constant(Add("the last possible program ID", valid with { ProgramId = int.MaxValue })),
             Gen.Constant(Add("no program", valid with { Program = null! })),
             FuzzValues.Blank.Select(name => Add($"program name '{FuzzValues.Short(name)}'", valid with { Program = p with { Name = name! } })),
