@@ -204,6 +204,7 @@ internal sealed class ProgramSupervisor(
             program.StopRequested = true;
             await program.Stopping.CancelAsync();
             await program.Process.DisposeAsync();
+            logger.ProgramStopped(program.Key.ToString(), "the agent is shutting down");
         }
 
         _programs.Clear();

@@ -10,8 +10,10 @@ public sealed partial class SoakRun
     private int Report()
     {
         var load = clock.Elapsed - _loadStart;
-        // Two minutes of warm-up, less for a short run (a quarter of it).
-        var warmUp = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(2).Ticks, TimeSpan.FromMinutes(options.Minutes).Ticks / 4));
+        // The silos keep an idle grain activation for Orleans' collection age (15 min by default), and every restore
+        // makes new ones (new program keys), so memory only reaches its steady state a collection age into the load:
+        // the warm-up is that long plus a minute, less for a short run (a third of it).
+        var warmUp = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(16).Ticks, TimeSpan.FromMinutes(options.Minutes).Ticks / 3));
         var lost = _tally.Lost.Count;
         Console.WriteLine();
         Console.WriteLine($"soak: {load.TotalMinutes:0.0} minutes of load, {ecus.Count} agents × {ProgramsPerEcu} programs, 3 silos, seed {options.Seed}");

@@ -82,6 +82,36 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
         Assert.Equal(EcuStatus.Alive, (await Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync()).Status);
     }
 
+    [Fact]
+    public async Task AgentTerminated_StopsItsProgramsAndExitsZero()
+    {
+        var agent = await _cms.StartAgentAsync("02:00:00:00:05:03", 512,
+            EcuFailureRestorationTests.Program("counter"), EcuFailureRestorationTests.Program("other"));
+        var programs = agent.ChildPids();
+        Assert.Equal(2, programs.Count);
+
+        agent.Process.Signal("TERM");
+
+        Assert.Equal(0, await agent.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        // A program left behind would be orphaned, still running with nobody to checkpoint or stop it.
+        Assert.All(programs, pid => Assert.False(IsRunning(pid), $"program process {pid} still runs after its agent exited{Environment.NewLine}{agent}"));
+        Assert.Equal(2, agent.Output.Count(line => line.Contains("stopped: the agent is shutting down", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Whether the process exists and is not a zombie (killed, but not yet reaped by its new parent).</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     private static List<long> AcknowledgedVersions(AgentProcess agent) =>
         [.. agent.Output.Select(line => AcknowledgedLine().Match(line)).Where(m => m.Success)
             .Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Distinct()];
