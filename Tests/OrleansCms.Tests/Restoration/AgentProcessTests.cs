@@ -83,7 +83,7 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AgentTerminated_StopsItsProgramsAndExitsZero()
+    public async Task AgentTerminated_StopsItsProgramsExitsZeroAndItsEcuIsDeclaredFailed()
     {
         var agent = await _cms.StartAgentAsync("02:00:00:00:05:03", 512,
             EcuFailureRestorationTests.Program("counter"), EcuFailureRestorationTests.Program("other"));
@@ -96,6 +96,9 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
         // A program left behind would be orphaned, still running with nobody to checkpoint or stop it.
         Assert.All(programs, pid => Assert.False(IsRunning(pid), $"program process {pid} still runs after its agent exited{Environment.NewLine}{agent}"));
         Assert.Equal(2, agent.Output.Count(line => line.Contains("stopped: the agent is shutting down", StringComparison.Ordinal)));
+        // Its heartbeats stopped with it, so the CMS declares the ECU failed and restores what it ran.
+        await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync(), v => v.Status == EcuStatus.Failed,
+            FleetProbe.Patience, "the ECU of the stopped agent is declared failed");
     }
 
     /// <summary>Whether the process exists and is not a zombie (killed, but not yet reaped by its new parent).</summary>
