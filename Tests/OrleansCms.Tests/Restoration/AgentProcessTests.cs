@@ -87,6 +87,9 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
     {
         var agent = await _cms.StartAgentAsync("02:00:00:00:05:03", 512,
             EcuFailureRestorationTests.Program("counter"), EcuFailureRestorationTests.Program("other"));
+        // Both started (a program still starting is killed too, but by its start being cancelled).
+        await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync(),
+            v => v.Programs.Count == 2 && v.Programs.All(p => p.LastAcknowledgedVersion >= 1), FleetProbe.Patience, "both programs checkpointed");
         var programs = agent.ChildPids();
         Assert.Equal(2, programs.Count);
 
@@ -95,7 +98,8 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
         Assert.Equal(0, await agent.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         // A program left behind would be orphaned, still running with nobody to checkpoint or stop it.
         Assert.All(programs, pid => Assert.False(IsRunning(pid), $"program process {pid} still runs after its agent exited{Environment.NewLine}{agent}"));
-        Assert.Equal(2, agent.Output.Count(line => line.Contains("stopped: the agent is shutting down", StringComparison.Ordinal)));
+        var stopped = agent.Output.Count(line => line.Contains("stopped: the agent is shutting down", StringComparison.Ordinal));
+        Assert.True(stopped == 2, $"{stopped} programs logged as stopped{Environment.NewLine}{agent}");
         // Its heartbeats stopped with it, so the CMS declares the ECU failed and restores what it ran.
         await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync(), v => v.Status == EcuStatus.Failed,
             FleetProbe.Patience, "the ECU of the stopped agent is declared failed");
