@@ -10,14 +10,21 @@ namespace OrleansCms.Ecus;
 /// <summary>
 /// One ECU. Status changes and the program catalogue are persisted; heartbeats and metrics live in memory.
 /// While the ECU is alive a timer checks its lease; a new activation (after its silo died) grants a fresh
-/// lease from activation. The catalogue part is in EcuGrain.Programs.cs.
+/// lease from activation, and a registration starts one when it is answered. The catalogue part is in
+/// EcuGrain.Programs.cs.
 /// </summary>
+/// <remarks>
+/// Heartbeats are taken in turn with every other call, so while the grain waits on a slow write or call they
+/// queue, and a timer tick that was due meanwhile may come first. The timer therefore does not declare the
+/// ECU failed itself: it sends the verdict to the grain as a message (<see cref="IEcuLease"/>), which queues
+/// behind the heartbeats that had arrived, and a heartbeat taken meanwhile cancels it.
+/// </remarks>
 public sealed partial class EcuGrain(
     [PersistentState("ecu", CmsStorageOptions.GrainStorageName)] IPersistentState<EcuState> state,
     IOptions<LivenessOptions> options,
     TimeProvider clock,
     DeepCopier<EcuState> copier,
-    ILogger<EcuGrain> logger) : Grain, IEcuGrain, IRemindable
+    ILogger<EcuGrain> logger) : Grain, IEcuGrain, IEcuLease, IRemindable
 {
     private const string SafetyNetReminder = "lease-watch";
 
@@ -37,13 +44,11 @@ public sealed partial class EcuGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _persisted = copier.Copy(State);
+        await DispatchOutboxAsync();
         if (State.Status == EcuStatus.Alive)
         {
-            _lastHeartbeat = clock.GetUtcNow();
-            WatchLease();
+            StartLease();
         }
-
-        await DispatchOutboxAsync();
     }
 
     public async Task<HeartbeatReply> RegisterAsync(EcuRegistration registration)
@@ -68,6 +73,7 @@ public sealed partial class EcuGrain(
 
         await BecomeAliveAsync();
         await DispatchOutboxAsync();
+        StartLease();
         return Reply();
     }
 
@@ -157,6 +163,7 @@ public sealed partial class EcuGrain(
 
         State.Registration = registration;
         await BecomeAliveAsync();
+        StartLease();
         return Reply();
     }
 
@@ -195,8 +202,6 @@ public sealed partial class EcuGrain(
         State.Status = EcuStatus.Alive;
         State.StatusSince = wasAlive ? State.StatusSince : clock.GetUtcNow();
         await WriteAsync();
-        _lastHeartbeat = clock.GetUtcNow();
-        WatchLease();
         if (!wasAlive)
         {
             logger.EcuAlive(Mac(), State.Registration!.Name);
@@ -218,25 +223,46 @@ public sealed partial class EcuGrain(
         return Reply();
     }
 
-    private void WatchLease() =>
+    /// <summary>
+    /// Starts a fresh lease, at the end of a registration (its awaited writes and calls may have taken longer than
+    /// the lease, and the agent sends its first heartbeat only once it is answered) or of an activation.
+    /// </summary>
+    private void StartLease()
+    {
+        _lastHeartbeat = clock.GetUtcNow();
         _leaseTimer ??= this.RegisterGrainTimer(CheckLeaseAsync, new GrainTimerCreationOptions
         {
             DueTime = _liveness.CheckInterval,
             Period = _liveness.CheckInterval,
             KeepAlive = true,
         });
+    }
 
-    private async Task CheckLeaseAsync(CancellationToken cancellationToken)
+    private Task CheckLeaseAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (State.Status == EcuStatus.Alive && _lastHeartbeat is { } last && now - last > _liveness.Lease)
         {
-            await DeclareFailedAsync($"lease expired: no heartbeat for {(now - last).TotalMilliseconds:0} ms");
+            // Not awaited: the verdict must queue behind this turn (see the class remarks).
+            this.AsReference<IEcuLease>().ExpireLeaseAsync(last).Ignore();
         }
         else if (State.Status == EcuStatus.Alive && now - _announcedToFleet > _liveness.RegistryRefresh)
         {
+            // Not awaited either: a slow registry (its silo just died) must not hold up this ECU's heartbeats; the
+            // next refresh repeats a lost one.
             _announcedToFleet = now;
-            await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());
+            GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac()).Ignore();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task ExpireLeaseAsync(DateTimeOffset lastHeartbeat)
+    {
+        var now = clock.GetUtcNow();
+        if (State.Status == EcuStatus.Alive && _lastHeartbeat == lastHeartbeat && now - lastHeartbeat > _liveness.Lease)
+        {
+            await DeclareFailedAsync($"lease expired: no heartbeat for {(now - lastHeartbeat).TotalMilliseconds:0} ms");
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Npgsql;
+using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
 using OrleansCms.Tests.Fixtures;
 
@@ -47,6 +49,72 @@ public sealed class EcuLivenessTests(ClusterFixture fixture)
         Assert.Equal(EcuStatus.Alive, view.Status);
         Assert.Equal(0, view.FailureEpoch);
         Assert.Equal(6, view.Window.Count);
+    }
+
+    [Fact]
+    public async Task HeartbeatsQueuedBehindAWriteSlowerThanTheLease_TheEcuStaysAlive()
+    {
+        var mac = ClusterFixture.NewMac();
+        var ecu = fixture.Grains.GetGrain<IEcuGrain>(mac);
+        await ecu.RegisterAsync(Registration);
+        using var stop = new CancellationTokenSource();
+        var beats = BeatWithoutWaitingAsync(ecu, stop.Token);
+
+        await using (var connection = new NpgsqlConnection(fixture.Database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            // Hold the ECU's storage row: its next state write waits, and every call that arrives meanwhile
+            // (the heartbeats, the lease timer) queues behind it.
+            await using var hold = new NpgsqlCommand(
+                "SELECT 1 FROM orleansstorage WHERE graintypestring = 'ecu' AND grainidextensionstring = $1 FOR UPDATE", connection, tx)
+            {
+                Parameters = { new() { Value = mac } },
+            };
+            Assert.Equal(1, await hold.ExecuteScalarAsync());
+            var write = ecu.AddProgramAsync(new ProgramEntry(0, new ProgramInfo("p", 16L << 20), null, DateTimeOffset.UtcNow));
+            await Task.Delay(Lease + TimeSpan.FromSeconds(1)); // the stall to survive, longer than the lease
+            Assert.False(write.IsCompleted, "the write waited for the held row");
+            await tx.RollbackAsync();
+            await write;
+        }
+
+        // Long enough after the stall for the lease timer to have judged what it saw.
+        await Task.Delay(Lease);
+        await stop.CancelAsync();
+        var replies = await beats;
+
+        Assert.All(replies, reply => Assert.Equal(EcuStatus.Alive, reply.Status));
+        var view = await ecu.GetAsync();
+        Assert.Equal(EcuStatus.Alive, view.Status);
+        Assert.Equal(0, view.FailureEpoch);
+        await ecu.RetireAsync("test over");
+    }
+
+    /// <summary>Heartbeats every 500 ms like an agent, each sent on time whether or not the previous one was answered.</summary>
+    private static async Task<HeartbeatReply[]> BeatWithoutWaitingAsync(IEcuGrain ecu, CancellationToken stop)
+    {
+        var calls = new List<Task<HeartbeatReply>>();
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        do
+        {
+            calls.Add(ecu.HeartbeatAsync(Beat));
+        }
+        while (await WaitForNextBeatAsync(timer, stop));
+
+        return await Task.WhenAll(calls);
+    }
+
+    private static async Task<bool> WaitForNextBeatAsync(PeriodicTimer timer, CancellationToken stop)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stop);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     [Fact]
