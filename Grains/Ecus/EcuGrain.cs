@@ -179,7 +179,7 @@ public sealed partial class EcuGrain(
 
     public Task<EcuView> GetAsync() => Task.FromResult(new EcuView(
         Mac(), State.Status, State.Registration, State.FailureEpoch, State.FailureReason,
-        _lastHeartbeat, _metrics, _window.Snapshot(), _programs, [.. State.Catalogue], _agent is not null));
+        _lastHeartbeat, _metrics, _window.Snapshot(), _programs, [.. State.Catalogue], _agent is not null, State.StatusSince));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {

@@ -15,6 +15,7 @@ public sealed class BenchSilos : IAsyncDisposable
     private IHost? _client;
     private string _siloDll = "";
     private string _clusterId = "";
+    private string _serverConnectionString = "";
 
     public required string DatabaseConnectionString { get; init; }
 
@@ -47,6 +48,7 @@ public sealed class BenchSilos : IAsyncDisposable
             DatabaseConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = database }.ConnectionString,
         };
         bench._siloDll = siloDll;
+        bench._serverConnectionString = serverConnectionString;
         bench._clusterId = database;
         for (var i = 0; i < silos; i++)
         {
@@ -78,6 +80,26 @@ public sealed class BenchSilos : IAsyncDisposable
         {
             await KillAsync(silo);
         }
+
+        await DropDatabaseAsync();
+    }
+
+    /// <summary>
+    /// Drops this run's database, so that runs do not pile up in the benchmark server; CMS_BENCH_KEEP_DB=1 keeps it
+    /// for a look afterwards.
+    /// </summary>
+    private async Task DropDatabaseAsync()
+    {
+        if (Environment.GetEnvironmentVariable("CMS_BENCH_KEEP_DB") == "1")
+        {
+            Console.Error.WriteLine($"bench: database {_clusterId} kept (CMS_BENCH_KEEP_DB=1)");
+            return;
+        }
+
+        await using var admin = new NpgsqlConnection(_serverConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_clusterId} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
     }
 
     /// <summary>SIGKILL: the silo dies at once, as on a power loss.</summary>

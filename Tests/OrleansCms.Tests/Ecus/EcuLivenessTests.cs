@@ -122,13 +122,16 @@ public sealed class EcuLivenessTests(ClusterFixture fixture)
     {
         var ecu = fixture.Grains.GetGrain<IEcuGrain>(ClusterFixture.NewMac());
         await ecu.RegisterAsync(Registration);
+        var before = DateTimeOffset.UtcNow;
 
         var epochs = await Task.WhenAll(ecu.DeclareFailedAsync("external monitor"), ecu.DeclareFailedAsync("external monitor"));
 
+        var after = DateTimeOffset.UtcNow;
         Assert.Equal([1, 1], epochs);
         var view = await ecu.GetAsync();
         Assert.Equal(EcuStatus.Failed, view.Status);
         Assert.Equal("external monitor", view.FailureReason);
+        Assert.InRange(view.StatusSince!.Value, before, after); // the time of the one declaration
     }
 
     [Fact]
