@@ -76,21 +76,29 @@ public sealed class MigrationAndCorruptionTests : IAsyncLifetime
     public async Task NewestCheckpointCorrupt_OlderVersionRestoredAndTheEventReported()
     {
         var source = await _cms.StartAgentAsync("02:00:00:00:0a:01", 1024, EcuFailureRestorationTests.Program("p"));
-        var target = await _cms.StartAgentAsync("02:00:00:00:0a:02", 1024);
         await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: 3);
         source.Process.Signal("STOP"); // no further checkpoint; its lease runs out
 
-        // The first chunk holds the counter, so it is never shared with another version.
+        // With no other ECU the restoration claims a version and waits for a target, so the version it will
+        // read is known before a byte of it is flipped (an offer in flight at the STOP may still have landed).
+        var id = $"failure:{source.Mac}:1";
+        var pending = await Eventually.ReturnsAsync(() => Grains.GetGrain<IRestorationGrain>(id).GetAsync()!,
+            v => v?.Programs is [{ ClaimedAt: not null, Detail: not null }], FleetProbe.Patience, $"{id} claimed and waits for a target");
+        var claimed = pending!.Programs[0].Version!.Value;
         var versions = await Grains.GetGrain<ICheckpointGrain>(new CheckpointKey(source.Mac, 0).ToString()).GetVersionsAsync();
+        var older = versions.Where(v => v.Version < claimed).Max(v => v.Version);
+
+        // The first chunk holds the counter, so it is never shared with another version.
         var flipped = await _cms.Database.ScalarAsync<int>(
             "WITH flipped AS (UPDATE cms_chunks SET data = set_byte(data, 10, get_byte(data, 10) # 255) WHERE sha256 = decode($1, 'hex') RETURNING 1) SELECT count(*)::int FROM flipped",
-            versions[0].Chunks[0].Sha256);
+            versions.Single(v => v.Version == claimed).Chunks[0].Sha256);
         Assert.Equal(1, flipped);
+        var target = await _cms.StartAgentAsync("02:00:00:00:0a:02", 1024);
 
-        var restoration = await FleetProbe.WaitFinishedAsync(Grains, $"failure:{source.Mac}:1");
+        var restoration = await FleetProbe.WaitFinishedAsync(Grains, id);
         var item = Assert.Single(restoration.Programs);
-        Assert.Equal(versions[1].Version, item.Version);
-        Assert.Contains(item.Events!, e => e.Contains($"v{versions[0].Version}", StringComparison.Ordinal) && e.Contains("corrupt", StringComparison.Ordinal));
+        Assert.Equal(older, item.Version);
+        Assert.Contains(item.Events!, e => e.Contains($"v{claimed}", StringComparison.Ordinal) && e.Contains("corrupt", StringComparison.Ordinal));
         await FleetProbe.AssertContinuesAsync(Grains, item);
         Assert.Single(target.ChildPids());
     }
