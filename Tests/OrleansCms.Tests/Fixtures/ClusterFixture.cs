@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using OrleansCms.Checkpoints;
@@ -103,7 +105,16 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private sealed class CmsSiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddCmsPersistence();
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddCmsPersistence();
+            // The CMS's own warnings (an ECU declared failed, a program pending, ...) explain a failing test.
+            siloBuilder.Services.AddLogging(logging => logging
+                .AddSimpleConsole(o => (o.SingleLine, o.TimestampFormat) = (true, "HH:mm:ss.fff "))
+                .SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("Orleans", LogLevel.Error)
+                .AddFilter("OrleansCms", LogLevel.Warning));
+        }
     }
 
     private sealed class CmsClientConfigurator : IClientBuilderConfigurator

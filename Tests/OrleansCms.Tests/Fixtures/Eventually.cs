@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>Waits for a condition that the system reaches asynchronously, failing with a message at the deadline.</summary>
@@ -26,7 +28,20 @@ public static class Eventually
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting until {what}; last value: {last}", lastError);
+        throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting until {what}; last value: {Describe(last)}", lastError);
+    }
+
+    /// <summary>The value as JSON, so that nested lists show their items (a record's ToString shows only their type).</summary>
+    private static string Describe<T>(T value)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(value);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException)
+        {
+            return value?.ToString() ?? "null";
+        }
     }
 
     public static Task TrueAsync(Func<Task<bool>> probe, TimeSpan timeout, string what) =>
