@@ -115,6 +115,13 @@ internal sealed class EcuAgentService : BackgroundService
 
     private TimeSpan Timeout => _options.HeartbeatInterval * 4;
 
+    /// <summary>
+    /// A heartbeat unanswered within one interval is given up and the next one sent. A gateway that dies with a
+    /// heartbeat in flight never answers it (Orleans fails the call only after its response timeout), and waiting
+    /// longer than the lease less an interval would get this live ECU declared failed (seen in the soak benchmark).
+    /// </summary>
+    private TimeSpan HeartbeatTimeout => _options.HeartbeatInterval;
+
     private async Task RegisterAsync(CancellationToken stoppingToken)
     {
         var reply = await Ecu.RegisterAsync(Registration).WaitAsync(Timeout, stoppingToken);
@@ -140,7 +147,7 @@ internal sealed class EcuAgentService : BackgroundService
     {
         try
         {
-            await HandleAsync(await Ecu.HeartbeatAsync(_metrics.Measure(_supervisor.Programs)).WaitAsync(Timeout, stoppingToken));
+            await HandleAsync(await Ecu.HeartbeatAsync(_metrics.Measure(_supervisor.Programs)).WaitAsync(HeartbeatTimeout, stoppingToken));
         }
         catch (InvalidOperationException)
         {
