@@ -112,8 +112,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             siloBuilder.Services.AddLogging(logging => logging
                 .AddSimpleConsole(o => (o.SingleLine, o.TimestampFormat) = (true, "HH:mm:ss.fff "))
                 .SetMinimumLevel(LogLevel.Warning)
-                .AddFilter("Orleans", LogLevel.Error)
-                .AddFilter("OrleansCms", LogLevel.Warning));
+                .AddFilter("Orleans", LogLevel.Error));
         }
     }
 

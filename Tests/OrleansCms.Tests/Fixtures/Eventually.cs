@@ -38,7 +38,7 @@ public static class Eventually
         {
             return JsonSerializer.Serialize(value);
         }
-        catch (Exception e) when (e is NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or JsonException)
         {
             return value?.ToString() ?? "null";
         }
