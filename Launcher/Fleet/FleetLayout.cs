@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace OrleansCms.Launcher.Fleet;
+
+/// <summary>What a fleet run starts: silos first (in order), then agents.</summary>
+public sealed record FleetLayout(IReadOnlyList<MemberSpec> Silos, IReadOnlyList<MemberSpec> Agents)
+{
+    public IEnumerable<MemberSpec> All => Silos.Concat(Agents);
+
+    /// <summary>The gateways in the agents' <c>--cms</c> syntax.</summary>
+    public string GatewayList => string.Join(",", Silos.Select(s => $"127.0.0.1:{s.Ports!.Gateway}"));
+
+    /// <summary>
+    /// The fleet of <c>./cms up</c>: two silos (silo ports 11111-11112, gateways 30000-30001, HTTP 8080-8081, each
+    /// moved by <paramref name="portOffset"/>) and three ECUs: ecu-1 with a latency-critical brake controller and a
+    /// logger, ecu-2 with a navigation program of 16 MiB, and an idle ecu-3 with room for restores.
+    /// </summary>
+    public static FleetLayout Default(int portOffset)
+    {
+        var silos = new[] { 1, 2 }
+            .Select(i => new MemberSpec($"silo-{i}", MemberKind.Silo, [])
+            {
+                Ports = new SiloPorts(11110 + i + portOffset, 29999 + i + portOffset, 8079 + i + portOffset),
+            })
+            .Select(s => s with
+            {
+                Arguments = [$"--Cms:SiloPort={Text(s.Ports!.Silo)}", $"--Cms:GatewayPort={Text(s.Ports.Gateway)}", $"--Cms:HttpPort={Text(s.Ports.Http)}"],
+            })
+            .ToList();
+        var gateways = string.Join(",", silos.Select(s => $"127.0.0.1:{Text(s.Ports!.Gateway)}"));
+        var agents = new List<MemberSpec>
+        {
+            Agent(1, gateways, "--ram-mb", "1024", "--cpu-cores", "2", "--beside-cms",
+                "--program", "name=brake-control,ram-mb=64,interval-ms=1000,period-ms=10,wcet-ms=2,latency-critical,cmd=sample --state-mb 8 --dirty 0.05",
+                "--program", "name=logger,ram-mb=32,interval-ms=2000,cmd=sample --state-mb 2 --dirty 0.2"),
+            Agent(2, gateways, "--ram-mb", "1024", "--cpu-cores", "2",
+                "--program", "name=navigation,ram-mb=128,interval-ms=1000,cmd=sample --state-mb 16 --dirty 0.02"),
+            Agent(3, gateways, "--ram-mb", "2048", "--cpu-cores", "4"),
+        };
+        return new FleetLayout(silos, agents);
+    }
+
+    /// <summary>The member called <paramref name="name"/>, or null.</summary>
+    public MemberSpec? Find(string name) => All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    private static MemberSpec Agent(int number, string gateways, params string[] more)
+    {
+        var mac = $"02:00:00:00:00:{number:x2}";
+        return new MemberSpec($"ecu-{number}", MemberKind.Agent, ["--cms", gateways, "--mac", mac, "--name", $"ecu-{number}", .. more]) { Mac = mac };
+    }
+
+    private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,35 @@
+using System.Globalization;
+using System.Text;
+using OrleansCms.Launcher.Status;
+
+namespace OrleansCms.Launcher.Fleet;
+
+/// <summary>The table <c>./cms ps</c> prints, also kept as <c>run/processes.txt</c> for a look without the launcher.</summary>
+public static class ProcessTable
+{
+    public static string Format(IEnumerable<MemberView> members)
+    {
+        var rows = members.Select(m => new[]
+        {
+            m.Name,
+            m.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            m.State switch
+            {
+                MemberState.Exited => m.ExitReason ?? "exited",
+                MemberState.Stopped => "stopped",
+                _ => m.State.ToString().ToLowerInvariant(),
+            },
+            m.Since.ToString("HH:mm:ss", CultureInfo.InvariantCulture),
+            m.Endpoints,
+            m.LogFile,
+        }).Prepend(["NAME", "PID", "STATE", "SINCE", "ENDPOINTS", "LOG"]).ToList();
+        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+        {
+            text.AppendLine(string.Join("  ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c]))).TrimEnd());
+        }
+
+        return text.ToString();
+    }
+}
