@@ -15,6 +15,8 @@ public static class RepoPaths
 
     public static string EcuAgentDll => Built("EcuAgent", "OrleansCms.EcuAgent.dll");
 
+    public static string LauncherDll => Built("Launcher", "OrleansCms.Launcher.dll");
+
     private static string Built(string project, string dll)
     {
         var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", dll);
