@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using OrleansCms.Checkpoints;
 
 namespace OrleansCms.Tests.Fixtures;
 
@@ -33,6 +34,24 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     public IReadOnlyList<string> SiloOutput(int lines = 100) => [.. _silo.StandardOutput.Concat(_silo.StandardError).TakeLast(lines)];
 
     public IClusterClient Client => _client.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>Offers <paramref name="checkpoint"/> to the program <paramref name="key"/> as its agent would, and requires it acknowledged.</summary>
+    public async Task StoreCheckpointAsync(CheckpointKey key, TestCheckpoint checkpoint)
+    {
+        var source = new RecordingChunkSource(checkpoint.Chunks);
+        var reference = Client.CreateObjectReference<IChunkSource>(source);
+        try
+        {
+            var result = await Grains.GetGrain<ICheckpointGrain>(key.ToString()).OfferAsync(checkpoint.Manifest, reference);
+            Assert.Equal(OfferStatus.Acknowledged, result.Status);
+        }
+        finally
+        {
+            // The client holds observers weakly: the source must outlive the offer.
+            Client.DeleteObjectReference<IChunkSource>(reference);
+            GC.KeepAlive(source);
+        }
+    }
 
     public static async Task<SiloProcessCluster> StartAsync()
     {
