@@ -166,13 +166,13 @@ public sealed class ApiErrorsTests(SiloProcessFixture fixture)
     {
         await using var ecu = await FakeEcu.StartAsync(Cluster.Client);
         var program = await ecu.AddProgramAsync("counted");
-        var key = new CheckpointKey(ecu.Mac, program).ToString();
+        var key = new CheckpointKey(ecu.Mac, program);
         var before = await StoredVersionsAsync();
 
         // Versions 7 and 9 of one program: two stored versions (a sum of version numbers would add 16).
         foreach (var version in new long[] { 7, 9 })
         {
-            await OfferAsync(key, TestCheckpoint.Create(TestCheckpoint.RandomPayload(50_000, seed: (int)version), version, name: "counted"));
+            await Cluster.StoreCheckpointAsync(key, TestCheckpoint.Create(TestCheckpoint.RandomPayload(50_000, seed: (int)version), version, name: "counted"));
         }
 
         var summary = await Cluster.Http.GetFromJsonAsync<JsonElement>("/api/summary");
@@ -187,22 +187,6 @@ public sealed class ApiErrorsTests(SiloProcessFixture fixture)
 
     private async Task<long> StoredVersionsAsync() =>
         await Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM (SELECT DISTINCT checkpoint, version FROM cms_chunk_refs) AS versions");
-
-    private async Task OfferAsync(string key, TestCheckpoint checkpoint)
-    {
-        var source = new RecordingChunkSource(checkpoint.Chunks);
-        var reference = Cluster.Client.CreateObjectReference<IChunkSource>(source);
-        try
-        {
-            Assert.Equal(OfferStatus.Acknowledged, (await Cluster.Grains.GetGrain<ICheckpointGrain>(key).OfferAsync(checkpoint.Manifest, reference)).Status);
-        }
-        finally
-        {
-            // The client holds observers weakly: the source must outlive the offer.
-            Cluster.Client.DeleteObjectReference<IChunkSource>(reference);
-            GC.KeepAlive(source);
-        }
-    }
 
     private async Task<string[]> MacsAsync(string path) =>
         [.. (await Cluster.Http.GetFromJsonAsync<JsonElement[]>(path) ?? []).Select(e => e.GetProperty("mac").GetString()!)];
