@@ -13,13 +13,21 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     private readonly ChildProcess _silo;
     private readonly IHost _client;
 
-    private SiloProcessCluster(TestDatabase database, ChildProcess silo, IHost client, HttpClient http)
+    private SiloProcessCluster(TestDatabase database, ChildProcess silo, IHost client, HttpClient http, string gateway, string clusterId)
     {
         _database = database;
         _silo = silo;
         _client = client;
         Http = http;
+        Gateway = gateway;
+        ClusterId = clusterId;
     }
+
+    /// <summary>The silo's gateway as an agent's <c>--cms</c> takes it.</summary>
+    public string Gateway { get; }
+
+    /// <summary>The cluster id the silo runs with (an agent's <c>--cluster-id</c>).</summary>
+    public string ClusterId { get; }
 
     public HttpClient Http { get; }
 
@@ -70,7 +78,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
                 .Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = "orleans-cms"; }))
             .Build();
         await client.StartAsync();
-        return new SiloProcessCluster(database, silo, client, http);
+        return new SiloProcessCluster(database, silo, client, http, $"127.0.0.1:{gatewayPort}", clusterId);
     }
 
     public async ValueTask DisposeAsync()
