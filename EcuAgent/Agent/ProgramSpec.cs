@@ -20,16 +20,21 @@ public static class ProgramSpec
     /// <summary>About 24.8 days, the longest period a timer accepts with room to spare.</summary>
     private const long MaxMilliseconds = int.MaxValue;
 
-    /// <exception cref="FormatException">The spec is empty, lacks name, ram-mb or cmd, or has a bad, repeated or unknown field.</exception>
-    public static ProgramInfo Parse(string text)
+    /// <summary>Parses one spec; <paramref name="position"/> (1-based, the n-th <c>--program</c>) only names it in errors.</summary>
+    /// <exception cref="FormatException">
+    /// The spec is empty, lacks name, ram-mb or cmd, or has a bad, repeated or unknown field. The message names the
+    /// program (by its name, else its position or text), says what is wrong and how to write it.
+    /// </exception>
+    public static ProgramInfo Parse(string text, int? position = null)
     {
         ArgumentNullException.ThrowIfNull(text);
+        var (fields, command) = Split(text);
+        var which = Which(text, fields, position);
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new FormatException("empty program spec; expected name=<name>,ram-mb=<MiB>,…,cmd=<command line>.");
+            throw new FormatException($"{which} is empty; write name=<name>,ram-mb=<MiB>,…,cmd=<command line>.");
         }
 
-        var (fields, command) = Split(text);
         string? name = null;
         long? ramMb = null;
         TimeSpan? period = null, wcet = null, interval = null;
@@ -41,49 +46,62 @@ public static class ProgramSpec
             var (key, value) = eq > 0 ? (field[..eq], field[(eq + 1)..]) : (field, null);
             if (!seen.Add(key))
             {
-                throw new FormatException($"field '{key}' is given twice in program spec '{text}'.");
+                throw new FormatException($"{which}: field '{key}' is given twice; give it once.");
             }
 
             switch (key)
             {
                 case "name": name = value; break;
-                case "ram-mb": ramMb = Number(key, value, MaxRamMb); break;
-                case "period-ms": period = Milliseconds(key, value); break;
-                case "wcet-ms": wcet = Milliseconds(key, value); break;
-                case "interval-ms": interval = Milliseconds(key, value); break;
+                case "ram-mb": ramMb = Number(which, key, value, MaxRamMb, "of MiB", 64); break;
+                case "period-ms": period = Milliseconds(which, key, value, 10); break;
+                case "wcet-ms": wcet = Milliseconds(which, key, value, 2); break;
+                case "interval-ms": interval = Milliseconds(which, key, value, 1000); break;
                 case "latency-critical":
-                    latencyCritical = value is null ? true : throw new FormatException($"latency-critical takes no value (write just 'latency-critical'), not '{field}'.");
+                    latencyCritical = value is null ? true : throw new FormatException($"{which}: latency-critical takes no value; write just 'latency-critical', not '{field}'.");
                     break;
-                default: throw new FormatException($"unknown program field '{key}' in '{text}'; expected name, ram-mb, period-ms, wcet-ms, interval-ms, latency-critical, cmd.");
+                default: throw new FormatException($"{which}: unknown program field '{key}'; the fields are name, ram-mb, interval-ms, period-ms, wcet-ms, latency-critical and, last, cmd.");
             }
         }
 
         if (string.IsNullOrWhiteSpace(name))
         {
-            throw new FormatException($"program spec '{text}' needs name=<name>.");
+            throw new FormatException($"{which} needs name=<name>; add one, e.g. name=nav.");
         }
 
         if (ramMb is not { } ram)
         {
-            throw new FormatException($"program '{name}' needs ram-mb=<MiB>.");
+            throw new FormatException($"{which} needs ram-mb=<MiB>, the RAM it needs; add e.g. ram-mb=64.");
         }
 
         if (command.Length == 0)
         {
-            throw new FormatException($"program '{name}' needs cmd=<command line> as its last field.");
+            throw new FormatException($"{which} needs cmd=<command line> as its last field, e.g. cmd=sample --state-mb 16.");
         }
 
         if (period.HasValue != wcet.HasValue)
         {
-            throw new FormatException($"program '{name}' must declare both period-ms and wcet-ms, or neither.");
+            throw new FormatException($"{which} must declare both period-ms and wcet-ms, or neither; add {(period.HasValue ? "wcet-ms" : "period-ms")} or drop {(period.HasValue ? "period-ms" : "wcet-ms")}.");
         }
 
         if (wcet > period)
         {
-            throw new FormatException($"program '{name}': wcet-ms ({wcet.Value.TotalMilliseconds}) must not exceed period-ms ({period!.Value.TotalMilliseconds}).");
+            throw new FormatException($"{which}: wcet-ms ({wcet.Value.TotalMilliseconds}) must not exceed period-ms ({period!.Value.TotalMilliseconds}); lower wcet-ms or raise period-ms.");
         }
 
         return new ProgramInfo(name, ram << 20, period, wcet, latencyCritical, command, interval ?? DefaultInterval);
+    }
+
+    /// <summary>How an error names the program: by its name when it has one, and by its position on the command line.</summary>
+    private static string Which(string text, List<string> fields, int? position)
+    {
+        var name = fields.Where(f => f.StartsWith("name=", StringComparison.Ordinal)).Select(f => f[5..].Trim()).FirstOrDefault(n => n.Length > 0);
+        return (name, position) switch
+        {
+            (null, null) => $"program spec '{text}'",
+            (null, { } n) => $"--program #{n}",
+            ({ } known, null) => $"program '{known}'",
+            ({ } known, { } n) => $"--program #{n} ('{known}')",
+        };
     }
 
     /// <summary>The fields before <c>cmd=</c>, and the words after it; <c>cmd=</c> counts only where a field starts.</summary>
@@ -112,15 +130,16 @@ public static class ProgramSpec
         return (fields, []);
     }
 
-    private static TimeSpan Milliseconds(string key, string? value) => TimeSpan.FromMilliseconds(Number(key, value, MaxMilliseconds));
+    private static TimeSpan Milliseconds(string which, string key, string? value, long example) =>
+        TimeSpan.FromMilliseconds(Number(which, key, value, MaxMilliseconds, "of milliseconds", example));
 
-    private static long Number(string key, string? value, long max)
+    private static long Number(string which, string key, string? value, long max, string unit, long example)
     {
         if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number <= 0)
         {
-            throw new FormatException($"{key} must be a positive whole number, not '{value}'.");
+            throw new FormatException($"{which}: {key} must be a positive whole number {unit}, not '{value}'; write e.g. {key}={example}.");
         }
 
-        return number <= max ? number : throw new FormatException($"{key} must be at most {max}, not '{value}'.");
+        return number <= max ? number : throw new FormatException($"{which}: {key} must be at most {max}, not '{value}'.");
     }
 }

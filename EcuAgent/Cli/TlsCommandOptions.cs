@@ -6,24 +6,26 @@ namespace OrleansCms.Cli;
 /// <summary><c>--tls-cert</c>, <c>--tls-key</c>, <c>--tls-ca</c>: mutual TLS to the CMS gateways (all three or none).</summary>
 internal static class TlsCommandOptions
 {
-    public static readonly Option<string?> Certificate = new("--tls-cert")
-    {
-        Description = "This ECU's certificate (PEM), signed by the fleet CA. With --tls-key and --tls-ca, connects over mutual TLS.",
-        Recursive = true,
-    };
+    private const string Certificate = "--tls-cert";
+    private const string Key = "--tls-key";
+    private const string Ca = "--tls-ca";
 
-    public static readonly Option<string?> Key = new("--tls-key") { Description = "The private key of --tls-cert (PEM).", Recursive = true };
-
-    public static readonly Option<string?> Ca = new("--tls-ca")
-    {
-        Description = "The fleet CA (PEM); a silo is trusted only with a certificate it signed.",
-        Recursive = true,
-    };
+    /// <summary>The three options, new for each command tree (recursive: the subcommands take them too).</summary>
+    public static Option[] Create() =>
+    [
+        new Option<string?>(Certificate)
+        {
+            Description = "This ECU's certificate (PEM), signed by the fleet CA. With --tls-key and --tls-ca, connects over mutual TLS.",
+            Recursive = true,
+        },
+        new Option<string?>(Key) { Description = "The private key of --tls-cert (PEM).", Recursive = true },
+        new Option<string?>(Ca) { Description = "The fleet CA (PEM); a silo is trusted only with a certificate it signed.", Recursive = true },
+    ];
 
     /// <summary>The certificates, or null without TLS; a partial set or an unreadable file is a <see cref="FormatException"/>.</summary>
     public static FleetCertificates? Load(ParseResult result)
     {
-        string?[] paths = [result.GetValue(Certificate), result.GetValue(Key), result.GetValue(Ca)];
+        string?[] paths = [result.GetValue<string?>(Certificate), result.GetValue<string?>(Key), result.GetValue<string?>(Ca)];
         if (paths.All(p => p is null))
         {
             return null;

@@ -107,9 +107,9 @@ public sealed partial class EcuGrain
     {
         var target = targetMac is null ? null
             : MacAddress.TryNormalize(targetMac, out var canonical) ? canonical
-            : throw new ArgumentException($"'{targetMac}' is not a MAC address.", nameof(targetMac));
+            : throw new ArgumentException($"'{targetMac}' is not a MAC address (expected aa:bb:cc:dd:ee:ff).");
         var entry = State.Catalogue.Find(p => p.ProgramId == programId && p.Status == ProgramEntryStatus.Active)
-            ?? throw new ArgumentException($"ECU {Mac()} runs no program {programId}.", nameof(programId));
+            ?? throw new ArgumentException($"ECU {Mac()} runs no program {programId}.");
         if (State.Status != EcuStatus.Alive || target == Mac())
         {
             throw new InvalidOperationException(target == Mac()

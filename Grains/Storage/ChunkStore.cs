@@ -106,6 +106,17 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// How many checkpoint versions PostgreSQL holds now: every version whose chunks are referenced, i.e. the
+    /// retained versions of every program copy plus uploads under way (an abandoned one until it is released).
+    /// A version without chunks (an empty payload) has no reference and is not counted.
+    /// </summary>
+    public async Task<long> CountVersionsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM (SELECT DISTINCT checkpoint, version FROM cms_chunk_refs) AS versions");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
     /// Drops the references of versions of <paramref name="checkpoint"/> that are not kept: every version older
     /// than <paramref name="newestKept"/> outside <paramref name="kept"/>, and newer uploads abandoned for longer than
     /// <paramref name="abandonedAfter"/>. The chunks that lost a reference are queued for <see cref="CollectAsync"/>.

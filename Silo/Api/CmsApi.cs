@@ -10,7 +10,7 @@ public static class CmsApi
 {
     public static IServiceCollection AddCmsApi(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDescriptions.Complete);
         services.AddExceptionHandler<CmsExceptionHandler>();
         // Binding failures (malformed JSON, wrong content type) throw, so the handler can say what was wrong.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -24,6 +24,7 @@ public static class CmsApi
     public static WebApplication MapCmsApi(this WebApplication app)
     {
         app.UseExceptionHandler();
+        // A bare error status (no endpoint, wrong method, an endpoint's empty 404) becomes problem details.
         app.UseStatusCodePages();
         app.MapHealthChecks("/health", new() { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable } });
         app.MapClusterApi();

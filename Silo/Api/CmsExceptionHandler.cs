@@ -15,7 +15,7 @@ internal sealed partial class CmsExceptionHandler(IProblemDetailsService problem
     {
         var (status, title, detail) = exception switch
         {
-            BadHttpRequestException bad => (bad.StatusCode, "Bad request", Describe(bad)),
+            BadHttpRequestException bad => Describe(http, bad),
             CheckpointRejectedException rejected => (StatusCodes.Status400BadRequest, $"Rejected: {rejected.Reason}", rejected.Message),
             TimeoutException or SiloUnavailableException or OrleansMessageRejectionException =>
                 (StatusCodes.Status503ServiceUnavailable, "Cluster unavailable", exception.Message),
@@ -36,8 +36,16 @@ internal sealed partial class CmsExceptionHandler(IProblemDetailsService problem
     }
 
     // The binder's message names the parameter; the JSON reader's says where the body is broken.
-    private static string Describe(BadHttpRequestException bad) =>
-        bad.InnerException is System.Text.Json.JsonException json ? $"{bad.Message} {json.Message}" : bad.Message;
+    private static (int Status, string Title, string Detail) Describe(HttpContext http, BadHttpRequestException bad) => bad switch
+    {
+        { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
+            (bad.StatusCode, "Unsupported media type", ProblemDescriptions.UnsupportedMediaType(http)),
+        { InnerException: System.Text.Json.JsonException json } =>
+            (bad.StatusCode, "Malformed JSON body", ProblemDescriptions.MalformedJson(http, json)),
+        { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+            (bad.StatusCode, "Body too large", $"The body of {http.Request.Method} {http.Request.Path} is larger than the CMS accepts; send a smaller one."),
+        _ => (bad.StatusCode, "Bad request", bad.Message),
+    };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
     private partial void RequestFailed(Exception exception, string method, string path);

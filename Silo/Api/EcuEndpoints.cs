@@ -6,14 +6,22 @@ namespace OrleansCms.Api;
 /// <summary><c>/api/ecus</c>: the fleet, one ECU, and the external monitor's failure declaration.</summary>
 public static class EcuEndpoints
 {
+    private static readonly BodyExample ReasonExample = new("""{"reason": "..."} (or none)""");
+
     public static WebApplication MapEcuApi(this WebApplication app)
     {
         // The alive ECUs by default; ?all=true adds every ECU ever seen (failed, fenced, retired).
-        app.MapGet("/api/ecus", async (IGrainFactory grains, bool? all) =>
+        app.MapGet("/api/ecus", async (IGrainFactory grains, string? all) =>
         {
+            var everySeen = false;
+            if (all is not null && !bool.TryParse(all, out everySeen))
+            {
+                return Problems.BadRequest("Malformed query", $"?all= takes true or false, not '{all}'; leave it out for the alive ECUs only.");
+            }
+
             var fleet = grains.GetGrain<IFleetGrain>(0);
-            var macs = all == true ? await fleet.ListKnownAsync() : await fleet.ListAsync();
-            return await Task.WhenAll(macs.Select(mac => grains.GetGrain<IEcuGrain>(mac).GetAsync()));
+            var macs = everySeen ? await fleet.ListKnownAsync() : await fleet.ListAsync();
+            return Results.Ok(await Task.WhenAll(macs.Select(mac => grains.GetGrain<IEcuGrain>(mac).GetAsync())));
         });
 
         app.MapGet("/api/ecus/{mac}", async (string mac, IGrainFactory grains) =>
@@ -38,14 +46,14 @@ public static class EcuEndpoints
                     // Retired (or re-registered) since the check above.
                     return Problems.Conflict("Cannot declare failed", e.Message);
                 }
-            }));
+            })).WithMetadata(ReasonExample);
 
         app.MapPost("/api/ecus/{mac}/retire", async (string mac, FailureRequest? request, IGrainFactory grains) =>
             await WithKnownEcuAsync(mac, grains, async (ecu, _) =>
             {
                 await ecu.RetireAsync(request?.Reason is { Length: > 0 } reason ? reason : "retired through the API");
                 return Results.Ok(await ecu.GetAsync());
-            }));
+            })).WithMetadata(ReasonExample);
         return app;
     }
 

@@ -7,6 +7,8 @@ namespace OrleansCms.Api;
 /// <summary><c>/api/restorations</c> and <c>/api/migrations</c>.</summary>
 public static class RestorationEndpoints
 {
+    private static readonly BodyExample MigrationExample = new("""{"mac": "aa:bb:cc:dd:ee:ff", "programId": 0, "targetMac": null}""");
+
     public static WebApplication MapRestorationApi(this WebApplication app)
     {
         app.MapGet("/api/restorations", (IGrainFactory grains) => grains.GetGrain<IRestorationLogGrain>(0).ListAsync());
@@ -14,13 +16,13 @@ public static class RestorationEndpoints
         app.MapGet("/api/restorations/{id}", async (string id, IGrainFactory grains) =>
             await grains.GetGrain<IRestorationGrain>(id).GetAsync() is { } view
                 ? Results.Ok(view)
-                : Problems.NotFound("Unknown restoration", $"No restoration or migration '{id}' was started."));
+                : Problems.NotFound("Unknown restoration", $"No restoration or migration '{id}' was started; GET /api/restorations lists them."));
 
         app.MapPost("/api/migrations", async (MigrationRequest? request, IGrainFactory grains) =>
         {
             if (request is null)
             {
-                return Problems.BadRequest("Missing body", "Send a JSON body {\"mac\": \"aa:bb:cc:dd:ee:ff\", \"programId\": 0, \"targetMac\": null}.");
+                return Problems.BadRequest("Missing body", $"POST /api/migrations takes a JSON body such as {MigrationExample.Json}; send one with Content-Type: application/json.");
             }
 
             if (!MacAddress.TryNormalize(request.Mac, out var mac))
@@ -48,7 +50,7 @@ public static class RestorationEndpoints
 
             if (view.Catalogue.FirstOrDefault(p => p.ProgramId == request.ProgramId) is not { } program)
             {
-                return Problems.NotFound("Unknown program", $"ECU {mac} never ran a program {request.ProgramId}.");
+                return Problems.NotFound("Unknown program", $"ECU {mac} never ran a program {request.ProgramId}; GET /api/ecus/{mac}/checkpoints lists its programs.");
             }
 
             if (program.Status != ProgramEntryStatus.Active || view.Status != EcuStatus.Alive)
@@ -73,7 +75,7 @@ public static class RestorationEndpoints
                 // The ECU or its program changed since the checks above (failed, stopped, migrated).
                 return Problems.Conflict("Cannot migrate", e.Message);
             }
-        });
+        }).WithMetadata(MigrationExample);
         return app;
     }
 
@@ -88,7 +90,7 @@ public static class RestorationEndpoints
         return status switch
         {
             EcuStatus.Alive => null,
-            EcuStatus.Unknown => Problems.NotFound("Unknown target ECU", $"No ECU {target} has registered."),
+            EcuStatus.Unknown => Problems.NotFound("Unknown target ECU", $"No ECU {target} has registered; name an alive ECU (GET /api/ecus) or none."),
             _ => Problems.Conflict("Cannot migrate", $"The target ECU {target} is {status}; only an alive ECU can take a program."),
         };
     }

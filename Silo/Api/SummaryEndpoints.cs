@@ -1,18 +1,24 @@
+using Npgsql;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
+using OrleansCms.Storage;
 
 namespace OrleansCms.Api;
 
 /// <summary><c>GET /api/summary</c>: the few counts an operator watches, in one small answer.</summary>
 public static class SummaryEndpoints
 {
+    // The dashboard and the launcher poll the summary: a database that does not answer soon leaves the count out.
+    private static readonly TimeSpan CountTimeout = TimeSpan.FromSeconds(2);
+
     public static WebApplication MapSummaryApi(this WebApplication app)
     {
-        app.MapGet("/api/summary", async (IGrainFactory grains, IClusterMembershipService membership) =>
+        app.MapGet("/api/summary", async (IGrainFactory grains, IClusterMembershipService membership, ChunkStore store, CancellationToken aborted) =>
         {
             var fleet = grains.GetGrain<IFleetGrain>(0);
             var censusTask = fleet.CensusAsync();
             var restorationsTask = grains.GetGrain<IRestorationLogGrain>(0).ListAsync();
+            var storedTask = CountStoredAsync(store, aborted);
             var alive = await Task.WhenAll((await fleet.ListAsync()).Select(mac => grains.GetGrain<IEcuGrain>(mac).GetAsync()));
             var census = await censusTask;
             var restorations = await restorationsTask;
@@ -26,17 +32,32 @@ public static class SummaryEndpoints
                 census.Failed,
                 census.Retired,
                 running.Count,
-                running.Sum(p => p.LastAcknowledgedVersion),
+                await storedTask,
                 restorations.Count,
                 restorations.Count(r => r.FinishedAt is null));
         });
         return app;
     }
+
+    private static async Task<long?> CountStoredAsync(ChunkStore store, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(CountTimeout);
+        try
+        {
+            return await store.CountVersionsAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>
-/// The answer of <c>GET /api/summary</c>. <see cref="Checkpoints"/> adds up the newest acknowledged version of
-/// every running program (versions count the checkpoints of a copy, from 1).
+/// The answer of <c>GET /api/summary</c>. <see cref="CheckpointsStored"/> counts the checkpoint versions PostgreSQL
+/// holds now (every retained version of every program copy, and uploads under way); null when the database did not
+/// answer in time.
 /// </summary>
 public sealed record CmsSummary(
     int SilosActive,
@@ -45,6 +66,6 @@ public sealed record CmsSummary(
     int EcusFailed,
     int EcusRetired,
     int ProgramsRunning,
-    long Checkpoints,
+    long? CheckpointsStored,
     int Restorations,
     int RestorationsUnfinished);

@@ -30,7 +30,8 @@ public static class DashboardEndpoints
     private static IResult Serve(Dictionary<string, DashboardFile> files, string name) =>
         files.TryGetValue(name, out var file)
             ? Results.Bytes(file.Content, file.ContentType, entityTag: file.ETag)
-            : Results.NotFound();
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown dashboard file",
+                detail: $"The dashboard has no file '{name}'; open it at / (its files are {string.Join(", ", files.Keys.Order(StringComparer.Ordinal))}).");
 
     private static Dictionary<string, DashboardFile> Load()
     {

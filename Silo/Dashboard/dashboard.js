@@ -87,7 +87,7 @@ function renderSummary() {
     chip(s.ecusAlive, "ECUs alive"),
     chip(s.ecusFailed, "failed"),
     chip(s.programsRunning, "programs running"),
-    chip(s.checkpoints, "checkpoints"),
+    chip(s.checkpointsStored ?? "?", "checkpoints stored"),
     chip(s.restorations, "restorations") + (s.restorationsUnfinished ? chip(s.restorationsUnfinished, "in progress") : ""),
   ].join("");
 }

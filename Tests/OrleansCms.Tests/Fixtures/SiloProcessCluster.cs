@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using OrleansCms.Checkpoints;
 
 namespace OrleansCms.Tests.Fixtures;
 
@@ -12,13 +13,21 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     private readonly ChildProcess _silo;
     private readonly IHost _client;
 
-    private SiloProcessCluster(TestDatabase database, ChildProcess silo, IHost client, HttpClient http)
+    private SiloProcessCluster(TestDatabase database, ChildProcess silo, IHost client, HttpClient http, string gateway, string clusterId)
     {
         _database = database;
         _silo = silo;
         _client = client;
         Http = http;
+        Gateway = gateway;
+        ClusterId = clusterId;
     }
+
+    /// <summary>The silo's gateway as an agent's <c>--cms</c> takes it.</summary>
+    public string Gateway { get; }
+
+    /// <summary>The cluster id the silo runs with (an agent's <c>--cluster-id</c>).</summary>
+    public string ClusterId { get; }
 
     public HttpClient Http { get; }
 
@@ -33,6 +42,24 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     public IReadOnlyList<string> SiloOutput(int lines = 100) => [.. _silo.StandardOutput.Concat(_silo.StandardError).TakeLast(lines)];
 
     public IClusterClient Client => _client.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>Offers <paramref name="checkpoint"/> to the program <paramref name="key"/> as its agent would, and requires it acknowledged.</summary>
+    public async Task StoreCheckpointAsync(CheckpointKey key, TestCheckpoint checkpoint)
+    {
+        var source = new RecordingChunkSource(checkpoint.Chunks);
+        var reference = Client.CreateObjectReference<IChunkSource>(source);
+        try
+        {
+            var result = await Grains.GetGrain<ICheckpointGrain>(key.ToString()).OfferAsync(checkpoint.Manifest, reference);
+            Assert.Equal(OfferStatus.Acknowledged, result.Status);
+        }
+        finally
+        {
+            // The client holds observers weakly: the source must outlive the offer.
+            Client.DeleteObjectReference<IChunkSource>(reference);
+            GC.KeepAlive(source);
+        }
+    }
 
     public static async Task<SiloProcessCluster> StartAsync()
     {
@@ -51,7 +78,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
                 .Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = "orleans-cms"; }))
             .Build();
         await client.StartAsync();
-        return new SiloProcessCluster(database, silo, client, http);
+        return new SiloProcessCluster(database, silo, client, http, $"127.0.0.1:{gatewayPort}", clusterId);
     }
 
     public async ValueTask DisposeAsync()

@@ -3,9 +3,9 @@ using System.Text.Json;
 namespace OrleansCms.Tests.Fuzz;
 
 /// <summary>
-/// What every fuzzed HTTP answer must be: never a server error, and every client error an RFC 7807 problem. The one
-/// exception is a request target whose path decodes to a NUL character: Kestrel refuses it with a bare 400 before
-/// any application code runs, so no endpoint or middleware of the CMS can answer it.
+/// What every fuzzed HTTP answer must be: never a server error, and every client error an RFC 7807 problem with a
+/// title and a detail. The one exception is a request target whose path decodes to a NUL character: Kestrel refuses
+/// it with a bare 400 before any application code runs, so no endpoint or middleware of the CMS can answer it.
 /// </summary>
 public static class HttpProblems
 {
@@ -45,5 +45,6 @@ public static class HttpProblems
         var problem = JsonDocument.Parse(body).RootElement;
         Assert.Equal(status, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()), $"{request}: the problem has no title: {body}");
+        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("detail", out var detail) ? detail.GetString() : null), $"{request}: the problem has no detail: {body}");
     }
 }

@@ -39,30 +39,45 @@ public class ProgramSpecTests
     }
 
     [Theory]
-    [InlineData("ram-mb=64,cmd=sample", "needs name=")]
+    [InlineData("ram-mb=64,cmd=sample", "program spec 'ram-mb=64,cmd=sample' needs name=")]
     [InlineData("name=,ram-mb=64,cmd=sample", "needs name=")]
-    [InlineData("name=a,cmd=sample", "needs ram-mb=")]
+    [InlineData("name=a,cmd=sample", "program 'a' needs ram-mb=<MiB>")]
     [InlineData("name=a,ram-mb=64", "needs cmd=")]
     [InlineData("name=a,ram-mb=64,cmd=  ", "needs cmd=")]
-    [InlineData("name=a,ram-mb=lots,cmd=sample", "ram-mb must be a positive whole number, not 'lots'")]
-    [InlineData("name=a,ram-mb=0,cmd=sample", "ram-mb must be a positive whole number, not '0'")]
-    [InlineData("name=a,ram-mb=-5,cmd=sample", "ram-mb must be a positive whole number, not '-5'")]
-    [InlineData("name=a,ram-mb=1.5,cmd=sample", "ram-mb must be a positive whole number, not '1.5'")]
+    [InlineData("name=a,ram-mb=lots,cmd=sample", "program 'a': ram-mb must be a positive whole number of MiB, not 'lots'; write e.g. ram-mb=64.")]
+    [InlineData("name=a,ram-mb=0,cmd=sample", "program 'a': ram-mb must be a positive whole number of MiB, not '0'")]
+    [InlineData("name=a,ram-mb=-5,cmd=sample", "ram-mb must be a positive whole number of MiB, not '-5'")]
+    [InlineData("name=a,ram-mb=1.5,cmd=sample", "ram-mb must be a positive whole number of MiB, not '1.5'")]
     [InlineData("name=a,ram-mb=99999999999999,cmd=sample", "ram-mb must be at most")]
     [InlineData("name=a,ram-mb=64,interval-ms=99999999999999999,cmd=sample", "interval-ms must be at most")]
     [InlineData("name=a,ram-mb=64,color=red,cmd=sample", "unknown program field 'color'")]
-    [InlineData("name=a,ram-mb=64,period-ms=10,wcet-ms=20,cmd=sample", "wcet-ms (20) must not exceed period-ms (10)")]
+    [InlineData("name=a,ram-mb=64,period-ms=10,wcet-ms=20,cmd=sample", "wcet-ms (20) must not exceed period-ms (10); lower wcet-ms or raise period-ms.")]
     [InlineData("name=a,ram-mb=64,period-ms=10,cmd=sample", "both period-ms and wcet-ms, or neither")]
     [InlineData("name=a,ram-mb=64,wcet-ms=1,cmd=sample", "both period-ms and wcet-ms, or neither")]
-    [InlineData("name=a,name=b,ram-mb=64,cmd=sample", "field 'name' is given twice")]
+    [InlineData("name=a,name=b,ram-mb=64,cmd=sample", "field 'name' is given twice; give it once.")]
     [InlineData("name=a,ram-mb=64,latency-critical=no,cmd=sample", "latency-critical takes no value")]
-    [InlineData("name=a,ram-mb=64cmd=sample", "ram-mb must be a positive whole number, not '64cmd=sample'")]
-    [InlineData("   ", "empty program spec")]
+    [InlineData("name=a,ram-mb=64cmd=sample", "ram-mb must be a positive whole number of MiB, not '64cmd=sample'")]
+    [InlineData("   ", "is empty; write name=")]
     public void Parse_BadSpec_ThrowsFormatExceptionNamingTheProblem(string spec, string problem)
     {
         var error = Assert.Throws<FormatException>(() => ProgramSpec.Parse(spec));
 
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("name=b,ram-mb=0,cmd=sample", "--program #2 ('b'): ram-mb must be a positive whole number of MiB, not '0'; write e.g. ram-mb=64.")]
+    [InlineData("ram-mb=0,name=b,cmd=sample", "--program #2 ('b'): ram-mb must be")]
+    [InlineData("ram-mb=0,cmd=sample", "--program #2: ram-mb must be")]
+    [InlineData("name=b,ram-mb=64", "--program #2 ('b') needs cmd=<command line> as its last field, e.g. cmd=sample")]
+    [InlineData("name=b,ram-mb=64,period-ms=10,cmd=sample", "--program #2 ('b') must declare both period-ms and wcet-ms, or neither; add wcet-ms or drop period-ms.")]
+    [InlineData("name=b,ram-mb=64,colour=red,cmd=sample", "--program #2 ('b'): unknown program field 'colour'; the fields are name, ram-mb,")]
+    [InlineData("", "--program #2 is empty")]
+    public void Parse_BadSpecAtAPosition_NamesTheProgramByNameAndPosition(string spec, string message)
+    {
+        var error = Assert.Throws<FormatException>(() => ProgramSpec.Parse(spec, position: 2));
+
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
