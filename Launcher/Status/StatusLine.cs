@@ -49,11 +49,11 @@ public static class StatusLine
         return $"{Plural(all.Count, "restoration")}{(unfinished > 0 ? $" ({unfinished} in progress)" : "")}, {Plural(restored, "program")} restored";
     }
 
-    // The stored count where the API has it, else its older sum of the newest versions.
+    // Null while PostgreSQL does not answer the count.
     private static string Checkpoints(JsonElement summary) =>
         summary.TryGetProperty("checkpointsStored", out var stored) && stored.ValueKind == JsonValueKind.Number
             ? $"{Plural(stored.GetInt64(), "checkpoint")} stored"
-            : $"{Plural(Int(summary, "checkpoints"), "checkpoint")}";
+            : "checkpoints stored unknown (PostgreSQL did not answer)";
 
     private static string Down(IReadOnlyList<MemberView> members, MemberKind kind) =>
         string.Join(", ", members.Where(m => m.Kind == kind && m.State != MemberState.Running)
