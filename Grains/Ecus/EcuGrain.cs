@@ -23,6 +23,7 @@ public sealed partial class EcuGrain(
     [PersistentState("ecu", CmsStorageOptions.GrainStorageName)] IPersistentState<EcuState> state,
     IOptions<LivenessOptions> options,
     TimeProvider clock,
+    SiloStartTime siloStart,
     DeepCopier<EcuState> copier,
     ILogger<EcuGrain> logger) : Grain, IEcuGrain, IEcuLease, IRemindable
 {
@@ -31,6 +32,7 @@ public sealed partial class EcuGrain(
     private readonly LivenessOptions _liveness = options.Value;
     private readonly MetricsWindow _window = new(options.Value.MetricsWindow);
     private DateTimeOffset? _lastHeartbeat;
+    private DateTimeOffset _graceUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _announcedToFleet;
     private EcuMetrics? _metrics;
     private IReadOnlyList<RunningProgram> _programs = [];
@@ -48,6 +50,11 @@ public sealed partial class EcuGrain(
         if (State.Status == EcuStatus.Alive)
         {
             StartLease();
+            _graceUntil = LeaseRules.GraceAfterActivation(State.StatusSince, siloStart.At, _liveness.RecoveryGrace);
+            if (_graceUntil > clock.GetUtcNow())
+            {
+                logger.EcuRecoveryGrace(Mac(), _graceUntil);
+            }
         }
     }
 
@@ -89,6 +96,7 @@ public sealed partial class EcuGrain(
             case EcuStatus.Alive:
                 var now = clock.GetUtcNow();
                 _lastHeartbeat = now;
+                _graceUntil = DateTimeOffset.MinValue; // the agent is back: its lease counts again
                 _metrics = heartbeat.Metrics;
                 _programs = heartbeat.Programs ?? [];
                 _window.Add(new MetricsSample(now, heartbeat.Metrics));
@@ -230,6 +238,7 @@ public sealed partial class EcuGrain(
     private void StartLease()
     {
         _lastHeartbeat = clock.GetUtcNow();
+        _graceUntil = DateTimeOffset.MinValue;
         _leaseTimer ??= this.RegisterGrainTimer(CheckLeaseAsync, new GrainTimerCreationOptions
         {
             DueTime = _liveness.CheckInterval,
@@ -241,7 +250,7 @@ public sealed partial class EcuGrain(
     private Task CheckLeaseAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (State.Status == EcuStatus.Alive && _lastHeartbeat is { } last && now - last > _liveness.Lease)
+        if (State.Status == EcuStatus.Alive && _lastHeartbeat is { } last && LeaseRules.HasLapsed(now, last, _liveness.Lease, _graceUntil))
         {
             // Not awaited: the verdict must queue behind this turn (see the class remarks).
             this.AsReference<IEcuLease>().ExpireLeaseAsync(last).Ignore();
@@ -260,7 +269,7 @@ public sealed partial class EcuGrain(
     public async Task ExpireLeaseAsync(DateTimeOffset lastHeartbeat)
     {
         var now = clock.GetUtcNow();
-        if (State.Status == EcuStatus.Alive && _lastHeartbeat == lastHeartbeat && now - lastHeartbeat > _liveness.Lease)
+        if (State.Status == EcuStatus.Alive && _lastHeartbeat == lastHeartbeat && LeaseRules.HasLapsed(now, lastHeartbeat, _liveness.Lease, _graceUntil))
         {
             await DeclareFailedAsync($"lease expired: no heartbeat for {(now - lastHeartbeat).TotalMilliseconds:0} ms");
         }

@@ -22,6 +22,14 @@ public sealed class LivenessOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan RegistryRefresh { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// When the CMS comes back after all its silos were down, how long an ECU that was alive before has to send
+    /// its first heartbeat, counted from the silo's start, before its lease is watched again (see
+    /// <see cref="LeaseRules.GraceAfterActivation"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RecoveryGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How much metrics history each ECU keeps for placement and the dashboard.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MetricsWindow { get; set; } = TimeSpan.FromSeconds(60);

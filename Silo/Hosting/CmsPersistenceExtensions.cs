@@ -68,6 +68,7 @@ public static class CmsPersistenceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<LivenessOptions>().BindConfiguration(LivenessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<SiloDeathWatcher>();
+        services.AddSingleton(new SiloStartTime(DateTimeOffset.UtcNow));
         services.AddOptions<RestorationOptions>().BindConfiguration(RestorationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlacementOptions>().BindConfiguration(PlacementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new PlacementPolicy(sp.GetRequiredService<IOptions<PlacementOptions>>().Value));
