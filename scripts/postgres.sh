@@ -129,6 +129,14 @@ pg_stop() {
   pg_as_owner "$bin/pg_ctl" stop -D "$home/data" -m fast -w -t 60 >/dev/null 2>&1
 }
 
+# Drops the CMS database of a running server (pg_start creates it again).
+pg_drop_database() {
+  local home
+  home=$(cat "$CMS_HOME/$1.home")
+  PGPASSWORD=$(cat "$home/password") "$(pg_bindir)/psql" -h 127.0.0.1 -p "$(cat "$home/port")" -U "$PG_DB_USER" -d postgres -qc \
+    "DROP DATABASE IF EXISTS $PG_DB_NAME WITH (FORCE)" >/dev/null
+}
+
 pg_running() {
   local home
   home=$(cat "$CMS_HOME/$1.home" 2>/dev/null) || return 1

@@ -10,19 +10,19 @@ namespace OrleansCms.Launcher.Control;
 public sealed class ControlServer : IAsyncDisposable
 {
     private readonly string _path;
-    private readonly Func<IReadOnlyList<string>, ControlReply> _handle;
+    private readonly Func<IReadOnlyList<string>, Task<ControlReply>> _handle;
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
-    private ControlServer(string path, Func<IReadOnlyList<string>, ControlReply> handle)
+    private ControlServer(string path, Func<IReadOnlyList<string>, Task<ControlReply>> handle)
     {
         _path = path;
         _handle = handle;
     }
 
     /// <summary>Listens on <paramref name="path"/>; fails when another launcher already answers there.</summary>
-    public static async Task<ControlServer> StartAsync(string path, Func<IReadOnlyList<string>, ControlReply> handle)
+    public static async Task<ControlServer> StartAsync(string path, Func<IReadOnlyList<string>, Task<ControlReply>> handle)
     {
         if (File.Exists(path))
         {
@@ -86,7 +86,7 @@ public sealed class ControlServer : IAsyncDisposable
                 ControlReply reply;
                 try
                 {
-                    reply = _handle(line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                    reply = await _handle(line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
                 }
                 catch (Exception e) when (e is InvalidOperationException or IOException)
                 {

@@ -52,7 +52,7 @@ public sealed class FleetRun : IAsyncDisposable
         ControlServer control;
         try
         {
-            control = await ControlServer.StartAsync(_options.ControlSocket, Handle);
+            control = await ControlServer.StartAsync(_options.ControlSocket, HandleAsync);
         }
         catch (InvalidOperationException e)
         {
@@ -123,12 +123,14 @@ public sealed class FleetRun : IAsyncDisposable
         return 0;
     }
 
-    private ControlReply Handle(IReadOnlyList<string> words)
+    private async Task<ControlReply> HandleAsync(IReadOnlyList<string> words)
     {
         var verb = words.Count > 0 ? words[0] : "";
         if (verb == "ps")
         {
-            return ControlReply.Done(ProcessTable.Format(Members));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var snapshot = await FleetSnapshot.ReadAsync(_http, HttpPortsOfLiveSilos(), timeout.Token);
+            return ControlReply.Done(ProcessTable.Format(Members, snapshot?.ProgramsByMac()));
         }
 
         if (verb is not ("kill" or "start" or "where") || words.Count != 2)
@@ -228,11 +230,12 @@ public sealed class FleetRun : IAsyncDisposable
             return;
         }
 
+        var siloLeft = _members.Any(m => m.Spec.Kind == MemberKind.Silo && m.IsAlive);
         var what = member.Spec.Kind == MemberKind.Agent
             ? $"ECU {member.Spec.Mac}'s agent is gone; the CMS restores its programs once its lease lapses"
-            : "the other silos carry on";
+            : siloLeft ? "the other silos carry on" : "it was the last silo";
         Say($"{member.Spec.Name} (pid {member.ProcessId}) {member.ExitReason}: {what}.{Tail(member)}");
-        if (!_members.Any(m => m.Spec.Kind == MemberKind.Silo && m.IsAlive))
+        if (!siloLeft)
         {
             _noSiloLeft.TrySetResult(string.Join(", ", _members.Where(m => m.Spec.Kind == MemberKind.Silo).Select(m => $"{m.Spec.Name} {m.ExitReason}")));
         }

@@ -7,7 +7,11 @@ namespace OrleansCms.Launcher.Fleet;
 /// <summary>The table <c>./cms ps</c> prints, also kept as <c>run/processes.txt</c> for a look without the launcher.</summary>
 public static class ProcessTable
 {
-    public static string Format(IEnumerable<MemberView> members)
+    /// <summary>
+    /// One row per process; <paramref name="programsByMac"/> (from the CMS, when a silo answers) adds what each ECU
+    /// runs, since restorations and migrations move programs between ECUs.
+    /// </summary>
+    public static string Format(IEnumerable<MemberView> members, IReadOnlyDictionary<string, string>? programsByMac = null)
     {
         var rows = members.Select(m => new[]
         {
@@ -21,8 +25,9 @@ public static class ProcessTable
             },
             m.Since.ToString("HH:mm:ss", CultureInfo.InvariantCulture),
             m.Endpoints,
+            m.Mac is { } mac && programsByMac?.GetValueOrDefault(mac) is { Length: > 0 } programs ? programs : "-",
             m.LogFile,
-        }).Prepend(["NAME", "PID", "STATE", "SINCE", "ENDPOINTS", "LOG"]).ToList();
+        }).Prepend(["NAME", "PID", "STATE", "SINCE", "ENDPOINTS", "PROGRAMS", "LOG"]).ToList();
         var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
         var text = new StringBuilder();
         foreach (var row in rows)

@@ -30,6 +30,14 @@ public sealed record FleetSnapshot(JsonElement Summary, JsonElement Ecus, JsonEl
         return null;
     }
 
+    /// <summary>What each ECU runs as the CMS sees it: the names of its running programs, or its status when it is not alive.</summary>
+    public IReadOnlyDictionary<string, string> ProgramsByMac() =>
+        Ecus.EnumerateArray().Where(e => e.TryGetProperty("mac", out _)).ToDictionary(
+            e => e.GetProperty("mac").GetString()!,
+            e => e.GetProperty("status").GetString() is "Alive"
+                ? string.Join(",", e.GetProperty("programs").EnumerateArray().Where(p => p.GetProperty("running").GetBoolean()).Select(p => p.GetProperty("name").GetString()))
+                : $"({e.GetProperty("status").GetString()?.ToLowerInvariant()})");
+
     private static JsonElement Parse(string json)
     {
         using var document = JsonDocument.Parse(json);

@@ -6,6 +6,12 @@ namespace OrleansCms.Launcher.Status;
 public sealed record MemberView(string Name, MemberKind Kind, MemberState State, int? ProcessId, string Endpoints, string? ExitReason,
     DateTimeOffset Since, string LogFile)
 {
+    /// <summary>The MAC of an agent's ECU.</summary>
+    public string? Mac { get; init; }
+
     public static MemberView Of(FleetMember member) => new(member.Spec.Name, member.Spec.Kind, member.State,
-        member.IsAlive ? member.ProcessId : null, member.Spec.Endpoints, member.ExitReason, member.Since, member.LogFile);
+        member.IsAlive ? member.ProcessId : null, member.Spec.Endpoints, member.ExitReason, member.Since, member.LogFile)
+    {
+        Mac = member.Spec.Mac,
+    };
 }

@@ -44,12 +44,14 @@ public sealed class StatusLineTests
         var table = ProcessTable.Format(
         [
             Member("silo-1", MemberKind.Silo, MemberState.Running, pid: 42, endpoints: "silo 11111 · gateway 30000 · http 8080"),
-            Member("ecu-2", MemberKind.Agent, MemberState.Exited, "killed by SIGKILL", endpoints: "mac 02:00:00:00:00:02"),
-        ]).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+            Member("ecu-2", MemberKind.Agent, MemberState.Exited, "killed by SIGKILL", endpoints: "mac 02:00:00:00:00:02") with { Mac = "02:00:00:00:00:02" },
+            Member("ecu-3", MemberKind.Agent, MemberState.Running, pid: 43, endpoints: "mac 02:00:00:00:00:03") with { Mac = "02:00:00:00:00:03" },
+        ], new Dictionary<string, string> { ["02:00:00:00:00:02"] = "(failed)", ["02:00:00:00:00:03"] = "navigation,logger" }).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
 
         Assert.StartsWith("NAME", table[0]);
-        Assert.Matches(@"^silo-1 +42 +running +12:00:05 +silo 11111 · gateway 30000 · http 8080 +/logs/silo-1\.log$", table[1]);
-        Assert.Matches(@"^ecu-2 +- +killed by SIGKILL +12:00:05 +mac 02:00:00:00:00:02", table[2]);
+        Assert.Matches(@"^silo-1 +42 +running +12:00:05 +silo 11111 · gateway 30000 · http 8080 +- +/logs/silo-1\.log$", table[1]);
+        Assert.Matches(@"^ecu-2 +- +killed by SIGKILL +12:00:05 +mac 02:00:00:00:00:02 +\(failed\) +/logs/ecu-2\.log$", table[2]);
+        Assert.Matches(@"^ecu-3 +43 +running +12:00:05 +mac 02:00:00:00:00:03 +navigation,logger +/logs/ecu-3\.log$", table[3]);
     }
 
     private static FleetSnapshot Snapshot(string summary, string ecus, string restorations) =>
