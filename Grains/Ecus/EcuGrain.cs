@@ -23,7 +23,7 @@ public sealed partial class EcuGrain(
     [PersistentState("ecu", CmsStorageOptions.GrainStorageName)] IPersistentState<EcuState> state,
     IOptions<LivenessOptions> options,
     TimeProvider clock,
-    SiloStartTime siloStart,
+    ClusterFormation cluster,
     DeepCopier<EcuState> copier,
     ILogger<EcuGrain> logger) : Grain, IEcuGrain, IEcuLease, IRemindable
 {
@@ -50,7 +50,7 @@ public sealed partial class EcuGrain(
         if (State.Status == EcuStatus.Alive)
         {
             StartLease();
-            _graceUntil = LeaseRules.GraceAfterActivation(State.StatusSince, siloStart.At, _liveness.RecoveryGrace);
+            _graceUntil = LeaseRules.GraceAfterActivation(State.StatusSince, cluster.FormedAt(), _liveness.RecoveryGrace);
             if (_graceUntil > clock.GetUtcNow())
             {
                 logger.EcuRecoveryGrace(Mac(), _graceUntil);

@@ -25,7 +25,7 @@ internal static partial class EcuLogging
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start restoration {Id} yet; it stays in the outbox")]
     public static partial void RestorationStartFailed(this ILogger logger, Exception exception, string id);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "ECU {Mac} was alive before this silo started: its agent has until {Until:O} to reconnect before its lease is watched")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "ECU {Mac} was alive before the running CMS came up: its agent has until {Until:O} to reconnect before its lease is watched")]
     public static partial void EcuRecoveryGrace(this ILogger logger, string mac, DateTimeOffset until);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "ECU {Mac} retired: {Reason}")]

@@ -4,13 +4,13 @@ namespace OrleansCms.Ecus;
 public static class LeaseRules
 {
     /// <summary>
-    /// The grace an activation grants an ECU that was alive before this silo started: when every silo restarted (the
-    /// CMS itself was down), agents need time to reconnect, and the CMS's own outage is no failure of the fleet. An
-    /// ECU that became alive while this silo ran gets none: its grain moved here from a dead silo, and it must answer
-    /// within one lease as usual.
+    /// The grace an activation grants an ECU that was alive before the running CMS came up (every silo restarted:
+    /// the CMS itself was down): agents need time to reconnect, and the CMS's own outage is no failure of the fleet.
+    /// An ECU that became alive while the CMS ran gets none: its grain moved here from a dead silo, and it must
+    /// answer within one lease as usual.
     /// </summary>
-    public static DateTimeOffset GraceAfterActivation(DateTimeOffset? aliveSince, DateTimeOffset siloStartedAt, TimeSpan recoveryGrace) =>
-        aliveSince is { } since && since < siloStartedAt ? siloStartedAt + recoveryGrace : DateTimeOffset.MinValue;
+    public static DateTimeOffset GraceAfterActivation(DateTimeOffset? aliveSince, DateTimeOffset clusterFormedAt, TimeSpan recoveryGrace) =>
+        aliveSince is { } since && since < clusterFormedAt ? clusterFormedAt + recoveryGrace : DateTimeOffset.MinValue;
 
     /// <summary>Whether the lease has lapsed: no heartbeat for longer than the lease, and no grace left.</summary>
     public static bool HasLapsed(DateTimeOffset now, DateTimeOffset lastHeartbeat, TimeSpan lease, DateTimeOffset graceUntil) =>

@@ -24,7 +24,7 @@ public sealed class LivenessOptions
 
     /// <summary>
     /// When the CMS comes back after all its silos were down, how long an ECU that was alive before has to send
-    /// its first heartbeat, counted from the silo's start, before its lease is watched again (see
+    /// its first heartbeat, counted from the oldest running silo's start, before its lease is watched again (see
     /// <see cref="LeaseRules.GraceAfterActivation"/>).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]

@@ -68,7 +68,9 @@ public static class CmsPersistenceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<LivenessOptions>().BindConfiguration(LivenessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<SiloDeathWatcher>();
-        services.AddSingleton(new SiloStartTime(DateTimeOffset.UtcNow));
+        var siloBuilt = DateTimeOffset.UtcNow;
+        services.AddSingleton(sp => new ClusterFormation(
+            sp.GetRequiredService<IClusterMembershipService>(), sp.GetRequiredService<ILocalSiloDetails>(), siloBuilt));
         services.AddOptions<RestorationOptions>().BindConfiguration(RestorationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlacementOptions>().BindConfiguration(PlacementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new PlacementPolicy(sp.GetRequiredService<IOptions<PlacementOptions>>().Value));
