@@ -29,11 +29,12 @@ internal sealed class AgentCommands(
         return ForgetTransientFailure(command.CommandId, lazy);
     }
 
-    public Task StopProgramAsync(string commandId, int programId, string reason)
+    public Task StopProgramAsync(StopCommand command)
     {
-        logger.CommandReceived("stop", commandId, $"program {programId}: {reason}");
-        var successor = reason.StartsWith("migrated to ", StringComparison.Ordinal) ? reason["migrated to ".Length..] : null;
-        return _stops.GetOrAdd(commandId, _ => new Lazy<Task>(() => supervisor.StopAsync(programId, reason, successor))).Value;
+        ArgumentNullException.ThrowIfNull(command);
+        logger.CommandReceived("stop", command.CommandId, $"program {command.ProgramId}: {command.Reason}");
+        return _stops.GetOrAdd(command.CommandId,
+            _ => new Lazy<Task>(() => supervisor.StopAsync(command.ProgramId, command.Reason, command.Successor))).Value;
     }
 
     public async Task<long> CheckpointNowAsync(int programId)

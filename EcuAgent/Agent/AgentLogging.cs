@@ -48,4 +48,7 @@ internal static partial class AgentLogging
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Program {Name} waits for the ECU to rejoin: {Reason}")]
     public static partial void ProgramStartDeferred(this ILogger logger, string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The CMS does not know ECU {Mac} (its state was reset): registering again")]
+    public static partial void NotKnownToCms(this ILogger logger, string mac);
 }

@@ -145,16 +145,17 @@ internal sealed class EcuAgentService : BackgroundService
 
     private async Task HeartbeatAsync(CancellationToken stoppingToken)
     {
-        try
+        var reply = await Ecu.HeartbeatAsync(_metrics.Measure(_supervisor.Programs)).WaitAsync(HeartbeatTimeout, stoppingToken);
+        if (reply.Status == EcuStatus.Unknown)
         {
-            await HandleAsync(await Ecu.HeartbeatAsync(_metrics.Measure(_supervisor.Programs)).WaitAsync(HeartbeatTimeout, stoppingToken));
-        }
-        catch (InvalidOperationException)
-        {
-            // The CMS does not know this ECU (its state was reset): register again.
             _registered = false;
-            throw;
+            _acceptsPrograms = false;
+            _logger.NotKnownToCms(_options.Mac);
+            await RegisterAsync(stoppingToken);
+            return;
         }
+
+        await HandleAsync(reply);
     }
 
     private async Task HandleAsync(HeartbeatReply reply)

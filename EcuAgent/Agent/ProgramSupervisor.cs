@@ -119,7 +119,7 @@ internal sealed class ProgramSupervisor(
     }
 
     /// <summary>Stops one program on purpose and records it in the catalogue; a program not running is fine.</summary>
-    public async Task StopAsync(int programId, string reason, string? successor = null)
+    public async Task StopAsync(int programId, string reason, CheckpointKey? successor = null)
     {
         if (_programs.TryRemove(programId, out var program))
         {
@@ -129,7 +129,7 @@ internal sealed class ProgramSupervisor(
             logger.ProgramStopped(program.Key.ToString(), reason);
         }
 
-        await Ecu.EndProgramAsync(programId, successor is null ? ProgramEntryStatus.Stopped : ProgramEntryStatus.Retired, reason, successor);
+        await Ecu.EndProgramAsync(programId, successor is null ? ProgramEntryStatus.Stopped : ProgramEntryStatus.Retired, reason, successor?.ToString());
     }
 
     /// <summary>Stops every program without telling the CMS (fencing: the CMS already restored them elsewhere).</summary>

@@ -166,7 +166,7 @@ public static class AgentCommandLine
         {
             cms, mac, clusterId, programName, programId, target, timeoutS,
         };
-        migrate.SetAction((result, cancellationToken) => MigrationRequest.RunAsync(
+        migrate.SetAction((result, cancellationToken) => MigrationClient.RunAsync(
             result, result.GetValue(cms)!, result.GetValue(clusterId)!, result.GetValue(mac),
             new ProgramChoice(result.GetValue(programId), result.GetValue(programName)), result.GetValue(target),
             TimeSpan.FromSeconds(result.GetValue(timeoutS)), cancellationToken));

@@ -14,6 +14,6 @@ public sealed record ProgramInfo(
     [property: Id(5)] IReadOnlyList<string>? Command = null,
     [property: Id(6)] TimeSpan? CheckpointInterval = null)
 {
-    /// <summary>Declared real-time utilization (WCET / period), or 0 for a program without both.</summary>
-    public double Utilization => Period is { Ticks: > 0 } period && Wcet is { } wcet ? wcet / period : 0;
+    /// <summary>Declared real-time utilization (WCET / period), or 0 for a program without a consistent declaration.</summary>
+    public double Utilization => RealTimeDemand.UtilizationOf(this);
 }

@@ -1,7 +1,8 @@
 namespace OrleansCms.Ecus;
 
 /// <summary>
-/// The CMS's answer to a registration or heartbeat. <see cref="EcuStatus.Fenced"/> means: stop every old program.
+/// The CMS's answer to a registration or heartbeat. <see cref="EcuStatus.Fenced"/> means: stop every old program;
+/// <see cref="EcuStatus.Unknown"/> (to a heartbeat) means: the CMS does not know this ECU, register it again.
 /// <see cref="NeedsAgent"/> asks the agent to attach its command observer again (the grain lost it, e.g. with a silo).
 /// <see cref="NextProgramId"/> is the lowest program ID the ECU has never used.
 /// </summary>

@@ -14,9 +14,12 @@ public interface IEcuAgent : IGrainObserver
     [Alias("Restore")]
     Task<RestoreResult> RestoreAsync(RestoreCommand command);
 
-    /// <summary>Stops a program (a migration's source copy); a program that is not running is fine.</summary>
-    [Alias("StopProgram")]
-    Task StopProgramAsync(string commandId, int programId, string reason);
+    /// <summary>
+    /// Stops a program (a migration's source copy) and ends its catalogue entry, retired in favour of the command's
+    /// successor when it names one; a program that is not running is fine.
+    /// </summary>
+    [Alias("Stop")]
+    Task StopProgramAsync(StopCommand command);
 
     /// <summary>Takes a checkpoint of the program now and answers its version once the CMS acknowledged it.</summary>
     [Alias("CheckpointNow")]

@@ -8,7 +8,10 @@ public interface IEcuGrain : IGrainWithStringKey
     [Alias("Register")]
     Task<HeartbeatReply> RegisterAsync(EcuRegistration registration);
 
-    /// <summary>Renews the lease and records the metrics. A failed or fenced ECU is answered Fenced.</summary>
+    /// <summary>
+    /// Renews the lease and records the metrics. A failed or fenced ECU is answered Fenced; an ECU the CMS does not
+    /// know (never registered, or its state was reset) is answered <see cref="EcuStatus.Unknown"/> and must register.
+    /// </summary>
     [Alias("Heartbeat")]
     Task<HeartbeatReply> HeartbeatAsync(EcuHeartbeat heartbeat);
 

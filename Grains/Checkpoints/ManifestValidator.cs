@@ -48,23 +48,10 @@ public static class ManifestValidator
             throw Reject(RejectReason.InvalidManifest, $"program RAM {program.RamBytes} is negative.");
         }
 
-        if (RealTimeProblem(program) is { } problem)
+        if (RealTimeDemand.Problem(program) is { } problem)
         {
-            throw Reject(RejectReason.InvalidManifest, problem);
+            throw Reject(RejectReason.InvalidManifest, $"the program {problem}.");
         }
-    }
-
-    /// <summary>What is wrong with a program's real-time declaration (period and WCET), or null when nothing is.</summary>
-    public static string? RealTimeProblem(ProgramInfo program)
-    {
-        if (program.Period is { } period && period <= TimeSpan.Zero || program.Wcet is { } wcet && wcet <= TimeSpan.Zero)
-        {
-            return "a real-time period and WCET must be positive.";
-        }
-
-        return program.Period.HasValue != program.Wcet.HasValue || program.Wcet > program.Period
-            ? "a real-time program declares both period and WCET, with WCET <= period."
-            : null;
     }
 
     private static void ValidateChunks(CheckpointManifest manifest, IngestOptions limits)

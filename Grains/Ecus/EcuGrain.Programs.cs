@@ -217,9 +217,9 @@ public sealed partial class EcuGrain
         }
 
         // The same rule its checkpoints are held to: a program declared otherwise could never store one.
-        if (ManifestValidator.RealTimeProblem(entry.Program) is { } problem)
+        if (RealTimeDemand.Problem(entry.Program) is { } problem)
         {
-            throw new ArgumentException($"Program '{entry.Program.Name}': {problem}", nameof(entry));
+            throw new ArgumentException($"Program '{entry.Program.Name}' {problem}.", nameof(entry));
         }
     }
 }

@@ -102,7 +102,7 @@ public sealed partial class EcuGrain(
                 _window.Add(new MetricsSample(now, heartbeat.Metrics));
                 return Reply();
             default:
-                throw new InvalidOperationException($"ECU {Mac()} is {State.Status}; register it first.");
+                return Reply(); // Unknown: the agent registers first
         }
     }
 

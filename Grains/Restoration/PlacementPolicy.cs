@@ -25,9 +25,6 @@ namespace OrleansCms.Restoration;
 /// </remarks>
 public sealed class PlacementPolicy(PlacementOptions options)
 {
-    // Sums of doubles such as 0.3 + 0.3 + 0.4 may land a hair above 1.0; that must still count as within the bound.
-    private const double UtilizationTolerance = 1e-9;
-
     private static readonly IReadOnlyDictionary<string, Load> NoLoad = new Dictionary<string, Load>();
 
     private readonly PlacementOptions _options = Validated(options);
@@ -52,7 +49,7 @@ public sealed class PlacementPolicy(PlacementOptions options)
             if (decisions[index].TargetMac is { } mac)
             {
                 var demand = Demand.Of(request, _options);
-                assigned[mac] = assigned.GetValueOrDefault(mac) + new Load(demand.Ram, demand.Utilization ?? 0, demand.Cpu);
+                assigned[mac] = assigned.GetValueOrDefault(mac) + new Load(demand.Ram, demand.RealTime?.Utilization ?? 0, demand.Cpu);
             }
         }
 
@@ -70,14 +67,14 @@ public sealed class PlacementPolicy(PlacementOptions options)
         ValidateRequests([request]);
         ValidateCandidates(candidates);
 
-        return TimingProblem(request.Program) is null
+        return RealTimeDemand.Problem(request.Program) is null
             ? [.. Ranked(Demand.Of(request, _options), candidates, NoLoad).Select(c => c.Mac)]
             : [];
     }
 
     private PlacementDecision Place(PlacementRequest request, IReadOnlyList<PlacementCandidate> candidates, IReadOnlyDictionary<string, Load> assigned)
     {
-        if (TimingProblem(request.Program) is { } problem)
+        if (RealTimeDemand.Problem(request.Program) is { } problem)
         {
             return Pending(request, $"program {problem}; cannot check it against the utilization bound");
         }
@@ -113,8 +110,7 @@ public sealed class PlacementPolicy(PlacementOptions options)
         candidate.DeclaredUtilization + assigned.GetValueOrDefault(candidate.Mac).Utilization;
 
     private bool WithinBound(PlacementCandidate candidate, Demand demand, IReadOnlyDictionary<string, Load> assigned) =>
-        demand.Utilization is not { } utilization
-        || UtilizationOf(candidate, assigned) + utilization <= _options.UtilizationBound + UtilizationTolerance;
+        demand.RealTime is not { } realTime || realTime.FitsWithin(UtilizationOf(candidate, assigned), _options.UtilizationBound);
 
     private string WhyNothingFits(Demand demand, IReadOnlyList<PlacementCandidate> candidates, IReadOnlyDictionary<string, Load> assigned)
     {
@@ -134,23 +130,11 @@ public sealed class PlacementPolicy(PlacementOptions options)
         // Everything with enough RAM is over the utilization bound.
         var idlest = withRam.MinBy(c => UtilizationOf(c, assigned))!;
         return $"no ECU with enough free RAM stays within the utilization bound {Number(_options.UtilizationBound)} "
-            + $"(program needs {Number(demand.Utilization ?? 0)}; lowest utilization: {Number(UtilizationOf(idlest, assigned))} on {idlest.Mac})";
+            + $"(program needs {Number(demand.RealTime?.Utilization ?? 0)}; lowest utilization: {Number(UtilizationOf(idlest, assigned))} on {idlest.Mac})";
     }
 
     private static IEnumerable<PlacementCandidate> Eligible(PlacementRequest request, IReadOnlyList<PlacementCandidate> candidates) =>
         candidates.Where(c => !SameMac(c.Mac, request.ExcludeMac));
-
-    /// <summary>Why the program's period and WCET cannot be used, or null when both are absent or consistent.</summary>
-    private static string? TimingProblem(ProgramInfo program) => (program.Period, program.Wcet) switch
-    {
-        (null, null) => null,
-        (null, _) => "declares a WCET but no period",
-        (_, null) => "declares a period but no WCET",
-        ({ } period, _) when period <= TimeSpan.Zero => $"declares a non-positive period ({Duration(period)})",
-        (_, { } wcet) when wcet < TimeSpan.Zero => $"declares a negative WCET ({Duration(wcet)})",
-        ({ } period, { } wcet) when wcet > period => $"declares a WCET ({Duration(wcet)}) longer than its period ({Duration(period)})",
-        _ => null,
-    };
 
     private static long Need(PlacementRequest request) => Math.Max(request.Program.RamBytes, request.CheckpointBytes);
 
@@ -167,9 +151,6 @@ public sealed class PlacementPolicy(PlacementOptions options)
     };
 
     private static string Number(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
-
-    private static string Duration(TimeSpan value) =>
-        string.Create(CultureInfo.InvariantCulture, $"{value.TotalMilliseconds:0.###} ms");
 
     private static PlacementOptions Validated(PlacementOptions options)
     {
@@ -245,14 +226,14 @@ public sealed class PlacementPolicy(PlacementOptions options)
         }
     }
 
-    /// <summary>What a program asks of its target. <see cref="Utilization"/> is null for a program that declares no timing.</summary>
-    private sealed record Demand(PlacementRequest Request, long Ram, double? Utilization, double Cpu)
+    /// <summary>What a program asks of its target. <see cref="RealTime"/> is null for a program that declares no timing.</summary>
+    private sealed record Demand(PlacementRequest Request, long Ram, RealTimeDemand? RealTime, double Cpu)
     {
-        // Only called once TimingProblem has found the timing absent or consistent.
+        // Only called once RealTimeDemand.Problem has found the timing absent or consistent.
         public static Demand Of(PlacementRequest request, PlacementOptions options)
         {
-            double? utilization = request.Program.Period is null ? null : request.Program.Utilization;
-            return new Demand(request, Need(request), utilization, utilization ?? options.UndeclaredProgramCpu);
+            RealTimeDemand.TryRead(request.Program, out var realTime, out _);
+            return new Demand(request, Need(request), realTime, realTime?.Utilization ?? options.UndeclaredProgramCpu);
         }
     }
 

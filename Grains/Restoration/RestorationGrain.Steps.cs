@@ -313,13 +313,13 @@ public sealed partial class RestorationGrain
         foreach (var index in toStop)
         {
             var item = State.Items[index];
-            var successor = new CheckpointKey(item.TargetMac!, item.NewProgramId!.Value).ToString();
+            var successor = new CheckpointKey(item.TargetMac!, item.NewProgramId!.Value);
             try
             {
                 if (await source.GetAgentAsync() is { } agent)
                 {
-                    await AnsweredWhileAliveAsync(Request.SourceMac,
-                        agent.StopProgramAsync($"{Id}/stop", item.ProgramId, $"migrated to {successor}"), _options.RestoreTimeout);
+                    var stop = new StopCommand($"{Id}/stop", item.ProgramId, $"migrated to {successor}", successor);
+                    await AnsweredWhileAliveAsync(Request.SourceMac, agent.StopProgramAsync(stop), _options.RestoreTimeout);
                     Update(index, i => i with { SourceStopped = true }, "source copy stopped");
                 }
                 else if ((await source.GetAsync()).Status != EcuStatus.Alive)
@@ -341,7 +341,7 @@ public sealed partial class RestorationGrain
                 continue;
             }
 
-            await RetireSourceAsync(item.ProgramId, successor);
+            await RetireSourceAsync(item.ProgramId, successor.ToString());
         }
 
         await WriteAsync();

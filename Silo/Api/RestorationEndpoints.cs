@@ -18,7 +18,7 @@ public static class RestorationEndpoints
                 ? Results.Ok(view)
                 : Problems.NotFound("Unknown restoration", $"No restoration or migration '{id}' was started; GET /api/restorations lists them."));
 
-        app.MapPost("/api/migrations", async (MigrationRequest? request, IGrainFactory grains) =>
+        app.MapPost("/api/migrations", async (MigrationBody? request, IGrainFactory grains) =>
         {
             if (request is null)
             {
@@ -97,7 +97,7 @@ public static class RestorationEndpoints
 }
 
 /// <summary>Body of <c>POST /api/migrations</c>: move program <see cref="ProgramId"/> of <see cref="Mac"/>, to <see cref="TargetMac"/> or the best ECU.</summary>
-public sealed record MigrationRequest(string? Mac, int ProgramId, string? TargetMac);
+public sealed record MigrationBody(string? Mac, int ProgramId, string? TargetMac);
 
 /// <summary>Answer of <c>POST /api/migrations</c>: follow it at <c>/api/restorations/{id}</c>.</summary>
 public sealed record MigrationAccepted(string Id);

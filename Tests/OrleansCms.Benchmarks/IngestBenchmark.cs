@@ -76,7 +76,7 @@ public static class IngestBenchmark
     /// <summary>The ceiling: the same bytes, as 64 KiB rows, COPYed in binary by the same number of writers.</summary>
     private static async Task<double> RawWriteAsync(string connectionString, IEnumerable<byte[]> payloads)
     {
-        var prepared = payloads.Select(p => new PreparedCheckpoint(p, 1).Chunks.ToList()).ToList();
+        var prepared = payloads.Select(p => new PreparedChunkSource(p, 1).Chunks.ToList()).ToList();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(prepared, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (chunks, ct) =>
@@ -104,7 +104,7 @@ public static class IngestBenchmark
     /// </summary>
     private static async Task<(double MegabytesPerSecond, List<double> LatenciesMs)> IngestAsync(IClusterClient client, IEnumerable<byte[]> payloads, int programBase, int concurrency = Concurrency)
     {
-        var prepared = payloads.Select(p => new PreparedCheckpoint(p, 0)).ToList();
+        var prepared = payloads.Select(p => new PreparedChunkSource(p, 0)).ToList();
         var latencies = new List<double>();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
@@ -124,7 +124,7 @@ public static class IngestBenchmark
         return (prepared.Sum(p => p.Manifest.TotalSize) / seconds / (1 << 20), latencies);
     }
 
-    private static async Task<OfferResult> OfferUntilAcknowledgedAsync(IClusterClient client, CheckpointKey key, PreparedCheckpoint checkpoint)
+    private static async Task<OfferResult> OfferUntilAcknowledgedAsync(IClusterClient client, CheckpointKey key, PreparedChunkSource checkpoint)
     {
         var reference = client.CreateObjectReference<IChunkSource>(checkpoint);
         try
@@ -167,7 +167,7 @@ public static class IngestBenchmark
                 changed += Size;
             }
 
-            var result = await OfferUntilAcknowledgedAsync(client, key, new PreparedCheckpoint(memory, version));
+            var result = await OfferUntilAcknowledgedAsync(client, key, new PreparedChunkSource(memory, version));
             sent += result.BytesPulled;
             full += Size;
         }

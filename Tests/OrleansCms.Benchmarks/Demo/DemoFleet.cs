@@ -96,7 +96,7 @@ public sealed class DemoFleet(BenchSilos cms, HttpClient http)
 
     /// <summary>Child processes (programs) of each live agent, counted from /proc.</summary>
     public static int ProgramProcesses(IEnumerable<BenchAgent> agents) =>
-        agents.Where(a => !a.HasExited).Sum(a => ProcessTable.ChildrenOf(a.ProcessId).Count);
+        agents.Where(a => !a.HasExited).Sum(a => ProcReader.ChildrenOf(a.ProcessId).Count);
 }
 
 /// <summary>One logical program as GET /api/programs lists it (the fields the demo reads).</summary>

@@ -24,7 +24,7 @@ public sealed class SiloMemory
     {
         foreach (var silo in silos)
         {
-            if (silo.Process is not { HasExited: false } process || ProcessTable.RssBytes(process.Id) is not { } rss)
+            if (silo.Process is not { HasExited: false } process || ProcReader.RssBytes(process.Id) is not { } rss)
             {
                 continue;
             }

@@ -48,7 +48,7 @@ public sealed class SoakEcu : IAsyncDisposable
 
     /// <summary>The sample-program processes the agent runs now.</summary>
     public IReadOnlyList<ProcessMark> ProgramProcesses() => _agent is { HasExited: false } agent
-        ? [.. ProcessTable.ChildrenOf(agent.ProcessId).Where(ProcessTable.IsSampleProgram).Select(ProcessMark.Of).OfType<ProcessMark>()]
+        ? [.. ProcReader.ChildrenOf(agent.ProcessId).Where(ProcReader.IsSampleProgram).Select(ProcessMark.Of).OfType<ProcessMark>()]
         : [];
 
     /// <summary>SIGKILL of the agent and its programs (the ECU dies); returns the program processes, which must be gone.</summary>

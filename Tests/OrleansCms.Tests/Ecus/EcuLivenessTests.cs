@@ -33,6 +33,22 @@ public sealed class EcuLivenessTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Heartbeat_EcuNeverRegistered_AnsweredUnknownAndNothingRecorded()
+    {
+        var ecu = fixture.Grains.GetGrain<IEcuGrain>(ClusterFixture.NewMac());
+
+        var reply = await ecu.HeartbeatAsync(Beat);
+
+        Assert.Equal(EcuStatus.Unknown, reply.Status);
+        Assert.False(reply.NeedsAgent);
+        var view = await ecu.GetAsync();
+        Assert.Equal(EcuStatus.Unknown, view.Status);
+        Assert.Null(view.Metrics);
+        Assert.Empty(view.Window);
+        Assert.Equal(EcuStatus.Alive, (await ecu.RegisterAsync(Registration)).Status);
+    }
+
+    [Fact]
     public async Task Heartbeats_LateButWithinLease_NeverDeclaredFailed()
     {
         var ecu = fixture.Grains.GetGrain<IEcuGrain>(ClusterFixture.NewMac());

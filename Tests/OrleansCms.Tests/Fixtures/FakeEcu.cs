@@ -30,7 +30,7 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
     public ConcurrentQueue<RestoreCommand> Restores { get; } = new();
 
     /// <summary>The programs the CMS told this ECU to stop (a migration's source copy), in order.</summary>
-    public ConcurrentQueue<int> Stops { get; } = new();
+    public ConcurrentQueue<StopCommand> Stops { get; } = new();
 
     /// <summary>What a restore command does; the default registers and "starts" the program.</summary>
     public Func<RestoreCommand, Task<RestoreResult>> OnRestore { get; set; } = null!;
@@ -68,9 +68,9 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
         return OnRestore(command);
     }
 
-    public Task StopProgramAsync(string commandId, int programId, string reason)
+    public Task StopProgramAsync(StopCommand command)
     {
-        Stops.Enqueue(programId);
+        Stops.Enqueue(command);
         return Task.CompletedTask;
     }
 

@@ -77,7 +77,7 @@ public sealed class LauncherProcessTests : IAsyncLifetime
         Assert.Equal(0, await _launcher.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         foreach (var pid in pids.Concat(programs))
         {
-            await ProcessTable.AssertGoneAsync(pid, TimeSpan.FromSeconds(5));
+            await ProcessLiveness.AssertGoneAsync(pid, TimeSpan.FromSeconds(5));
         }
 
         Assert.Contains(_launcher.StandardOutput, l => l.Contains("stopped.", StringComparison.Ordinal));
@@ -143,7 +143,7 @@ public sealed class LauncherProcessTests : IAsyncLifetime
         Directory.Exists($"/proc/{pid}/task")
             ? Directory.GetDirectories($"/proc/{pid}/task")
                 .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                .Select(int.Parse).Where(ProcessTable.IsRunning).Distinct()
+                .Select(int.Parse).Where(ProcessLiveness.IsRunning).Distinct()
             : [];
 
     /// <summary>A port offset at which every port of the launcher's layout is free (and below the ephemeral range).</summary>

@@ -124,7 +124,8 @@ public sealed class PlacementPolicyTests
     [InlineData(null, 5, "declares a WCET but no period")]
     [InlineData(0, 0, "non-positive period")]
     [InlineData(-10, 5, "non-positive period")]
-    [InlineData(10, -1, "negative WCET")]
+    [InlineData(10, -1, "non-positive WCET")]
+    [InlineData(10, 0, "non-positive WCET (0 ms)")]
     [InlineData(10, 11, "WCET (11 ms) longer than its period (10 ms)")]
     public void PlaceBatch_InconsistentTiming_PendingWithReason(int? periodMs, int? wcetMs, string reason)
     {

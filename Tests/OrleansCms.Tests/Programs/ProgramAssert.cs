@@ -25,7 +25,7 @@ internal static class ProgramAssert
         }
 
         Assert.NotNull(error.Exit);
-        Assert.False(ProcessTable.IsRunning(error.ProcessId), $"program {error.ProcessId} still runs after {error.Message}");
+        Assert.False(ProcessLiveness.IsRunning(error.ProcessId), $"program {error.ProcessId} still runs after {error.Message}");
         await HealthySampleWorksAsync();
         return error;
     }

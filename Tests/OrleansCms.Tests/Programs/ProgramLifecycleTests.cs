@@ -23,7 +23,7 @@ public class ProgramLifecycleTests
 
         Assert.InRange(clock.Elapsed, options.StopTimeout - TimeSpan.FromMilliseconds(20), Deadline);
         Assert.Equal(new ProgramExit(137, 9, RequestedByAgent: true), await program.Exited.WaitAsync(Deadline));
-        Assert.False(ProcessTable.IsRunning(program.ProcessId));
+        Assert.False(ProcessLiveness.IsRunning(program.ProcessId));
         Assert.Contains($"Program {program.ProcessId} did not exit within 00:00:00.5000000 of STOP; killing its process tree", logger.Messages);
     }
 

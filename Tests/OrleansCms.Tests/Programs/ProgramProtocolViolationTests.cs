@@ -166,11 +166,11 @@ public class ProgramProtocolViolationTests
             () => Task.FromResult(logger.Messages.FirstOrDefault(m => m.StartsWith($"Program {program.ProcessId}: child ", StringComparison.Ordinal))),
             line => line is not null, TimeSpan.FromSeconds(10), "the program logs its child's pid");
         var child = int.Parse(childLine![(childLine!.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(ProcessTable.IsRunning(child));
+        Assert.True(ProcessLiveness.IsRunning(child));
 
         await ProgramAssert.ViolationAsync(() => program.CheckpointAsync(), ProtocolViolation.UnexpectedMessage, "received \"NOPE\"");
 
-        await ProcessTable.AssertGoneAsync(child, TimeSpan.FromSeconds(5));
+        await ProcessLiveness.AssertGoneAsync(child, TimeSpan.FromSeconds(5));
         Assert.Contains(logger.Messages, m => m.StartsWith($"Program {program.ProcessId} killed: Program {program.ProcessId} broke", StringComparison.Ordinal));
     }
 

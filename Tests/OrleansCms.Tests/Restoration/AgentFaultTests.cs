@@ -66,7 +66,9 @@ public sealed class AgentFaultTests(ClusterFixture fixture)
         var item = Assert.Single(migration!.Programs);
         Assert.Equal(RestorationOutcome.HandedOver, item.Outcome);
         Assert.True(item.SourceStopped);
-        Assert.Equal([key.ProgramId], source.Stops);
+        var stop = Assert.Single(source.Stops);
+        Assert.Equal(key.ProgramId, stop.ProgramId);
+        Assert.Equal(new CheckpointKey(doomed.Mac, item.NewProgramId!.Value), stop.Successor);
 
         // The copy the dead target registered lives on through that target's own restoration: one copy in all.
         var second = await Eventually.ReturnsAsync(() => Client.GetGrain<IRestorationGrain>($"failure:{doomed.Mac}:1").GetAsync(),

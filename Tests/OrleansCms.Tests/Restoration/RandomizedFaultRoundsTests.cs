@@ -161,13 +161,13 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
     /// program started from a checkpoint at least as new as the last one acknowledged before, the newest acknowledged
     /// counter of each program never went down, and the processes of killed agents are gone.
     /// </summary>
-    private async Task SettleAndCheckAsync(string when, Func<FleetSnapshot, bool>? until = null)
+    private async Task SettleAndCheckAsync(string when, Func<FleetAudit, bool>? until = null)
     {
         var live = _cms.Agents.Where(a => !_killed.Contains(a)).ToList();
-        FleetSnapshot snapshot;
+        FleetAudit snapshot;
         try
         {
-            snapshot = await Eventually.ReturnsAsync(() => FleetSnapshot.TakeAsync(_cms.Grains, live, _acknowledged, _macs),
+            snapshot = await Eventually.ReturnsAsync(() => FleetAudit.TakeAsync(_cms.Grains, live, _acknowledged, _macs),
                 s => s.Violations.Count == 0 && (until is null || until(s)), Settle, $"the fleet settles after {when}");
         }
         catch (TimeoutException)
@@ -200,7 +200,7 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
             _lastAcknowledged[program.Root] = (key, counter);
         }
 
-        Assert.All(_killedPrograms, pid => Assert.False(ProcessTable.IsRunning(pid), $"{when}: program process {pid} of a killed agent still runs"));
+        Assert.All(_killedPrograms, pid => Assert.False(ProcessLiveness.IsRunning(pid), $"{when}: program process {pid} of a killed agent still runs"));
     }
 
     /// <summary>Writes what explains a fleet that did not settle: the recent restorations and the silos' CMS log lines.</summary>

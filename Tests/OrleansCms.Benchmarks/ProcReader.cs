@@ -4,7 +4,7 @@ using OrleansCms.Programs;
 namespace OrleansCms.Benchmarks;
 
 /// <summary>What the benchmarks read from Linux's /proc: children, start times, sample programs, resident memory.</summary>
-public static class ProcessTable
+public static class ProcReader
 {
     /// <summary>The pids whose parent is <paramref name="parent"/>.</summary>
     public static IReadOnlyList<int> ChildrenOf(int parent) =>
@@ -55,8 +55,8 @@ public static class ProcessTable
 /// <summary>One process identified beyond its pid (pids are reused): whether it still runs.</summary>
 public sealed record ProcessMark(int Pid, ulong StartTicks)
 {
-    public static ProcessMark? Of(int pid) => ProcessTable.Stat(pid) is { } stat ? new ProcessMark(pid, stat.StartTicks) : null;
+    public static ProcessMark? Of(int pid) => ProcReader.Stat(pid) is { } stat ? new ProcessMark(pid, stat.StartTicks) : null;
 
     /// <summary>True while the same process exists and is not a zombie.</summary>
-    public bool IsRunning => ProcessTable.Stat(Pid) is { } stat && stat.StartTicks == StartTicks && stat.State != 'Z';
+    public bool IsRunning => ProcReader.Stat(Pid) is { } stat && stat.StartTicks == StartTicks && stat.State != 'Z';
 }

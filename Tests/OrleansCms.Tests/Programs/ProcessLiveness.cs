@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace OrleansCms.Tests.Programs;
 
 /// <summary>Looks processes up in /proc, so a test can prove that a program left nothing running behind.</summary>
-internal static class ProcessTable
+internal static class ProcessLiveness
 {
     /// <summary>
     /// Whether <paramref name="processId"/> still runs. A zombie counts as gone: it has died and only waits for

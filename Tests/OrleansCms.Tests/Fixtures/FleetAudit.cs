@@ -11,9 +11,9 @@ namespace OrleansCms.Tests.Fixtures;
 /// /proc, and what each agent reports in its heartbeat). <see cref="Violations"/> lists every way the two
 /// disagree with "each acknowledged program runs on exactly one live ECU"; empty means settled.
 /// </summary>
-public sealed class FleetSnapshot
+public sealed class FleetAudit
 {
-    private FleetSnapshot(IReadOnlyList<ProgramSnapshot> programs, IReadOnlyDictionary<string, IReadOnlyList<int>> processes, IReadOnlyList<string> violations)
+    private FleetAudit(IReadOnlyList<ProgramSnapshot> programs, IReadOnlyDictionary<string, IReadOnlyList<int>> processes, IReadOnlyList<string> violations)
     {
         Programs = programs;
         Processes = processes;
@@ -34,7 +34,7 @@ public sealed class FleetSnapshot
     /// the roots known to have an acknowledged checkpoint (such a program must run somewhere); <paramref name="macs"/>
     /// every ECU the test ever started, read besides the fleet registry's list.
     /// </summary>
-    public static async Task<FleetSnapshot> TakeAsync(
+    public static async Task<FleetAudit> TakeAsync(
         IGrainFactory grains, IReadOnlyCollection<AgentProcess> live, IReadOnlySet<string> acknowledged, IEnumerable<string> macs)
     {
         var violations = new List<string>();
@@ -107,7 +107,7 @@ public sealed class FleetSnapshot
             violations.Add($"{processCount} program processes run on the live agents for {running} running programs");
         }
 
-        return new FleetSnapshot(programs, processes, violations);
+        return new FleetAudit(programs, processes, violations);
     }
 
     public override string ToString() =>

@@ -8,7 +8,7 @@ using OrleansCms.Restoration;
 namespace OrleansCms.Cli;
 
 /// <summary><c>ecu-agent migrate</c>: requests a migration and prints its progress until it finishes.</summary>
-internal static class MigrationRequest
+internal static class MigrationClient
 {
     private static readonly TimeSpan ConnectPatience = TimeSpan.FromSeconds(10);
 

@@ -4,19 +4,19 @@ using OrleansCms.Ingest;
 namespace OrleansCms.Benchmarks;
 
 /// <summary>A checkpoint already chunked, hashed and encoded by the agent's chunker (agent-side work, not timed), serving its chunks.</summary>
-public sealed class PreparedCheckpoint : IChunkSource
+public sealed class PreparedChunkSource : IChunkSource
 {
     private static readonly CheckpointChunker Chunker = new();
     private readonly IReadOnlyDictionary<string, ChunkData> _chunks;
 
-    public PreparedCheckpoint(byte[] payload, long version)
+    public PreparedChunkSource(byte[] payload, long version)
     {
         var prepared = Chunker.Prepare(new CheckpointKey("02:00:00:00:00:00", 0), version, new ProgramInfo("bench", payload.Length), payload);
         Manifest = prepared.Manifest;
         _chunks = prepared.Chunks.ToDictionary(c => c.Sha256);
     }
 
-    private PreparedCheckpoint(CheckpointManifest manifest, IReadOnlyDictionary<string, ChunkData> chunks)
+    private PreparedChunkSource(CheckpointManifest manifest, IReadOnlyDictionary<string, ChunkData> chunks)
     {
         Manifest = manifest;
         _chunks = chunks;
@@ -27,7 +27,7 @@ public sealed class PreparedCheckpoint : IChunkSource
     public IEnumerable<ChunkData> Chunks => _chunks.Values;
 
     /// <summary>The same payload offered as another version.</summary>
-    public PreparedCheckpoint WithVersion(long version) => new(Manifest with { Version = version }, _chunks);
+    public PreparedChunkSource WithVersion(long version) => new(Manifest with { Version = version }, _chunks);
 
     public Task<IReadOnlyList<ChunkData>> ReadChunksAsync(CheckpointKey key, long version, IReadOnlyList<string> sha256s) =>
         Task.FromResult<IReadOnlyList<ChunkData>>([.. sha256s.Select(h => _chunks[h])]);

@@ -1,0 +1,14 @@
+using OrleansCms.Checkpoints;
+
+namespace OrleansCms.Ecus;
+
+/// <summary>
+/// Stop program <paramref name="ProgramId"/> on the receiving ECU. A migration's source copy names the copy that
+/// carries it on in <paramref name="Successor"/>; without one the program simply stops.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("OrleansCms.StopCommand")]
+public sealed record StopCommand(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] int ProgramId,
+    [property: Id(2)] string Reason,
+    [property: Id(3)] CheckpointKey? Successor = null);
