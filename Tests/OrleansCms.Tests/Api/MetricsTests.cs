@@ -6,6 +6,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Api;
 
 /// <summary><c>GET /metrics</c> of a real silo process: the CMS's instruments in Prometheus text format.</summary>
+[Trait("Speed", "Process")]
 [Collection(SiloProcessCollection.Name)]
 public sealed partial class MetricsTests(SiloProcessFixture fixture)
 {

@@ -11,6 +11,7 @@ namespace OrleansCms.Tests.Launcher;
 /// agent, then a silo, both SIGKILLed through <c>./cms kill</c>), reports them, restores the dead ECU's program once,
 /// and stops everything it started on Ctrl+C (SIGINT).
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class LauncherProcessTests : IAsyncLifetime
 {

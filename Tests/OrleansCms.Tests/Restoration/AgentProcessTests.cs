@@ -6,6 +6,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Restoration;
 
 /// <summary>The agent as a real process: its programs, its measurements, crashes, and CMS outages.</summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed partial class AgentProcessTests : IAsyncLifetime
 {

@@ -7,6 +7,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Restoration;
 
 /// <summary>Whole-system tests: real silos, real agents, real programs, real kills.</summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class EcuFailureRestorationTests : IAsyncLifetime
 {

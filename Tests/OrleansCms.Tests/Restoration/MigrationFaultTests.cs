@@ -11,6 +11,7 @@ namespace OrleansCms.Tests.Restoration;
 /// Migrations interrupted by SIGKILL of the source agent, the target agent or the silo running the migration; each
 /// ends with exactly one running copy that continues from a checkpoint no older than the last acknowledged one.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class MigrationFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {

@@ -14,6 +14,7 @@ namespace OrleansCms.Tests.Restoration;
 /// round once the fleet settles. The seed is printed; <c>CMS_FAULT_SEED=N</c> replays a run (and
 /// <c>CMS_FAULT_ROUNDS=N</c> changes the number of rounds).
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyncLifetime
 {

@@ -15,6 +15,7 @@ namespace OrleansCms.Tests.Security;
 /// Mutual TLS among silos and from agents: TLS silos form a cluster, an agent with a fleet certificate
 /// registers, and clients without a certificate or with one from another CA are refused.
 /// </summary>
+[Trait("Speed", "Process")]
 public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<FleetTlsCluster>
 {
     [Fact]
