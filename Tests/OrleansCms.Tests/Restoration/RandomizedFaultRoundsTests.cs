@@ -169,7 +169,8 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
         try
         {
             snapshot = await Eventually.ReturnsAsync(() => FleetSnapshot.TakeAsync(_cms.Grains, live, _acknowledged, _macs),
-                s => s.Violations.Count == 0 && (until is null || until(s)), Settle, $"the fleet settles after {when}");
+                s => s.Violations.Count == 0 && (until is null || until(s)), Settle, $"the fleet settles after {when}",
+                Transient.Any(Transient.SiloLost, Transient.VersionPruned));
         }
         catch (TimeoutException)
         {
