@@ -62,7 +62,6 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<Fleet
     {
         var error = await RefusedAsync<ConnectionFailedException>(() => ConnectAsync(null));
         AssertNoGatewayLetIn(error);
-
     }
 
     [Fact]
@@ -72,7 +71,19 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<Fleet
         using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
         var error = await RefusedAsync<ConnectionFailedException>(() => ConnectAsync(rogue));
         AssertNoGatewayLetIn(error);
+    }
 
+    [Fact]
+    public void FleetCertificates_AcceptOnlyCertificatesSignedByTheFleetCa()
+    {
+        using var fleet = FleetTlsCluster.Load(cluster.Certificates, "ecu");
+        using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
+        Assert.True(fleet.IsFleetMember(fleet.Own));
+        Assert.False(fleet.IsFleetMember(rogue.Own));
+        Assert.False(fleet.IsFleetMember(rogue.Ca));
+        var error = Assert.Throws<InvalidOperationException>(() => FleetCertificates.Load(
+            Path.Combine(cluster.RogueCertificates, "ecu.pem"), Path.Combine(cluster.RogueCertificates, "ecu.key"), Path.Combine(cluster.Certificates, "ca.pem")));
+        Assert.Contains("not signed by the fleet CA", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>
