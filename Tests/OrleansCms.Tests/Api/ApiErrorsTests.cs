@@ -12,6 +12,7 @@ namespace OrleansCms.Tests.Api;
 /// The HTTP API of a real silo process answers bad input with RFC 7807 problem details and the right status
 /// (400 malformed, 404 unknown, 409 conflicting), never 500; and its read endpoints show what the grains hold.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(SiloProcessCollection.Name)]
 public sealed class ApiErrorsTests(SiloProcessFixture fixture)
 {

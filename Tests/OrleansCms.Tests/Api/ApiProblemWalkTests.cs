@@ -11,6 +11,7 @@ namespace OrleansCms.Tests.Api;
 /// malformed JSON and MACs, unknown ECUs, programs and targets, requests that conflict) and requires each answer
 /// to be problem details with the expected status, a title, and a detail that names what was wrong.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(SiloProcessCollection.Name)]
 public sealed class ApiProblemWalkTests(SiloProcessFixture fixture)
 {

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using OrleansCms.Checkpoints;
+using OrleansCms.Ecus;
 using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Api;
 
 /// <summary><c>GET /metrics</c> of a real silo process: the CMS's instruments in Prometheus text format.</summary>
+[Trait("Speed", "Process")]
 [Collection(SiloProcessCollection.Name)]
 public sealed partial class MetricsTests(SiloProcessFixture fixture)
 {
@@ -41,15 +43,38 @@ public sealed partial class MetricsTests(SiloProcessFixture fixture)
     [Fact]
     public async Task Metrics_EcusByStatus_FollowTheFleetCensus()
     {
-        await using var ecu = await FakeEcu.StartAsync(Cluster.Client);
+        var before = await GaugeMatchingCensusAsync(_ => true, "the gauge shows the census");
+        await using var retiring = await FakeEcu.StartAsync(Cluster.Client);
+        await using var failing = await FakeEcu.StartAsync(Cluster.Client);
+        var registered = await GaugeMatchingCensusAsync(c => c.Alive >= 2, "the gauge counts the two new ECUs alive");
 
-        // The census is refreshed every few seconds on the silo, never from the gauge's callback.
-        await Eventually.TrueAsync(async () => Value(await ScrapeAsync(), "cms_ecus", "status=\"alive\"") >= 1,
-            TimeSpan.FromSeconds(15), "cms_ecus{status=\"alive\"} counts the new ECU");
-        var text = await ScrapeAsync();
-        Assert.Contains("cms_ecus{", text);
-        Assert.Matches("cms_ecus\\{[^}]*status=\"failed\"", text);
-        Assert.Matches("cms_ecus\\{[^}]*status=\"retired\"", text);
+        await retiring.Grain.RetireAsync("metrics test");
+        await failing.StopHeartbeatsAsync();
+        await failing.Grain.DeclareFailedAsync("metrics test");
+        // Only tests retire ECUs, and this collection runs one test at a time: the retired count is exact.
+        var after = await GaugeMatchingCensusAsync(c => c.Retired == registered.Retired + 1 && c.Failed >= registered.Failed + 1,
+            "the gauge counts one more retired and one more failed ECU");
+
+        Assert.Equal(before.Retired + 1, after.Retired);
+        Assert.True(after.Failed > before.Failed, $"cms_ecus{{status=\"failed\"}} stayed at {after.Failed}");
+    }
+
+    /// <summary>
+    /// Waits until <c>cms_ecus</c> by status equals the fleet grain's census (the silo refreshes its copy every few
+    /// seconds, never from the gauge's callback) and that census satisfies <paramref name="accept"/>.
+    /// </summary>
+    private async Task<FleetCensus> GaugeMatchingCensusAsync(Func<FleetCensus, bool> accept, string what)
+    {
+        var (gauge, _) = await Eventually.ReturnsAsync(async () =>
+            {
+                var census = await Cluster.Grains.GetGrain<IFleetGrain>(0).CensusAsync();
+                var scrape = await ScrapeAsync();
+                var gauge = new FleetCensus((int)Value(scrape, "cms_ecus", "status=\"alive\""), (int)Value(scrape, "cms_ecus", "status=\"failed\""),
+                    (int)Value(scrape, "cms_ecus", "status=\"retired\""));
+                return (Gauge: gauge, Census: census);
+            },
+            pair => pair.Gauge == pair.Census && accept(pair.Gauge), TimeSpan.FromSeconds(30), what);
+        return gauge;
     }
 
     private Task<string> ScrapeAsync() => Cluster.Http.GetStringAsync("/metrics");

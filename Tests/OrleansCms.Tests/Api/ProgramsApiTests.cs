@@ -9,6 +9,7 @@ namespace OrleansCms.Tests.Api;
 /// <c>GET /api/programs</c> of a real silo process counts as running only the copies on alive ECUs, and shows the
 /// copy of a failed ECU as lost until a restored copy runs in its place.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(SiloProcessCollection.Name)]
 public sealed class ProgramsApiTests(SiloProcessFixture fixture)
 {

@@ -69,7 +69,7 @@ public sealed class CheckpointIngestTests(ClusterFixture fixture)
         await fixture.Cluster.KillSiloAsync(host);
         try
         {
-            var payload = await Eventually.ReturnsAsync(() => ReadPayloadAsync(grain, 1), p => p.Length > 0, TimeSpan.FromSeconds(30), "the survivor serves the checkpoint");
+            var payload = await Eventually.ReturnsAsync(() => ReadPayloadAsync(grain, 1), p => p.Length > 0, TimeSpan.FromSeconds(30), "the survivor serves the checkpoint", Transient.SiloLost);
             Assert.Equal(checkpoint.Payload, payload);
         }
         finally
@@ -93,12 +93,13 @@ public sealed class CheckpointIngestTests(ClusterFixture fixture)
         await fixture.Cluster.KillSiloAsync(await fixture.SiloHostingAsync(grain));
         try
         {
-            await Assert.ThrowsAnyAsync<Exception>(() => interrupted);
+            var lost = await Assert.ThrowsAnyAsync<Exception>(() => interrupted);
+            Assert.True(Transient.SiloLost(lost), $"the offer failed for another reason than its silo's death: {lost}");
             hold.SetResult();
 
             var retrySource = new RecordingChunkSource(checkpoint.Chunks);
             var result = await Eventually.ReturnsAsync(
-                () => OfferAsync(grain, checkpoint, retrySource), r => r.IsAcknowledged, TimeSpan.FromSeconds(30), "the retried offer is acknowledged");
+                () => OfferAsync(grain, checkpoint, retrySource), r => r.IsAcknowledged, TimeSpan.FromSeconds(30), "the retried offer is acknowledged", Transient.SiloLost);
 
             Assert.Equal(checkpoint.Manifest.Chunks.Length - storedBeforeKill, retrySource.Pulled.Distinct().Count());
             Assert.Equal(checkpoint.Payload, await ReadPayloadAsync(grain, 1));

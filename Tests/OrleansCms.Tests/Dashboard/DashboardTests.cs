@@ -13,6 +13,7 @@ namespace OrleansCms.Tests.Dashboard;
 /// "Declare failed" fails the ECU and shows its restoration as it happens; a refused action is shown.
 /// The tests share one CMS and one browser, and each uses ECUs of its own.
 /// </summary>
+[Trait("Speed", "Process")]
 public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>, IAsyncLifetime
 {
     private readonly List<FakeEcu> _ecus = [];

@@ -7,6 +7,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Ecus;
 
 /// <summary>The ECU endpoints of a real silo process: problem details for bad input, the monitor's failure declaration.</summary>
+[Trait("Speed", "Process")]
 [Collection(SiloProcessCollection.Name)]
 public sealed class EcuApiTests(SiloProcessFixture fixture)
 {

@@ -65,7 +65,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Reads a stored version back through the grain and verifies every chunk.</summary>
     public static async Task<byte[]> ReadPayloadAsync(ICheckpointGrain grain, long version)
     {
-        var manifest = (await grain.GetVersionsAsync()).Single(v => v.Version == version);
+        // Pruned since the caller listed it: the same answer the grain gives when it is pruned mid-read.
+        var manifest = (await grain.GetVersionsAsync()).SingleOrDefault(v => v.Version == version)
+            ?? throw new CheckpointRejectedException(RejectReason.UnknownVersion, $"version {version} is no longer retained.");
         var payload = new byte[manifest.TotalSize];
         var offset = 0;
         await foreach (var chunk in grain.ReadChunksAsync(version))

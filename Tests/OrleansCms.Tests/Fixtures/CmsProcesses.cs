@@ -116,7 +116,7 @@ public sealed class CmsProcesses : IAsyncDisposable
             await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(mac).GetAsync(),
                 v => v.Status == EcuStatus.Alive && v.AgentAttached
                     && (!waitForPrograms || v.Catalogue.Count(p => p.Status == ProgramEntryStatus.Active) >= programs.Count),
-                TimeSpan.FromSeconds(60), $"agent {mac} is alive with {programs.Count} programs");
+                TimeSpan.FromSeconds(60), $"agent {mac} is alive with {programs.Count} programs", Transient.SiloLost);
         }
         catch (TimeoutException e)
         {
@@ -161,7 +161,7 @@ public sealed class CmsProcesses : IAsyncDisposable
         {
             // An exited silo never becomes healthy: stop waiting at once and report its output below.
             await Eventually.ReturnsAsync(async () => slot.Process.HasExited || (await slot.Http.GetAsync("/health")).IsSuccessStatusCode,
-                healthyOrExited => healthyOrExited, TimeSpan.FromSeconds(60), $"silo {index} is healthy");
+                healthyOrExited => healthyOrExited, TimeSpan.FromSeconds(60), $"silo {index} is healthy", Transient.HttpUnreachable);
         }
         catch (TimeoutException e)
         {

@@ -94,7 +94,7 @@ public sealed class FleetAudit
             {
                 violations.Add($"{program.Root} ({program.Name}) runs on {copy.Mac}, which is not a live agent");
             }
-            else if (program.RunningCopy is not null && snapshot.NewestCounter is null)
+            else if (program.RunningCopy is not null && snapshot.NewestVersion is null)
             {
                 violations.Add($"{program.Root} ({program.Name}): its running copy has no acknowledged checkpoint yet");
             }
@@ -107,7 +107,10 @@ public sealed class FleetAudit
             violations.Add($"{processCount} program processes run on the live agents for {running} running programs");
         }
 
-        return new FleetAudit(programs, processes, violations);
+        // Reading every newest checkpoint back is what costs; a snapshot that shows the fleet unsettled does not need it.
+        return violations.Count > 0
+            ? new FleetAudit(programs, processes, violations)
+            : new FleetAudit([.. await Task.WhenAll(programs.Select(p => p.WithCounterAsync(grains)))], processes, violations);
     }
 
     public override string ToString() =>

@@ -6,7 +6,10 @@ using OrleansCms.Restoration;
 
 namespace OrleansCms.Tests.Fixtures;
 
-/// <summary>What tests read off a running CMS: sample-program counters, restorations and the program lineage.</summary>
+/// <summary>
+/// What tests read off a running CMS: sample-program counters, restorations and the program lineage. The tests
+/// that use it kill silos, so its waits retry a call that meets a silo that just died.
+/// </summary>
 public static class FleetProbe
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -21,17 +24,17 @@ public static class FleetProbe
         {
             var version = (await grains.GetGrain<ICheckpointGrain>(key).GetVersionsAsync())[0].Version;
             return (version, await StateAsync(grains, key, version));
-        }, _ => true, Patience, $"the newest checkpoint of {key} is read back");
+        }, _ => true, Patience, $"the newest checkpoint of {key} is read back", Transient.Any(Transient.SiloLost, Transient.VersionPruned));
 
     /// <summary>Waits until every active program of the ECU has at least <paramref name="versions"/> stored versions.</summary>
     public static Task<EcuView> WaitForCheckpointsAsync(IGrainFactory grains, string mac, int versions) =>
         Eventually.ReturnsAsync(() => grains.GetGrain<IEcuGrain>(mac).GetAsync(),
             view => view.Programs.Count > 0 && view.Programs.All(p => p.LastAcknowledgedVersion >= versions),
-            Patience, $"every program of {mac} has {versions} acknowledged checkpoints");
+            Patience, $"every program of {mac} has {versions} acknowledged checkpoints", Transient.SiloLost);
 
     public static Task<RestorationView> WaitFinishedAsync(IGrainFactory grains, string id) =>
         Eventually.ReturnsAsync(() => grains.GetGrain<IRestorationGrain>(id).GetAsync()!, v => v?.FinishedAt is not null,
-            Patience, $"restoration {id} finished")!;
+            Patience, $"restoration {id} finished", Transient.SiloLost)!;
 
     public static async Task<IReadOnlyList<LogicalProgram>> ProgramsAsync(IGrainFactory grains)
     {
@@ -49,7 +52,7 @@ public static class FleetProbe
         var restoredFrom = await StateAsync(grains, item.ReadFrom!, item.Version!.Value);
         var newKey = new CheckpointKey(item.TargetMac!, item.NewProgramId!.Value).ToString();
         var first = await Eventually.ReturnsAsync(() => grains.GetGrain<ICheckpointGrain>(newKey).GetVersionsAsync(),
-            v => v.Count > 0 && v[0].Version >= 2, Patience, $"{newKey} has taken a checkpoint of its own");
+            v => v.Count > 0 && v[0].Version >= 2, Patience, $"{newKey} has taken a checkpoint of its own", Transient.SiloLost);
         var newest = await StateAsync(grains, newKey, first[0].Version);
         Assert.Equal(restoredFrom.Counter, newest.RestoredFrom);
         Assert.True(newest.Counter >= restoredFrom.Counter, $"{newKey} counts on from {restoredFrom.Counter}, not {newest.Counter}");

@@ -71,7 +71,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
             new Dictionary<string, string?> { ["CMS_POSTGRES"] = database.ConnectionString });
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         await Eventually.TrueAsync(async () => !silo.HasExited && (await http.GetAsync("/health")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), "the silo process is healthy");
+            TimeSpan.FromSeconds(60), "the silo process is healthy", Transient.HttpUnreachable);
         var client = Host.CreateDefaultBuilder()
             .UseOrleansClient(c => c
                 .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gatewayPort))

@@ -33,7 +33,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
             // The grain comes back on a survivor once the dead silo's directory partition is taken over.
             var value = await Eventually.ReturnsAsync(
                 async () => (await grain.WhereAsync() != host) ? await grain.GetAsync() : null,
-                v => v is not null, DeathDetection, "the grain is reactivated on a surviving silo");
+                v => v is not null, DeathDetection, "the grain is reactivated on a surviving silo", Transient.SiloLost);
             Assert.Equal("survives", value);
         }
         finally

@@ -4,6 +4,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Foundation;
 
 /// <summary>A silo process that cannot use its database says why in one line and exits, without retrying.</summary>
+[Trait("Speed", "Process")]
 public sealed class SiloStartupTests
 {
     private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(60);

@@ -7,6 +7,7 @@ namespace OrleansCms.Tests.Fuzz;
 /// observer): each is rejected with a reason, and the program's stored checkpoint, its versions and its chunk
 /// references stay exactly as they were.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(FuzzCollection.Name)]
 public sealed class CheckpointOfferFuzzTests(FuzzSiloFixture fixture, ITestOutputHelper output)
 {

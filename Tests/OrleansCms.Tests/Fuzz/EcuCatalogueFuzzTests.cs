@@ -9,6 +9,7 @@ namespace OrleansCms.Tests.Fuzz;
 /// migration requests) are refused with an ArgumentException and leave the catalogue and the next free program
 /// ID as they were; program IDs from the whole int range keep the next free ID above every ID in use.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(FuzzCollection.Name)]
 public sealed class EcuCatalogueFuzzTests(FuzzSiloFixture fixture, ITestOutputHelper output)
 {

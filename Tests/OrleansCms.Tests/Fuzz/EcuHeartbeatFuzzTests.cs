@@ -11,6 +11,7 @@ namespace OrleansCms.Tests.Fuzz;
 /// validly: each is refused with an ArgumentException, and what the CMS shows of the ECU (status, registration,
 /// metrics and their window, programs; over HTTP too) stays what the valid agent reported.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(FuzzCollection.Name)]
 public sealed class EcuHeartbeatFuzzTests(FuzzSiloFixture fixture, ITestOutputHelper output)
 {

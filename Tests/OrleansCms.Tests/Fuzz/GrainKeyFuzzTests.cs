@@ -8,6 +8,7 @@ namespace OrleansCms.Tests.Fuzz;
 /// Grain calls under keys that are no canonical MAC (or <c>mac/programId</c>): every call is refused with a
 /// <see cref="CheckpointRejectedException"/> naming the malformed part, and nothing is stored under such a key.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(FuzzCollection.Name)]
 public sealed class GrainKeyFuzzTests(FuzzSiloFixture fixture, ITestOutputHelper output)
 {

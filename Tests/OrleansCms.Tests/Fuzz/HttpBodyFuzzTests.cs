@@ -12,6 +12,7 @@ namespace OrleansCms.Tests.Fuzz;
 /// was wrong (the ECUs addressed run no program that could migrate and cannot be failed), and nothing changes:
 /// no migration starts, no ECU changes status.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(FuzzCollection.Name)]
 public sealed class HttpBodyFuzzTests(FuzzSiloFixture fixture, ITestOutputHelper output)
 {

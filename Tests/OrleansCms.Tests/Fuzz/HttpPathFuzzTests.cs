@@ -7,6 +7,7 @@ namespace OrleansCms.Tests.Fuzz;
 /// GET requests whose MAC, restoration id or query value is malformed, unknown, huge or full of awkward characters:
 /// never a server error, every error an RFC 7807 problem.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(FuzzCollection.Name)]
 public sealed class HttpPathFuzzTests(FuzzSiloFixture fixture, ITestOutputHelper output)
 {

@@ -11,6 +11,7 @@ namespace OrleansCms.Tests.Launcher;
 /// agent, then a silo, both SIGKILLed through <c>./cms kill</c>), reports them, restores the dead ECU's program once,
 /// and stops everything it started on Ctrl+C (SIGINT).
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class LauncherProcessTests : IAsyncLifetime
 {
@@ -41,7 +42,8 @@ public sealed class LauncherProcessTests : IAsyncLifetime
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var api = $"http://127.0.0.1:{8081 + _offset}/api"; // silo-2's: silo-1 is killed below
-        var before = await WaitForProgramsAsync(http, api, p => p.Count == 3 && p.All(x => x.RunningCopies == 1), "the three sample programs run");
+        var before = await WaitForProgramsAsync(http, api, p => p.Count == 3 && p.All(x => x.RunningCopies == 1), "the three sample programs run",
+            Transient.HttpUnreachable); // the launcher is still starting the silos
         Assert.Equal("02:00:00:00:00:02", before.Single(p => p.Name == "navigation").Mac);
         await Eventually.TrueAsync(async () => (await NewestVersionsAsync(http, api)) is { Count: 3 } versions && versions.Values.All(v => v >= 1),
             Patience, "every program has an acknowledged checkpoint");
@@ -103,12 +105,13 @@ public sealed class LauncherProcessTests : IAsyncLifetime
 
     private string LauncherOutput() => string.Join(Environment.NewLine, _launcher.StandardOutput.TakeLast(30).Concat(_launcher.StandardError.TakeLast(10)));
 
-    private async Task<IReadOnlyList<ProgramRow>> WaitForProgramsAsync(HttpClient http, string api, Func<IReadOnlyList<ProgramRow>, bool> accept, string what)
+    private async Task<IReadOnlyList<ProgramRow>> WaitForProgramsAsync(
+        HttpClient http, string api, Func<IReadOnlyList<ProgramRow>, bool> accept, string what, Func<Exception, bool>? retryOn = null)
     {
         Assert.False(_launcher.HasExited, $"the launcher exited: {LauncherOutput()}");
         try
         {
-            return await Eventually.ReturnsAsync(async () => await ProgramsAsync(http, api), accept, Patience, what);
+            return await Eventually.ReturnsAsync(async () => await ProgramsAsync(http, api), accept, Patience, what, retryOn);
         }
         catch (TimeoutException e)
         {

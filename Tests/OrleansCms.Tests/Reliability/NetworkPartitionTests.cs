@@ -8,6 +8,7 @@ namespace OrleansCms.Tests.Reliability;
 /// An agent in a network namespace of its own loses its link to every silo: it is declared failed and its programs
 /// are restored elsewhere while its own copies still run; when the link heals it is fenced and stops them.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class NetworkPartitionTests
 {

@@ -6,6 +6,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Restoration;
 
 /// <summary>The agent as a real process: its programs, its measurements, crashes, and CMS outages.</summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed partial class AgentProcessTests : IAsyncLifetime
 {
@@ -34,7 +35,7 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
         {
             var versions = await Grains.GetGrain<ICheckpointGrain>(key).GetVersionsAsync();
             return (await FleetProbe.StateAsync(Grains, key, versions[1].Version), await FleetProbe.StateAsync(Grains, key, versions[0].Version));
-        }, _ => true, FleetProbe.Patience, "two stored versions are read back");
+        }, _ => true, FleetProbe.Patience, "two stored versions are read back", Transient.VersionPruned);
         Assert.True(newer.Counter > older.Counter, "the counter advances between checkpoints");
         Assert.Equal(2UL << 20, newer.ImageLength);
         Assert.Contains(agent.Output, line => line.Contains($"Checkpoint {key} v", StringComparison.Ordinal) && line.Contains("acknowledged", StringComparison.Ordinal));

@@ -7,6 +7,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Restoration;
 
 /// <summary>Whole-system tests: real silos, real agents, real programs, real kills.</summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class EcuFailureRestorationTests : IAsyncLifetime
 {
@@ -72,10 +73,10 @@ public sealed class EcuFailureRestorationTests : IAsyncLifetime
         source.Kill();
         _cms.KillSilo(_cms.SiloIndexOf(host.ToString()));
         await Eventually.TrueAsync(async () => !(await management.GetHosts(onlyActive: true)).ContainsKey(host),
-            FleetProbe.Patience, "the killed silo is declared dead");
+            FleetProbe.Patience, "the killed silo is declared dead", Transient.SiloLost);
         var deathDetected = clock.Elapsed;
         await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(source.Mac).GetAsync(), v => v.Status == EcuStatus.Failed,
-            FleetProbe.Patience, "the killed agent is declared failed");
+            FleetProbe.Patience, "the killed agent is declared failed", Transient.SiloLost);
         var failed = clock.Elapsed;
         Assert.True(failed <= deathDetected + Lease + TimeSpan.FromSeconds(1),
             $"declared failed after {failed.TotalMilliseconds:0} ms; the silo's death was detected after {deathDetected.TotalMilliseconds:0} ms");

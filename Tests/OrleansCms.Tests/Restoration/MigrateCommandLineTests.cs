@@ -8,6 +8,7 @@ namespace OrleansCms.Tests.Restoration;
 /// <c>ecu-agent migrate</c> against a real silo process: <c>--program NAME</c> finds the active program of that name
 /// in the ECU's catalogue, and a name or ECU the CMS does not know is refused with what the ECU runs.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(SiloProcessCollection.Name)]
 public sealed class MigrateCommandLineTests(SiloProcessFixture fixture)
 {

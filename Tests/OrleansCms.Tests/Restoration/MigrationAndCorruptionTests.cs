@@ -6,6 +6,7 @@ using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Restoration;
 
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class MigrationAndCorruptionTests : IAsyncLifetime
 {

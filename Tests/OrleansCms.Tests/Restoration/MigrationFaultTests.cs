@@ -11,6 +11,7 @@ namespace OrleansCms.Tests.Restoration;
 /// Migrations interrupted by SIGKILL of the source agent, the target agent or the silo running the migration; each
 /// ends with exactly one running copy that continues from a checkpoint no older than the last acknowledged one.
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class MigrationFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -62,7 +63,7 @@ public sealed class MigrationFaultTests(ITestOutputHelper output) : IAsyncLifeti
 
         var id = await RequestMigrationAsync(source.Mac, 0, target.Mac);
         await Eventually.ReturnsAsync(() => Grains.GetGrain<IRestorationGrain>(id).GetAsync(),
-            v => v!.Programs[0].Outcome != RestorationOutcome.Pending || v.FinishedAt is not null, FleetProbe.Patience, "the migration sent its restore command");
+            v => v is not null && (v.Programs[0].Outcome != RestorationOutcome.Pending || v.FinishedAt is not null), FleetProbe.Patience, "the migration sent its restore command");
         target.Kill();
 
         // Killed before it registered the copy: the migration places it on the spare. Killed after: the copy lives on
@@ -99,7 +100,7 @@ public sealed class MigrationFaultTests(ITestOutputHelper output) : IAsyncLifeti
         // No ECU fits yet: the migration takes its fresh checkpoint, claims it and waits for capacity, mid-move.
         var id = await RequestMigrationAsync(source.Mac, 0, targetMac: null);
         var midway = await Eventually.ReturnsAsync(() => Grains.GetGrain<IRestorationGrain>(id).GetAsync(),
-            v => v!.Programs[0] is { ClaimedAt: not null, Outcome: RestorationOutcome.Pending, Detail: not null },
+            v => v?.Programs[0] is { ClaimedAt: not null, Outcome: RestorationOutcome.Pending, Detail: not null },
             FleetProbe.Patience, "the migration claimed the program and waits for a target");
         _cms.KillSilo(_cms.SiloIndexOf(midway!.RunsOn!));
         Assert.Single(source.ChildPids());

@@ -14,6 +14,7 @@ namespace OrleansCms.Tests.Restoration;
 /// round once the fleet settles. The seed is printed; <c>CMS_FAULT_SEED=N</c> replays a run (and
 /// <c>CMS_FAULT_ROUNDS=N</c> changes the number of rounds).
 /// </summary>
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -168,7 +169,8 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
         try
         {
             snapshot = await Eventually.ReturnsAsync(() => FleetAudit.TakeAsync(_cms.Grains, live, _acknowledged, _macs),
-                s => s.Violations.Count == 0 && (until is null || until(s)), Settle, $"the fleet settles after {when}");
+                s => s.Violations.Count == 0 && (until is null || until(s)), Settle, $"the fleet settles after {when}",
+                Transient.Any(Transient.SiloLost, Transient.VersionPruned));
         }
         catch (TimeoutException)
         {

@@ -80,7 +80,8 @@ public sealed class FleetTlsCluster : IAsyncLifetime
              $"--Cms:Tls:CaPath={Path.Combine(Certificates, "ca.pem")}"],
             new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString });
         await Eventually.TrueAsync(async () => !silo.HasExited && (await http.GetAsync("/health")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), $"TLS silo {name} is healthy{Environment.NewLine}{string.Join(Environment.NewLine, silo.StandardOutput.TakeLast(20))}");
+            TimeSpan.FromSeconds(60), $"TLS silo {name} is healthy{Environment.NewLine}{string.Join(Environment.NewLine, silo.StandardOutput.TakeLast(20))}",
+            Transient.HttpUnreachable);
     }
 
     private static async Task MakeCertificatesAsync(string dir, params string[] names)
