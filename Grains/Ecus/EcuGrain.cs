@@ -86,6 +86,7 @@ public sealed partial class EcuGrain(
 
     public async Task<HeartbeatReply> HeartbeatAsync(EcuHeartbeat heartbeat)
     {
+        _ = Mac(); // a malformed key is refused, not answered "unknown: register first"
         Validate(heartbeat);
         switch (State.Status)
         {
