@@ -35,7 +35,8 @@ public static class FreePorts
         throw new InvalidOperationException($"no free loopback port in {Lowest}-{Highest}");
     }
 
-    private static bool IsFree(int port)
+    /// <summary>Whether a listener can bind <paramref name="port"/> on loopback right now.</summary>
+    public static bool IsFree(int port)
     {
         try
         {

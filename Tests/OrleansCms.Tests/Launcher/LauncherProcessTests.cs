@@ -64,8 +64,9 @@ public sealed class LauncherProcessTests : IAsyncLifetime
         await WaitForOutputAsync("silo-1 killed", "the status line reports the killed silo");
         await WaitForOutputAsync("1/2 silos active", "the CMS's membership sees one silo left");
         Assert.False(_launcher.HasExited, "the launcher stopped after a silo died");
-        var versions = await NewestVersionsAsync(http, api);
-        await Eventually.TrueAsync(async () => (await NewestVersionsAsync(http, api)).All(v => v.Value > versions[v.Key]),
+        // The three running copies as their ECUs report them (a restored copy appears once its agent reports it).
+        var versions = await Eventually.ReturnsAsync(() => NewestVersionsAsync(http, api), v => v.Count == 3, Patience, "the three running copies report");
+        await Eventually.TrueAsync(async () => await NewestVersionsAsync(http, api) is var now && versions.All(v => now.TryGetValue(v.Key, out var newer) && newer > v.Value),
             Patience, "every program checkpoints again after the silo's death");
 
         var table = await CmsOutputAsync("ps");
@@ -155,24 +156,10 @@ public sealed class LauncherProcessTests : IAsyncLifetime
         for (var offset = 100 + (Environment.ProcessId % 150 * 10); ; offset = offset >= 1900 ? 100 : offset + 10)
         {
             int[] ports = [11111 + offset, 11112 + offset, 30000 + offset, 30001 + offset, 8080 + offset, 8081 + offset];
-            if (ports.All(IsFree))
+            if (ports.All(FreePorts.IsFree))
             {
                 return offset;
             }
-        }
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
         }
     }
 
