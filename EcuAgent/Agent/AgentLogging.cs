@@ -51,4 +51,10 @@ internal static partial class AgentLogging
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The CMS does not know ECU {Mac} (its state was reset): registering again")]
     public static partial void NotKnownToCms(this ILogger logger, string mac);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ECU {Mac}: no answer of the CMS within the lease ({FenceAfterMs:0} ms since the newest answered heartbeat was sent): froze its {Count} programs")]
+    public static partial void LeaseLapsedFrozen(this ILogger logger, string mac, int count, double fenceAfterMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ECU {Mac}: the CMS renewed the lease; thawed its {Count} programs after {FrozenMs:0} ms frozen")]
+    public static partial void LeaseRenewedThawed(this ILogger logger, string mac, int count, double frozenMs);
 }

@@ -10,8 +10,10 @@ namespace OrleansCms.Agent;
 
 /// <summary>
 /// The agent's life: register with the CMS, start the declared programs, heartbeat with real measurements,
-/// carry out commands, report crashes, and obey fencing. While no gateway answers, the programs keep running and
-/// their checkpoints wait in the bounded buffer; the loop simply tries again every heartbeat.
+/// carry out commands, report crashes, and obey fencing. While no gateway answers, checkpoints wait in the bounded
+/// buffer and the loop tries again every heartbeat; once the agent's lease lapses (<see cref="LeaseFence"/>) its
+/// programs are frozen until the CMS answers again: thawed if the ECU is still alive, killed if it was declared
+/// failed (their copies run elsewhere by then).
 /// </summary>
 internal sealed class EcuAgentService : BackgroundService
 {
@@ -23,6 +25,8 @@ internal sealed class EcuAgentService : BackgroundService
     private readonly CheckpointUploader _uploader;
     private readonly ProgramSupervisor _supervisor;
     private readonly EcuMetricsCollector _metrics;
+    private readonly LeaseFence _fence;
+    private long _frozenAt;
     private readonly string _instance = Guid.NewGuid().ToString("N");
 
     // Orleans holds a local observer weakly: this field keeps the commands object alive.
@@ -59,7 +63,8 @@ internal sealed class EcuAgentService : BackgroundService
             protocol.Value, clock, loggers.CreateLogger("OrleansCms.Programs"));
         _uploader.Acknowledged += (key, version, _) => _supervisor.OnAcknowledged(key, version);
         _uploader.Rejected += (key, version, reason) => _supervisor.OnRejected(key, version, reason);
-        _commands = new AgentCommands(_options.Mac, client, _supervisor, () => _acceptsPrograms, _logger);
+        _fence = new LeaseFence(clock, _options.HeartbeatInterval);
+        _commands = new AgentCommands(_options.Mac, client, _supervisor, () => _acceptsPrograms && _fence.Holds(), _logger);
         _metrics = new EcuMetricsCollector(_options);
     }
 
@@ -70,6 +75,7 @@ internal sealed class EcuAgentService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var uploads = _uploader.RunAsync(stoppingToken);
+        var guard = GuardLeaseAsync(stoppingToken);
         using var timer = new PeriodicTimer(_options.HeartbeatInterval, _clock);
         try
         {
@@ -110,6 +116,7 @@ internal sealed class EcuAgentService : BackgroundService
             _acceptsPrograms = false;
             await _supervisor.DisposeAsync();
             await uploads.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await guard.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -124,7 +131,9 @@ internal sealed class EcuAgentService : BackgroundService
 
     private async Task RegisterAsync(CancellationToken stoppingToken)
     {
+        var sent = _fence.Sending();
         var reply = await Ecu.RegisterAsync(Registration).WaitAsync(Timeout, stoppingToken);
+        Answered(reply, sent);
         _registered = true;
         _logger.Registered(_options.Mac, _options.Name, reply.Status.ToString(), reply.NextProgramId);
         if (!_declaredQueued)
@@ -145,7 +154,9 @@ internal sealed class EcuAgentService : BackgroundService
 
     private async Task HeartbeatAsync(CancellationToken stoppingToken)
     {
+        var sent = _fence.Sending();
         var reply = await Ecu.HeartbeatAsync(_metrics.Measure(_supervisor.Programs)).WaitAsync(HeartbeatTimeout, stoppingToken);
+        Answered(reply, sent);
         if (reply.Status == EcuStatus.Unknown)
         {
             _registered = false;
@@ -175,7 +186,9 @@ internal sealed class EcuAgentService : BackgroundService
             _acceptsPrograms = false;
             _logger.Fenced(_options.Mac, reply.FailureEpoch, _supervisor.Programs.Count);
             await _supervisor.StopAllAsync($"fenced: the CMS restored it elsewhere after failure epoch {reply.FailureEpoch}");
+            var sent = _fence.Sending();
             reply = await Ecu.RejoinAsync(Registration);
+            Answered(reply, sent);
             _supervisor.EnsureNextId(reply.NextProgramId);
             if (reply.Status != EcuStatus.Alive)
             {
@@ -229,6 +242,77 @@ internal sealed class EcuAgentService : BackgroundService
 
             _declaredToStart.TryDequeue(out _);
             _declaredId = null;
+        }
+    }
+
+    /// <summary>
+    /// Counts an answer of the CMS against the lease: "alive" renews it from the moment the call was sent (and
+    /// thaws the programs if that brings the lease back); "failed" or "fenced" ends it at once, so the old copies
+    /// are frozen before they are killed and never run beside the ones restored elsewhere.
+    /// </summary>
+    private void Answered(HeartbeatReply reply, long sentAt)
+    {
+        if (reply.Status is EcuStatus.Failed or EcuStatus.Fenced)
+        {
+            _fence.Revoked();
+            Freeze();
+            return;
+        }
+
+        if (reply.Status != EcuStatus.Alive)
+        {
+            return; // retired or unknown: nothing is restored elsewhere, and the lease is not renewed either
+        }
+
+        _fence.Answered(sentAt, reply.Lease > TimeSpan.Zero ? reply.Lease : DefaultLease);
+        if (_fence.Holds() && _supervisor.Frozen)
+        {
+            var thawed = _supervisor.ThawAll();
+            if (thawed > 0)
+            {
+                _logger.LeaseRenewedThawed(_options.Mac, thawed, _clock.GetElapsedTime(_frozenAt).TotalMilliseconds);
+            }
+        }
+    }
+
+    /// <summary>The CMS's default lease, for a CMS that does not say which it runs.</summary>
+    private static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(2);
+
+    /// <summary>The self-fence: freezes the programs the moment the lease lapses, on its own timer.</summary>
+    private async Task GuardLeaseAsync(CancellationToken stoppingToken)
+    {
+        var poll = _options.HeartbeatInterval / 10;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var left = _fence.Remaining();
+                if (left == TimeSpan.Zero)
+                {
+                    Freeze();
+                    left = poll;
+                }
+
+                await Task.Delay(left < poll ? left : poll, _clock, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Freeze()
+    {
+        if (_supervisor.Frozen)
+        {
+            return;
+        }
+
+        _frozenAt = _clock.GetTimestamp();
+        var frozen = _supervisor.FreezeAll();
+        if (frozen > 0)
+        {
+            _logger.LeaseLapsedFrozen(_options.Mac, frozen, _fence.FenceAfter.TotalMilliseconds);
         }
     }
 

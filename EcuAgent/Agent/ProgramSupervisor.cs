@@ -9,7 +9,8 @@ namespace OrleansCms.Agent;
 
 /// <summary>
 /// The programs this agent runs: registers each in the ECU's catalogue before starting it, checkpoints it every
-/// interval through the uploader, reports an unexpected exit as a crash, and stops programs on request.
+/// interval through the uploader, reports an unexpected exit as a crash, and stops programs on request. While
+/// the agent's lease has lapsed every program is frozen (<see cref="FreezeAll"/>), those starting meanwhile too.
 /// </summary>
 internal sealed class ProgramSupervisor(
     string mac,
@@ -24,12 +25,62 @@ internal sealed class ProgramSupervisor(
     private readonly ConcurrentQueue<(int ProgramId, string Detail)> _crashes = new();
     private readonly ConcurrentDictionary<(CheckpointKey, long), TaskCompletionSource<long>> _ackWaiters = new();
     private readonly Lock _idLock = new();
+    private readonly Lock _freezeLock = new();
+    private readonly HashSet<ProgramProcess> _processes = []; // every live process, those still starting included
+    private bool _frozen;
     private int _nextId;
     private int _fences;
 
     private IEcuGrain Ecu => grains.GetGrain<IEcuGrain>(mac);
 
     public IReadOnlyCollection<ManagedProgram> Programs => [.. _programs.Values];
+
+    /// <summary>Whether the programs are frozen (from <see cref="FreezeAll"/> until <see cref="ThawAll"/>).</summary>
+    public bool Frozen
+    {
+        get
+        {
+            lock (_freezeLock)
+            {
+                return _frozen;
+            }
+        }
+    }
+
+    /// <summary>Freezes every program process, and each one started until <see cref="ThawAll"/>; returns how many run.</summary>
+    public int FreezeAll()
+    {
+        lock (_freezeLock)
+        {
+            _frozen = true;
+            foreach (var process in _processes)
+            {
+                process.Freeze();
+            }
+
+            return _processes.Count;
+        }
+    }
+
+    /// <summary>Lets every frozen program run on; returns how many were thawed (0 when none was frozen).</summary>
+    public int ThawAll()
+    {
+        lock (_freezeLock)
+        {
+            if (!_frozen)
+            {
+                return 0;
+            }
+
+            _frozen = false;
+            foreach (var process in _processes)
+            {
+                process.Thaw();
+            }
+
+            return _processes.Count;
+        }
+    }
 
     /// <summary>Raises the next program ID to at least what the CMS says this ECU has used.</summary>
     public void EnsureNextId(int next)
@@ -68,7 +119,7 @@ internal sealed class ProgramSupervisor(
         ProgramProcess process;
         try
         {
-            process = await ProgramProcess.StartAsync(ProgramLaunches.Resolve(info.Command), state, protocol, logger, cancellationToken);
+            process = await ProgramProcess.StartAsync(ProgramLaunches.Resolve(info.Command), state, protocol, logger, cancellationToken, Launched);
         }
         catch (Exception e)
         {
@@ -217,7 +268,10 @@ internal sealed class ProgramSupervisor(
         {
             while (await timer.WaitForNextTickAsync(program.Stopping.Token))
             {
-                await CheckpointOnceAsync(program, waiter: null);
+                if (!program.Process.IsFrozen)
+                {
+                    await CheckpointOnceAsync(program, waiter: null);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -249,6 +303,26 @@ internal sealed class ProgramSupervisor(
         {
             logger.CheckpointTooLargeForBuffer(program.Key.ToString(), version, state.Length);
         }
+    }
+
+    private void Launched(ProgramProcess process)
+    {
+        lock (_freezeLock)
+        {
+            _processes.Add(process);
+            if (_frozen)
+            {
+                process.Freeze();
+            }
+        }
+
+        process.Exited.ContinueWith(_ =>
+        {
+            lock (_freezeLock)
+            {
+                _processes.Remove(process);
+            }
+        }, TaskScheduler.Default);
     }
 
     private async Task WatchExitAsync(ManagedProgram program)

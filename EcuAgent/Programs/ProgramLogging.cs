@@ -27,4 +27,7 @@ internal static partial class ProgramLogging
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Program {ProcessId} {Exit}")]
     public static partial void ProgramExited(this ILogger logger, int processId, ProgramExit exit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Program {ProcessId} is frozen: killed instead of asked to stop")]
+    public static partial void KilledFrozen(this ILogger logger, int processId);
 }

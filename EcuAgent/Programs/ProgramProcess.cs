@@ -26,6 +26,9 @@ public sealed class ProgramProcess : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _checkpointGate = new(1, 1);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Lock _freezeLock = new();
+    private readonly HashSet<FreezableTimeout> _timeouts = [];
+    private bool _frozen;
     private readonly Task<ProgramExit> _exited;
     private ulong _lastCheckpointId;
     private volatile bool _endRequested; // STOP sent or kill issued: the exit is the agent's doing
@@ -46,6 +49,18 @@ public sealed class ProgramProcess : IAsyncDisposable
 
     public int ProcessId { get; }
 
+    /// <summary>Whether the process tree is stopped (SIGSTOP) by <see cref="Freeze"/>.</summary>
+    public bool IsFrozen
+    {
+        get
+        {
+            lock (_freezeLock)
+            {
+                return _frozen;
+            }
+        }
+    }
+
     /// <summary>Completes when the process has exited; never faults.</summary>
     public Task<ProgramExit> Exited => _exited;
 
@@ -53,13 +68,16 @@ public sealed class ProgramProcess : IAsyncDisposable
     /// Starts the program, sends START (or RESTORE with <paramref name="restoreState"/>) and waits for READY.
     /// Throws <see cref="ProgramProtocolException"/> when the program misbehaves, and an
     /// <see cref="InvalidOperationException"/> when it cannot be started at all; the process is gone then.
+    /// <paramref name="launched"/> sees the process as soon as it exists, before the handshake (to freeze it
+    /// with the others if need be).
     /// </summary>
     public static async Task<ProgramProcess> StartAsync(
         ProgramLaunch launch,
         byte[]? restoreState,
         ProgramProtocolOptions options,
         ILogger logger,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Action<ProgramProcess>? launched = null)
     {
         ArgumentNullException.ThrowIfNull(launch);
         ArgumentNullException.ThrowIfNull(logger);
@@ -96,6 +114,7 @@ public sealed class ProgramProcess : IAsyncDisposable
         logger.ProgramStarted(program.ProcessId, launch, restoreState is { } state ? $"restoring {state.Length} bytes" : "fresh");
         try
         {
+            launched?.Invoke(program);
             await program.HandshakeAsync(restoreState, cancellationToken);
             return program;
         }
@@ -146,6 +165,15 @@ public sealed class ProgramProcess : IAsyncDisposable
             return;
         }
 
+        if (IsFrozen)
+        {
+            // Asking would thaw it: a frozen copy is ended where it stands.
+            _logger.KilledFrozen(ProcessId);
+            Kill();
+            await _exited;
+            return;
+        }
+
         _endRequested = true;
         var started = Stopwatch.GetTimestamp();
         try
@@ -164,6 +192,47 @@ public sealed class ProgramProcess : IAsyncDisposable
             _logger.StopTimedOut(ProcessId, _options.StopTimeout);
             Kill();
             await _exited;
+        }
+    }
+
+    /// <summary>
+    /// Stops the process and everything it started (SIGSTOP): it keeps its memory and does nothing until
+    /// <see cref="Thaw"/>. Protocol timeouts stand still meanwhile.
+    /// </summary>
+    public void Freeze()
+    {
+        lock (_freezeLock)
+        {
+            if (_frozen || Volatile.Read(ref _disposed) != 0 || _process.HasExited)
+            {
+                return;
+            }
+
+            _frozen = true;
+            ProcessTree.Freeze(ProcessId);
+            foreach (var timeout in _timeouts)
+            {
+                timeout.Pause();
+            }
+        }
+    }
+
+    /// <summary>Lets a frozen process tree run on (SIGCONT).</summary>
+    public void Thaw()
+    {
+        lock (_freezeLock)
+        {
+            if (!_frozen)
+            {
+                return;
+            }
+
+            _frozen = false;
+            ProcessTree.Thaw(ProcessId);
+            foreach (var timeout in _timeouts)
+            {
+                timeout.Resume();
+            }
         }
     }
 
@@ -286,8 +355,7 @@ public sealed class ProgramProcess : IAsyncDisposable
     /// <summary>Runs one protocol step under its timeout; turns every way it can go wrong into a killed program.</summary>
     private async Task<T> RunAsync<T>(string timeoutName, TimeSpan timeout, string expected, Func<CancellationToken, Task<T>> step, CancellationToken cancellationToken)
     {
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
+        using var timeoutSource = StartTimeout(timeout, cancellationToken);
         try
         {
             return await step(timeoutSource.Token);
@@ -304,6 +372,23 @@ public sealed class ProgramProcess : IAsyncDisposable
         catch (IOException e)
         {
             throw await FailAsync(ProtocolViolation.OutputClosed, $"its stdin closed while the agent wrote to it ({e.Message})");
+        }
+        finally
+        {
+            lock (_freezeLock)
+            {
+                _timeouts.Remove(timeoutSource);
+            }
+        }
+    }
+
+    private FreezableTimeout StartTimeout(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        lock (_freezeLock)
+        {
+            var started = new FreezableTimeout(timeout, _frozen, TimeProvider.System, cancellationToken);
+            _timeouts.Add(started);
+            return started;
         }
     }
 

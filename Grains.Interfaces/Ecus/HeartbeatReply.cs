@@ -4,11 +4,13 @@ namespace OrleansCms.Ecus;
 /// The CMS's answer to a registration or heartbeat. <see cref="EcuStatus.Fenced"/> means: stop every old program;
 /// <see cref="EcuStatus.Unknown"/> (to a heartbeat) means: the CMS does not know this ECU, register it again.
 /// <see cref="NeedsAgent"/> asks the agent to attach its command observer again (the grain lost it, e.g. with a silo).
-/// <see cref="NextProgramId"/> is the lowest program ID the ECU has never used.
+/// <see cref="NextProgramId"/> is the lowest program ID the ECU has never used. <see cref="Lease"/> is how long
+/// the CMS waits for the next heartbeat before it declares the ECU failed: the agent freezes its programs before.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.HeartbeatReply")]
 public sealed record HeartbeatReply(
     [property: Id(0)] EcuStatus Status,
     [property: Id(1)] int FailureEpoch,
     [property: Id(2)] bool NeedsAgent = false,
-    [property: Id(3)] int NextProgramId = 0);
+    [property: Id(3)] int NextProgramId = 0,
+    [property: Id(4)] TimeSpan Lease = default);

@@ -287,7 +287,8 @@ public sealed partial class EcuGrain(
         }
     }
 
-    private HeartbeatReply Reply() => new(State.Status, State.FailureEpoch, State.Status == EcuStatus.Alive && _agent is null, State.NextProgramId);
+    private HeartbeatReply Reply() =>
+        new(State.Status, State.FailureEpoch, State.Status == EcuStatus.Alive && _agent is null, State.NextProgramId, _liveness.Lease);
 
     private string Mac()
     {
