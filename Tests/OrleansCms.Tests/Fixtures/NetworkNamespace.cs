@@ -26,8 +26,18 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>The command that runs a program inside the namespace (<c>ip netns exec</c> execs, so the pid stays).</summary>
     public IReadOnlyList<string> ExecPrefix => ["ip", "netns", "exec", Name];
 
+    /// <summary>
+    /// Creates the namespace and its link; fails the test with the reason when this host does not allow it (root
+    /// and CAP_NET_ADMIN are needed: CI runs as root, and a partition test that is skipped proves nothing).
+    /// </summary>
+    public static NetworkNamespace Create()
+    {
+        var (created, refusal) = TryCreate();
+        return created ?? throw new InvalidOperationException($"this test needs a network namespace (run as root with CAP_NET_ADMIN): {refusal}");
+    }
+
     /// <summary>Creates the namespace and its link, or returns why the kernel or the user may not.</summary>
-    public static (NetworkNamespace? Namespace, string? Refusal) TryCreate()
+    private static (NetworkNamespace? Namespace, string? Refusal) TryCreate()
     {
         // Names and a /30 subnet of their own, so concurrent runs on one host do not collide.
         var id = Random.Shared.Next(1, 1 << 14);

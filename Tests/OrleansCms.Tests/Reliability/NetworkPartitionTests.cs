@@ -1,34 +1,70 @@
+using System.Globalization;
 using OrleansCms.Ecus;
+using OrleansCms.Restoration;
 using OrleansCms.Tests.Fixtures;
-using static OrleansCms.Tests.Restoration.EcuFailureRestorationTests;
 
 namespace OrleansCms.Tests.Reliability;
 
 /// <summary>
-/// An agent in a network namespace of its own loses its link to every silo: it is declared failed and its programs
-/// are restored elsewhere while its own copies still run; when the link heals it is fenced and stops them.
+/// An agent in a network namespace of its own loses its link to every silo. Its lease lapses on its own clock
+/// first, so it freezes its programs before the CMS may restore them elsewhere: at no sampled instant do two
+/// unfrozen copies of one program run. When the link heals it learns it was fenced and kills the frozen copies.
+/// A cut shorter than the lease restores nothing and leaves every program running.
 /// </summary>
 [Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class NetworkPartitionTests
 {
-    [SkippableFact]
-    public async Task AgentCutOff_RestoredElsewhere_FencedWhenTheLinkHeals_OneCopyOfEachProgramRuns()
+    private const string IsolatedMac = "02:00:00:00:0c:01";
+    private const string TargetMac = "02:00:00:00:0c:02";
+
+    /// <summary>A sample program told apart from the others by its seed (restored copies keep their command line).</summary>
+    private static string Program(string name, int seed) =>
+        $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb 1 --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
+
+    private static readonly string[] Programs = [Program("a", 1), Program("b", 2), Program("c", 3)];
+
+    [Fact]
+    public async Task AgentCutOff_FreezesItsCopiesBeforeTheReplacementsStart_NeverTwoUnfrozenCopies_KillsThemWhenFenced()
     {
-        var (network, refusal) = NetworkNamespace.TryCreate();
-        Skip.If(network is null, $"this host does not allow network namespaces (root and CAP_NET_ADMIN needed): {refusal}");
-        using var link = network;
+        using var network = NetworkNamespace.Create();
         // The silos advertise the host's end of the link, which the agent inside can reach and which stays a local
         // address of the host while the link is cut, so the silos keep talking among themselves.
-        await using var cms = await CmsProcesses.StartAsync(silos: 2, advertisedIp: network!.HostAddress);
-        var isolated = await cms.StartAgentAsync("02:00:00:00:0c:01", 1024, [Program("a"), Program("b"), Program("c")], waitForPrograms: true, network);
-        var target = await cms.StartAgentAsync("02:00:00:00:0c:02", 1024);
+        await using var cms = await CmsProcesses.StartAsync(silos: 2, advertisedIp: network.HostAddress);
+        var isolated = await cms.StartAgentAsync(IsolatedMac, 1024, Programs, waitForPrograms: true, network);
+        var target = await cms.StartAgentAsync(TargetMac, 1024);
         await FleetProbe.WaitForCheckpointsAsync(cms.Grains, isolated.Mac, versions: 2);
         var oldCopies = isolated.ChildPids();
         Assert.Equal(3, oldCopies.Count);
+        RestorationView restoration;
+        await using (var sampler = ProgramCopySampler.Start(isolated, target))
+        {
+            network.Cut();
+            restoration = await FleetProbe.WaitFinishedAsync(cms.Grains, $"failure:{isolated.Mac}:1");
+            Assert.Equal(3, target.ChildPids().Count);
 
-        network.Cut();
-        var restoration = await FleetProbe.WaitFinishedAsync(cms.Grains, $"failure:{isolated.Mac}:1");
+            // Cut off, not dead: the old copies are still there, every one of them frozen.
+            Assert.False(isolated.HasExited);
+            Assert.Equal(oldCopies.Order(), isolated.ChildPids().Order());
+            Assert.All(oldCopies, pid => Assert.Equal('T', OrleansCms.Programs.ProcessTree.State(pid)));
+
+            network.Heal();
+            await Eventually.TrueAsync(() => Task.FromResult(isolated.ChildPids().Count == 0), FleetProbe.Patience,
+                "the agent, fenced once it reached a silo again, killed its frozen copies");
+            await Task.Delay(ProgramCopySampler.Period * 2); // the sampler sees the end state too
+
+            Assert.True(sampler.Samples > 20, $"only {sampler.Samples} samples");
+            Assert.True(sampler.MaxUnfrozenCopies == 1, $"two unfrozen copies of one program ran at once:{Environment.NewLine}{sampler}");
+            foreach (var program in sampler.MaxUnfrozenByProgram.Keys)
+            {
+                var copies = sampler.CopiesOf(program);
+                var old = Assert.Single(copies, c => oldCopies.Contains(c.Pid));
+                var replacement = Assert.Single(copies, c => !oldCopies.Contains(c.Pid));
+                Assert.True(old.FirstFrozen < replacement.FirstSeen, $"{program}: the replacement started before the old copy was frozen:{Environment.NewLine}{sampler}");
+                Assert.Null(replacement.FirstFrozen);
+            }
+        }
+
         Assert.Equal(3, restoration.Programs.Count);
         foreach (var item in restoration.Programs)
         {
@@ -36,21 +72,41 @@ public sealed class NetworkPartitionTests
             await FleetProbe.AssertContinuesAsync(cms.Grains, item);
         }
 
-        // A partition, not a death: the isolated agent still runs its old copies, unaware.
-        Assert.False(isolated.HasExited);
-        Assert.Equal(oldCopies.Order(), isolated.ChildPids().Order());
-
-        network.Heal();
-        await Eventually.TrueAsync(() => Task.FromResult(isolated.ChildPids().Count == 0), FleetProbe.Patience,
-            "the agent, fenced once it reached a silo again, stopped its old copies");
         Assert.All(oldCopies, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"old copy {pid} still runs"));
         var rejoined = await Eventually.ReturnsAsync(() => cms.Grains.GetGrain<IEcuGrain>(isolated.Mac).GetAsync(),
             v => v.Status == EcuStatus.Alive, FleetProbe.Patience, "the fenced ECU rejoined as a fresh one");
         Assert.DoesNotContain(rejoined.Catalogue, p => p.Status == ProgramEntryStatus.Active);
-
-        Assert.Equal(3, target.ChildPids().Count);
         var programs = await FleetProbe.ProgramsAsync(cms.Grains);
         Assert.Equal(3, programs.Count);
         Assert.All(programs, p => Assert.Equal(1, p.RunningCopies));
     }
+
+    [Fact]
+    public async Task CutShorterThanTheLease_RestoresNothing_EveryCopyRunsOnUnfrozen()
+    {
+        using var network = NetworkNamespace.Create();
+        await using var cms = await CmsProcesses.StartAsync(silos: 1, advertisedIp: network.HostAddress);
+        var isolated = await cms.StartAgentAsync(IsolatedMac, 1024, Programs, waitForPrograms: true, network);
+        await cms.StartAgentAsync(TargetMac, 1024);
+        var before = await FleetProbe.WaitForCheckpointsAsync(cms.Grains, isolated.Mac, versions: 2);
+        var copies = isolated.ChildPids();
+        Assert.Equal(3, copies.Count);
+
+        // Well inside the lease (2 s) even with TCP's retransmission back-off after the heal (200, 400 ms, …).
+        network.Cut();
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        network.Heal();
+
+        var after = await Eventually.ReturnsAsync(() => cms.Grains.GetGrain<IEcuGrain>(isolated.Mac).GetAsync(),
+            v => v.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).All(p => Version(v, p.ProgramId) > Version(before, p.ProgramId) + 2),
+            FleetProbe.Patience, "every program checkpointed again after the cut");
+        Assert.Equal(EcuStatus.Alive, after.Status);
+        Assert.Equal(0, after.FailureEpoch);
+        Assert.Equal(copies.Order(), isolated.ChildPids().Order());
+        Assert.All(copies, pid => Assert.NotEqual('T', OrleansCms.Programs.ProcessTree.State(pid)));
+        Assert.Empty(await cms.Grains.GetGrain<IRestorationLogGrain>(0).ListAsync());
+    }
+
+    private static long Version(EcuView ecu, int programId) =>
+        ecu.Programs.FirstOrDefault(p => p.ProgramId == programId)?.LastAcknowledgedVersion ?? 0;
 }
