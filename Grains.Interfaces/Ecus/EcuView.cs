@@ -14,7 +14,8 @@ public sealed record EcuView(
     [property: Id(8)] IReadOnlyList<RunningProgram> Programs,
     [property: Id(9)] IReadOnlyList<ProgramEntry> Catalogue,
     [property: Id(10)] bool AgentAttached,
-    [property: Id(11)] DateTimeOffset? StatusSince);
+    [property: Id(11)] DateTimeOffset? StatusSince,
+    [property: Id(12)] bool Suspect = false);
 
 /// <summary>Metrics at one moment, for the placement window and the dashboard.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.MetricsSample")]

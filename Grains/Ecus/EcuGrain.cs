@@ -188,7 +188,8 @@ public sealed partial class EcuGrain(
 
     public Task<EcuView> GetAsync() => Task.FromResult(new EcuView(
         Mac(), State.Status, State.Registration, State.FailureEpoch, State.FailureReason,
-        _lastHeartbeat, _metrics, _window.Snapshot(), _programs, [.. State.Catalogue], _agent is not null, State.StatusSince));
+        _lastHeartbeat, _metrics, _window.Snapshot(), _programs, [.. State.Catalogue], _agent is not null, State.StatusSince,
+        State.Status == EcuStatus.Alive && _lastHeartbeat is { } last && LeaseRules.IsSuspect(clock.GetUtcNow(), last, _liveness.Lease, _graceUntil)));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {

@@ -15,4 +15,11 @@ public static class LeaseRules
     /// <summary>Whether the lease has lapsed: no heartbeat for longer than the lease, and no grace left.</summary>
     public static bool HasLapsed(DateTimeOffset now, DateTimeOffset lastHeartbeat, TimeSpan lease, DateTimeOffset graceUntil) =>
         now - lastHeartbeat > lease && now > graceUntil;
+
+    /// <summary>
+    /// Whether an alive ECU is suspect: its heartbeats are late by more than half the lease, which is when a cut-off
+    /// agent has frozen its programs (with the default heartbeat interval), while its lease has not lapsed yet.
+    /// </summary>
+    public static bool IsSuspect(DateTimeOffset now, DateTimeOffset lastHeartbeat, TimeSpan lease, DateTimeOffset graceUntil) =>
+        now - lastHeartbeat > lease / 2 && now > graceUntil;
 }

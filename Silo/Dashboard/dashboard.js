@@ -141,7 +141,7 @@ function renderEcu(ecu) {
       <span class="mac">${escapeHtml(ecu.mac)}</span>
       ${ecu.registration?.besideCmsSilo ? '<span class="tag">beside CMS</span>' : ""}
       <span class="spacer"></span>
-      <span class="ecu-status">${statusBadge(ecu.status)}</span>
+      <span class="ecu-status">${statusBadge(ecu.status)}${ecu.suspect ? ` ${statusBadge("Suspect")}` : ""}</span>
     </div>
     ${alive && m ? `<div class="bars">
       ${bar("CPU", m.cpuLoad, `${(m.cpuLoad * 100).toFixed(0)} % of ${ecu.registration?.cpuCores ?? "?"} cores`)}

@@ -33,6 +33,26 @@ public sealed class EcuLivenessTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Heartbeats_Stop_SuspectFromHalfTheLease_ThenFailed_AndAHeartbeatClearsIt()
+    {
+        var ecu = fixture.Grains.GetGrain<IEcuGrain>(ClusterFixture.NewMac());
+        await ecu.RegisterAsync(Registration);
+        var lastBeat = Stopwatch.StartNew(); // started before the grain takes the heartbeat: never ahead of its clock
+        await ecu.HeartbeatAsync(Beat);
+        Assert.False((await ecu.GetAsync()).Suspect);
+
+        var suspect = await Eventually.ReturnsAsync(() => ecu.GetAsync(), v => v.Suspect || v.Status != EcuStatus.Alive, TimeSpan.FromSeconds(30), "the ECU turns suspect");
+
+        Assert.Equal(EcuStatus.Alive, suspect.Status);
+        Assert.True(lastBeat.Elapsed > Lease / 2, $"suspect {lastBeat.Elapsed.TotalMilliseconds:0} ms after the last heartbeat");
+        Assert.Equal(EcuStatus.Alive, (await ecu.HeartbeatAsync(Beat)).Status);
+        Assert.False((await ecu.GetAsync()).Suspect);
+
+        var failed = await Eventually.ReturnsAsync(() => ecu.GetAsync(), v => v.Status == EcuStatus.Failed, TimeSpan.FromSeconds(30), "the ECU is declared failed");
+        Assert.False(failed.Suspect);
+    }
+
+    [Fact]
     public async Task Heartbeat_EcuNeverRegistered_AnsweredUnknownAndNothingRecorded()
     {
         var ecu = fixture.Grains.GetGrain<IEcuGrain>(ClusterFixture.NewMac());
