@@ -87,29 +87,7 @@ public sealed class ProgramProcess : IAsyncDisposable
             throw new ArgumentException($"The restore state of {restoreState.Length} bytes exceeds MaxStateBytes = {options.MaxStateBytes}.", nameof(restoreState));
         }
 
-        var startInfo = new ProcessStartInfo(launch.FileName)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in launch.Arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = startInfo };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception e)
-        {
-            process.Dispose();
-            throw new InvalidOperationException($"Cannot start program '{launch}': {e.Message}", e);
-        }
-
+        var process = await ProgramSpawner.StartAsync(launch);
         var program = new ProgramProcess(process, options, logger);
         logger.ProgramStarted(program.ProcessId, launch, restoreState is { } state ? $"restoring {state.Length} bytes" : "fresh");
         try
