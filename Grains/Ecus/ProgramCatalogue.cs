@@ -18,8 +18,9 @@ public sealed class ProgramCatalogue(EcuState state, string key, TimeProvider cl
 
     private string Mac => EcuKey.Mac(key);
 
-    /// <summary>The programs that run (as far as the CMS knows), as a list of its own.</summary>
     // A List, not a collection expression: a failure's restoration request stores it, and the stored type stays the one it always was.
+
+    /// <summary>The programs that run (as far as the CMS knows), as a list of its own.</summary>
     public IReadOnlyList<ProgramEntry> Active() => state.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).ToList();
 
     /// <summary>The entry a restore command registered, if any.</summary>
