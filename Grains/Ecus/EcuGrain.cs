@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
-using OrleansCms.Checkpoints;
 using OrleansCms.Restoration;
 using OrleansCms.Storage;
 
@@ -10,8 +9,9 @@ namespace OrleansCms.Ecus;
 /// <summary>
 /// One ECU. Status changes and the program catalogue are persisted; heartbeats and metrics live in memory.
 /// While the ECU is alive a timer checks its lease; a new activation (after its silo died) grants a fresh
-/// lease from activation, and a registration starts one when it is answered. The catalogue part is in
-/// EcuGrain.Programs.cs.
+/// lease from activation, and a registration starts one when it is answered. The decisions are
+/// <see cref="EcuLifecycle"/>'s (status), <see cref="ProgramCatalogue"/>'s (programs) and <see cref="LeaseWatch"/>'s;
+/// restorations they decide wait in the persisted outbox until their grain confirms the start.
 /// </summary>
 /// <remarks>
 /// Heartbeats are taken in turn with every other call, so while the grain waits on a slow write or call they
@@ -19,7 +19,7 @@ namespace OrleansCms.Ecus;
 /// ECU failed itself: it sends the verdict to the grain as a message (<see cref="IEcuLease"/>), which queues
 /// behind the heartbeats that had arrived, and a heartbeat taken meanwhile cancels it.
 /// </remarks>
-public sealed partial class EcuGrain(
+public sealed class EcuGrain(
     [PersistentState("ecu", CmsStorageOptions.GrainStorageName)] IPersistentState<EcuState> state,
     IOptions<LivenessOptions> options,
     TimeProvider clock,
@@ -29,10 +29,13 @@ public sealed partial class EcuGrain(
 {
     private const string SafetyNetReminder = "lease-watch";
 
+    // A restoration that could not be started (its grain was placed on a silo that had just died) is sent again
+    // this often while the grain lives; the one-minute reminder only covers a grain that is not active.
+    private static readonly TimeSpan OutboxRetryInterval = TimeSpan.FromSeconds(1);
+
     private readonly LivenessOptions _liveness = options.Value;
     private readonly MetricsWindow _window = new(options.Value.MetricsWindow);
-    private DateTimeOffset? _lastHeartbeat;
-    private DateTimeOffset _graceUntil = DateTimeOffset.MinValue;
+    private readonly LeaseWatch _lease = new(options.Value.Lease);
     private DateTimeOffset _announcedToFleet;
     private EcuMetrics? _metrics;
     private IReadOnlyList<RunningProgram> _programs = [];
@@ -43,6 +46,13 @@ public sealed partial class EcuGrain(
 
     private EcuState State => state.State;
 
+    private string Key => this.GetPrimaryKeyString();
+
+    // Both made anew for each use: a failed write replaces the state object.
+    private EcuLifecycle Lifecycle => new(State, Key, clock);
+
+    private ProgramCatalogue Catalogue => new(State, Key, clock);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _persisted = copier.Copy(State);
@@ -50,10 +60,10 @@ public sealed partial class EcuGrain(
         if (State.Status == EcuStatus.Alive)
         {
             StartLease();
-            _graceUntil = LeaseRules.GraceAfterActivation(State.StatusSince, cluster.FormedAt(), _liveness.RecoveryGrace);
-            if (_graceUntil > clock.GetUtcNow())
+            var graceUntil = _lease.GrantRecoveryGrace(State.StatusSince, cluster.FormedAt(), _liveness.RecoveryGrace);
+            if (graceUntil > clock.GetUtcNow())
             {
-                logger.EcuRecoveryGrace(Mac(), _graceUntil);
+                logger.EcuRecoveryGrace(Mac(), graceUntil);
             }
         }
     }
@@ -61,21 +71,14 @@ public sealed partial class EcuGrain(
     public async Task<HeartbeatReply> RegisterAsync(EcuRegistration registration)
     {
         Validate(registration);
-        if (State.Status is EcuStatus.Failed or EcuStatus.Fenced)
+        if (Lifecycle.IsCutOff)
         {
             return await FenceAsync();
         }
 
-        var restarted = State.Status == EcuStatus.Alive && State.Registration?.AgentInstance is { } previous
-            && registration.AgentInstance is { } current && previous != current;
-        State.Registration = registration;
-        if (restarted)
+        foreach (var crashed in Lifecycle.Register(registration))
         {
-            // The previous agent process is gone and its programs with it: restore them as crashed programs.
-            foreach (var entry in State.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).ToList())
-            {
-                MarkCrashed(entry, "its agent restarted");
-            }
+            logger.ProgramCrashed(Mac(), crashed.ProgramId, crashed.Program.Name, crashed.EndReason ?? "");
         }
 
         await BecomeAliveAsync();
@@ -87,45 +90,32 @@ public sealed partial class EcuGrain(
     public async Task<HeartbeatReply> HeartbeatAsync(EcuHeartbeat heartbeat)
     {
         _ = Mac(); // a malformed key is refused, not answered "unknown: register first"
-        Validate(heartbeat);
-        switch (State.Status)
+        AgentReports.Validate(heartbeat);
+        if (Lifecycle.IsCutOff)
         {
-            case EcuStatus.Failed or EcuStatus.Fenced:
-                return await FenceAsync();
-            case EcuStatus.Retired:
-                return Reply();
-            case EcuStatus.Alive:
-                var now = clock.GetUtcNow();
-                _lastHeartbeat = now;
-                _graceUntil = DateTimeOffset.MinValue; // the agent is back: its lease counts again
-                _metrics = heartbeat.Metrics;
-                _programs = heartbeat.Programs ?? [];
-                _window.Add(new MetricsSample(now, heartbeat.Metrics));
-                return Reply();
-            default:
-                return Reply(); // Unknown: the agent registers first
+            return await FenceAsync();
         }
+
+        // A retired ECU is only answered, an unknown one registers first.
+        if (State.Status == EcuStatus.Alive)
+        {
+            var now = clock.GetUtcNow();
+            _lease.Renew(now);
+            _metrics = heartbeat.Metrics;
+            _programs = heartbeat.Programs ?? [];
+            _window.Add(new MetricsSample(now, heartbeat.Metrics));
+        }
+
+        return Reply();
     }
 
     public async Task<int> DeclareFailedAsync(string reason)
     {
-        if (State.Status != EcuStatus.Alive)
+        if (!Lifecycle.Fail(reason))
         {
-            return State.Status is EcuStatus.Failed or EcuStatus.Fenced
-                ? State.FailureEpoch
-                : throw new InvalidOperationException($"ECU {Mac()} is {State.Status}; only a registered, alive ECU can fail.");
+            return State.FailureEpoch;
         }
 
-        var now = clock.GetUtcNow();
-        State.Status = EcuStatus.Failed;
-        State.FailureEpoch++;
-        State.FailureReason = reason;
-        State.StatusSince = now;
-
-        // The catalogue is frozen from here on (no program can be added), so this snapshot is complete.
-        var active = State.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).ToList();
-        var restorationId = $"failure:{Mac()}:{State.FailureEpoch}";
-        State.Outbox[restorationId] = new RestorationRequest(RestorationKind.Failure, Mac(), active, reason);
         await WriteAsync();
         _leaseTimer?.Dispose();
         _leaseTimer = null;
@@ -138,15 +128,11 @@ public sealed partial class EcuGrain(
 
     public async Task RetireAsync(string reason)
     {
-        if (State.Status != EcuStatus.Alive)
+        if (!Lifecycle.Retire(reason))
         {
             return;
         }
 
-        State.Status = EcuStatus.Retired;
-        State.StatusSince = clock.GetUtcNow();
-        State.FailureReason = reason;
-        AbandonActivePrograms($"the ECU was retired: {reason}");
         await WriteAsync();
         _leaseTimer?.Dispose();
         _leaseTimer = null;
@@ -158,19 +144,11 @@ public sealed partial class EcuGrain(
     public async Task<HeartbeatReply> RejoinAsync(EcuRegistration registration)
     {
         Validate(registration);
-        if (State.Status == EcuStatus.Failed)
+        if (!Lifecycle.Rejoin(registration))
         {
-            // It must first learn that it is fenced (and stop its old programs).
             return await FenceAsync();
         }
 
-        if (State.Status == EcuStatus.Fenced)
-        {
-            // Its old programs were stopped; their restoration has its own snapshot of them.
-            AbandonActivePrograms("the fenced ECU rejoined as a fresh ECU");
-        }
-
-        State.Registration = registration;
         await BecomeAliveAsync();
         StartLease();
         return Reply();
@@ -188,8 +166,50 @@ public sealed partial class EcuGrain(
 
     public Task<EcuView> GetAsync() => Task.FromResult(new EcuView(
         Mac(), State.Status, State.Registration, State.FailureEpoch, State.FailureReason,
-        _lastHeartbeat, _metrics, _window.Snapshot(), _programs, [.. State.Catalogue], _agent is not null, State.StatusSince,
-        State.Status == EcuStatus.Alive && _lastHeartbeat is { } last && LeaseRules.IsSuspect(clock.GetUtcNow(), last, _liveness.Lease, _graceUntil)));
+        _lease.LastHeartbeat, _metrics, _window.Snapshot(), _programs, [.. State.Catalogue], _agent is not null, State.StatusSince,
+        State.Status == EcuStatus.Alive && _lease.IsSuspect(clock.GetUtcNow())));
+
+    public async Task<int> AddProgramAsync(ProgramEntry entry)
+    {
+        var (programId, added) = Catalogue.Add(entry);
+        if (added)
+        {
+            await WriteAsync();
+        }
+
+        return programId;
+    }
+
+    public async Task EndProgramAsync(int programId, ProgramEntryStatus status, string reason, string? successor = null)
+    {
+        if (Catalogue.End(programId, status, reason, successor))
+        {
+            await WriteAsync();
+        }
+    }
+
+    public async Task<string> ReportCrashAsync(int programId, string detail)
+    {
+        var (id, crashed) = Catalogue.ReportCrash(programId, detail);
+        if (crashed is not null)
+        {
+            logger.ProgramCrashed(Mac(), programId, crashed.Program.Name, detail);
+            await WriteAsync();
+            await DispatchOutboxAsync();
+        }
+
+        return id;
+    }
+
+    public async Task<string> RequestMigrationAsync(int programId, string? targetMac)
+    {
+        var id = Catalogue.RequestMigration(programId, targetMac);
+        await WriteAsync();
+        await DispatchOutboxAsync();
+        return id;
+    }
+
+    public Task<ProgramEntry?> FindByCommandAsync(string commandId) => Task.FromResult(Catalogue.FindByCommand(commandId));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -206,13 +226,20 @@ public sealed partial class EcuGrain(
         }
     }
 
+    public async Task ExpireLeaseAsync(DateTimeOffset lastHeartbeat)
+    {
+        var now = clock.GetUtcNow();
+        if (State.Status == EcuStatus.Alive && _lease.Confirms(lastHeartbeat, now))
+        {
+            await DeclareFailedAsync($"lease expired: no heartbeat for {(now - lastHeartbeat).TotalMilliseconds:0} ms");
+        }
+    }
+
     private async Task BecomeAliveAsync()
     {
-        var wasAlive = State.Status == EcuStatus.Alive;
-        State.Status = EcuStatus.Alive;
-        State.StatusSince = wasAlive ? State.StatusSince : clock.GetUtcNow();
+        var newlyAlive = Lifecycle.BecomeAlive();
         await WriteAsync();
-        if (!wasAlive)
+        if (newlyAlive)
         {
             logger.EcuAlive(Mac(), State.Registration!.Name);
             await GrainFactory.GetGrain<IFleetGrain>(0).AddAsync(Mac());
@@ -222,10 +249,8 @@ public sealed partial class EcuGrain(
 
     private async Task<HeartbeatReply> FenceAsync()
     {
-        if (State.Status == EcuStatus.Failed)
+        if (Lifecycle.Fence())
         {
-            State.Status = EcuStatus.Fenced;
-            State.StatusSince = clock.GetUtcNow();
             await WriteAsync();
             logger.EcuFenced(Mac(), State.FailureEpoch);
         }
@@ -239,8 +264,7 @@ public sealed partial class EcuGrain(
     /// </summary>
     private void StartLease()
     {
-        _lastHeartbeat = clock.GetUtcNow();
-        _graceUntil = DateTimeOffset.MinValue;
+        _lease.Renew(clock.GetUtcNow());
         _leaseTimer ??= this.RegisterGrainTimer(CheckLeaseAsync, new GrainTimerCreationOptions
         {
             DueTime = _liveness.CheckInterval,
@@ -252,7 +276,7 @@ public sealed partial class EcuGrain(
     private Task CheckLeaseAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (State.Status == EcuStatus.Alive && _lastHeartbeat is { } last && LeaseRules.HasLapsed(now, last, _liveness.Lease, _graceUntil))
+        if (State.Status == EcuStatus.Alive && _lease.Lapsed(now) is { } last)
         {
             // Not awaited: the verdict must queue behind this turn (see the class remarks).
             this.AsReference<IEcuLease>().ExpireLeaseAsync(last).Ignore();
@@ -268,13 +292,63 @@ public sealed partial class EcuGrain(
         return Task.CompletedTask;
     }
 
-    public async Task ExpireLeaseAsync(DateTimeOffset lastHeartbeat)
+    /// <summary>Starts every decided restoration; one that fails stays in the outbox for the next activation or reminder.</summary>
+    private async Task DispatchOutboxAsync()
     {
-        var now = clock.GetUtcNow();
-        if (State.Status == EcuStatus.Alive && _lastHeartbeat == lastHeartbeat && LeaseRules.HasLapsed(now, lastHeartbeat, _liveness.Lease, _graceUntil))
+        if (State.Outbox.Count == 0)
         {
-            await DeclareFailedAsync($"lease expired: no heartbeat for {(now - lastHeartbeat).TotalMilliseconds:0} ms");
+            return;
         }
+
+        var started = new List<string>();
+        foreach (var (id, request) in State.Outbox)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IRestorationGrain>(id).StartAsync(request);
+                started.Add(id);
+            }
+            catch (Exception e)
+            {
+                logger.RestorationStartFailed(e, id);
+            }
+        }
+
+        if (started.Count > 0)
+        {
+            started.ForEach(id => State.Outbox.Remove(id));
+            await WriteAsync();
+        }
+
+        if (State.Outbox.Count > 0)
+        {
+            // Retried every second while this activation lives (PostgreSQL may be briefly away), and by the
+            // reminder if its silo dies.
+            _outboxRetry ??= this.RegisterGrainTimer(_ => RetryOutboxAsync(), new GrainTimerCreationOptions
+            {
+                DueTime = OutboxRetryInterval,
+                Period = OutboxRetryInterval,
+                KeepAlive = true,
+            });
+            await this.RegisterOrUpdateReminder(SafetyNetReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        else
+        {
+            _outboxRetry?.Dispose();
+            _outboxRetry = null;
+        }
+    }
+
+    private async Task RetryOutboxAsync()
+    {
+        if (State.Outbox.Count == 0)
+        {
+            _outboxRetry?.Dispose();
+            _outboxRetry = null;
+            return;
+        }
+
+        await DispatchOutboxAsync();
     }
 
     /// <summary>Persists the state; a failed write puts back the last stored state (see <see cref="StateWrites"/>).</summary>
@@ -288,49 +362,14 @@ public sealed partial class EcuGrain(
         }
     }
 
-    private HeartbeatReply Reply() =>
-        new(State.Status, State.FailureEpoch, State.Status == EcuStatus.Alive && _agent is null, State.NextProgramId, _liveness.Lease);
+    private HeartbeatReply Reply() => Lifecycle.Reply(agentAttached: _agent is not null) with { Lease = _liveness.Lease };
 
-    private string Mac()
-    {
-        var key = this.GetPrimaryKeyString();
-        return MacAddress.Normalize(key) == key
-            ? key
-            : throw new CheckpointRejectedException(RejectReason.MalformedMac, $"grain key '{key}' is not a canonical MAC.");
-    }
-
-    /// <summary>
-    /// Refuses measurements no agent can make (they would skew placement, and NaN or infinity cannot even be shown
-    /// as JSON): the ECU's CPU load is 0..1, RAM figures and each program's figures are not negative, loads are finite.
-    /// </summary>
-    private static void Validate(EcuHeartbeat? heartbeat)
-    {
-        ArgumentNullException.ThrowIfNull(heartbeat?.Metrics, nameof(heartbeat));
-        var metrics = heartbeat.Metrics;
-        if (!double.IsFinite(metrics.CpuLoad) || metrics.CpuLoad is < 0 or > 1 || metrics.RamUsedBytes < 0 || metrics.RamTotalBytes < 0)
-        {
-            throw new ArgumentException($"A heartbeat's CPU load is 0..1 and its RAM figures are not negative, not {metrics}.", nameof(heartbeat));
-        }
-
-        foreach (var program in heartbeat.Programs ?? [])
-        {
-            if (program is null || program.ProgramId < 0 || program.Name is null || program.RssBytes < 0
-                || !double.IsFinite(program.CpuLoad) || program.CpuLoad < 0 || program.LastAcknowledgedVersion < 0)
-            {
-                throw new ArgumentException(
-                    $"A reported program has an ID, a name, and a finite CPU load, RSS and version that are not negative, not {program?.ToString() ?? "null"}.",
-                    nameof(heartbeat));
-            }
-        }
-    }
+    private string Mac() => EcuKey.Mac(Key);
 
     private void Validate(EcuRegistration? registration)
     {
         // A grain under a malformed key refuses before anything is stored under that key.
         _ = Mac();
-        if (registration is null || string.IsNullOrWhiteSpace(registration.Name) || registration.RamBytes <= 0 || registration.CpuCores <= 0)
-        {
-            throw new ArgumentException("A registration needs a name, RAM > 0 and CPU cores > 0.", nameof(registration));
-        }
+        AgentReports.Validate(registration);
     }
 }

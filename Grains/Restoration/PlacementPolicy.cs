@@ -25,8 +25,6 @@ namespace OrleansCms.Restoration;
 /// </remarks>
 public sealed class PlacementPolicy(PlacementOptions options)
 {
-    private static readonly IReadOnlyDictionary<string, Load> NoLoad = new Dictionary<string, Load>();
-
     private readonly PlacementOptions _options = Validated(options);
 
     /// <summary>
@@ -54,22 +52,6 @@ public sealed class PlacementPolicy(PlacementOptions options)
         }
 
         return decisions;
-    }
-
-    /// <summary>
-    /// The MACs of the candidates that fit <paramref name="request"/>, best first (the one <see cref="PlaceBatch"/> would
-    /// choose for it alone comes first); empty when none fits or the program's timing is inconsistent.
-    /// </summary>
-    /// <exception cref="ArgumentException">The request or a candidate is null or malformed.</exception>
-    public IReadOnlyList<string> Rank(PlacementRequest request, IReadOnlyList<PlacementCandidate> candidates)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ValidateRequests([request]);
-        ValidateCandidates(candidates);
-
-        return RealTimeDemand.Problem(request.Program) is null
-            ? [.. Ranked(Demand.Of(request, _options), candidates, NoLoad).Select(c => c.Mac)]
-            : [];
     }
 
     private PlacementDecision Place(PlacementRequest request, IReadOnlyList<PlacementCandidate> candidates, IReadOnlyDictionary<string, Load> assigned)

@@ -34,13 +34,14 @@ public class ProgramFreezeTests
     [Fact]
     public async Task CheckpointRequestedWhileFrozen_OutlastsCheckpointTimeout_AndIsAnsweredAfterTheThaw()
     {
-        var options = new ProgramProtocolOptions { CheckpointTimeout = TimeSpan.FromMilliseconds(300) };
+        // Long enough for a thawed .NET program to answer on a loaded machine, short enough to be outlasted.
+        var options = new ProgramProtocolOptions { CheckpointTimeout = TimeSpan.FromSeconds(2) };
         await using var program = await ProgramProcess.StartAsync(ProgramLaunch.Sample("--state-mb", "0.1"), null, options, new ListLogger<ProgramProcess>());
         program.Freeze();
 
         var checkpoint = program.CheckpointAsync();
-        // Five timeouts long: a timeout that kept running while frozen would have killed the program by now.
-        var finishedWhileFrozen = await Task.WhenAny(checkpoint, Task.Delay(options.CheckpointTimeout * 5)) == checkpoint;
+        // Two timeouts long: a timeout that kept running while frozen would have killed the program by now.
+        var finishedWhileFrozen = await Task.WhenAny(checkpoint, Task.Delay(options.CheckpointTimeout * 2)) == checkpoint;
         Assert.False(finishedWhileFrozen, $"the frozen program's checkpoint ended: {checkpoint.Exception?.GetBaseException().Message ?? "answered"}");
         Assert.True(ProcessLiveness.IsRunning(program.ProcessId));
 

@@ -311,10 +311,10 @@ public sealed class PlacementPolicyTests
         Assert.All(decisions.Where(d => d.TargetMac is null), d => Assert.StartsWith("no alive ECU with 400 MiB free RAM", d.PendingReason));
     }
 
-    // Rank: the fitting candidates, best first.
+    // Ranking: the fitting candidates in the order PlaceBatch prefers them (see Ranking below).
 
     [Fact]
-    public void Rank_MixedCandidates_ReturnsOnlyFittingBestFirst()
+    public void PlaceBatch_MixedCandidates_RanksOnlyFittingBestFirst()
     {
         var request = Request("p/1", ramBytes: 300 * MiB, periodMs: 10, wcetMs: 2, excludeMac: Source);
         var candidates = new[]
@@ -327,23 +327,23 @@ public sealed class PlacementPolicyTests
             Ecu("aa:00:00:00:00:05", cpu: 0.4),
         };
 
-        var ranked = Policy().Rank(request, candidates);
+        var ranked = Ranking(request, candidates);
 
         Assert.Equal([B, "aa:00:00:00:00:05", A], ranked);
     }
 
     [Fact]
-    public void Rank_PreferredMacFits_RankedFirst()
+    public void PlaceBatch_PreferredMacFits_RankedFirst()
     {
-        var ranked = Policy().Rank(Request("p/1", preferredMac: B), [Ecu(A), Ecu(B, cpu: 0.9)]);
+        var ranked = Ranking(Request("p/1", preferredMac: B), [Ecu(A), Ecu(B, cpu: 0.9)]);
 
         Assert.Equal([B, A], ranked);
     }
 
     [Fact]
-    public void Rank_InconsistentTiming_Empty()
+    public void PlaceBatch_InconsistentTiming_RanksNothing()
     {
-        Assert.Empty(Policy().Rank(Request("p/1", periodMs: 10), [Ecu(A)]));
+        Assert.Empty(Ranking(Request("p/1", periodMs: 10), [Ecu(A)]));
     }
 
     // Options and input validation.
@@ -422,13 +422,30 @@ public sealed class PlacementPolicyTests
 
         Assert.Throws<ArgumentNullException>(() => policy.PlaceBatch(null!, [Ecu(A)]));
         Assert.Throws<ArgumentNullException>(() => policy.PlaceBatch([Request("p/1")], null!));
-        Assert.Throws<ArgumentNullException>(() => policy.Rank(null!, [Ecu(A)]));
         Assert.Throws<ArgumentNullException>(() => new PlacementPolicy(null!));
         Assert.Contains("twice", Assert.Throws<ArgumentException>(() => policy.PlaceBatch([Request("p/1")], [Ecu(A), Ecu(A.ToUpperInvariant())])).Message);
         Assert.Contains("twice", Assert.Throws<ArgumentException>(() => policy.PlaceBatch([Request("p/1"), Request("p/1")], [Ecu(A)])).Message);
     }
 
     private static PlacementPolicy Policy() => new(new PlacementOptions());
+
+    /// <summary>
+    /// The candidates <see cref="PlacementPolicy.PlaceBatch"/> would place <paramref name="request"/> on, best first:
+    /// its choice, then its choice once that ECU is gone, and so on until none fits. A candidate's score does not
+    /// depend on the others, so removing the chosen one leaves the order of the rest as it was.
+    /// </summary>
+    private static List<string> Ranking(PlacementRequest request, IReadOnlyList<PlacementCandidate> candidates)
+    {
+        var left = candidates.ToList();
+        var ranked = new List<string>();
+        while (Policy().PlaceBatch([request], left)[0].TargetMac is { } chosen)
+        {
+            ranked.Add(chosen);
+            left.RemoveAll(c => c.Mac == chosen);
+        }
+
+        return ranked;
+    }
 
     private static IReadOnlyList<PlacementDecision> Place(IReadOnlyList<PlacementRequest> requests, params PlacementCandidate[] candidates) =>
         Policy().PlaceBatch(requests, candidates);

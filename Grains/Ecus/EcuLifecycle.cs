@@ -1,0 +1,126 @@
+using OrleansCms.Restoration;
+
+namespace OrleansCms.Ecus;
+
+/// <summary>
+/// The status of one ECU and what each change of it means for its programs: unknown, alive, failed (its programs
+/// are restored elsewhere), fenced (it learnt that it failed), rejoined, retired. Plain logic on the ECU's state;
+/// the grain persists it, watches the lease and tells the fleet.
+/// </summary>
+/// <param name="state">The ECU's state, changed in place.</param>
+/// <param name="key">The ECU grain's key; where its MAC is needed, a key that is no canonical MAC is refused (<see cref="EcuKey"/>).</param>
+/// <param name="clock">Stamps the status changes.</param>
+public sealed class EcuLifecycle(EcuState state, string key, TimeProvider clock)
+{
+    private string Mac => EcuKey.Mac(key);
+
+    private ProgramCatalogue Catalogue => new(state, key, clock);
+
+    /// <summary>
+    /// Declared failed and not rejoined since: its registrations and heartbeats are answered
+    /// <see cref="EcuStatus.Fenced"/>, so that its agent stops the old programs, which run elsewhere now.
+    /// </summary>
+    public bool IsCutOff => state.Status is EcuStatus.Failed or EcuStatus.Fenced;
+
+    /// <summary>
+    /// Records the registration of an ECU that is not cut off. When another agent process registers for an alive
+    /// ECU, the previous one is gone and its programs with it: they are marked crashed and their restorations
+    /// queued. Returns the crashed entries.
+    /// </summary>
+    public IReadOnlyList<ProgramEntry> Register(EcuRegistration registration)
+    {
+        var restarted = state.Status == EcuStatus.Alive && state.Registration?.AgentInstance is { } previous
+            && registration.AgentInstance is { } current && previous != current;
+        state.Registration = registration;
+        if (!restarted)
+        {
+            return [];
+        }
+
+        var catalogue = Catalogue;
+        return [.. catalogue.Active().Select(entry => catalogue.MarkCrashed(entry, "its agent restarted"))];
+    }
+
+    /// <summary>
+    /// A cut-off ECU asks to join again as a fresh, empty ECU. One that was declared failed but not yet told so
+    /// must first learn that it is fenced (and stop its old programs): false, nothing changes. A fenced one leaves
+    /// its old entries behind as abandoned; their restoration has its own snapshot of them.
+    /// </summary>
+    public bool Rejoin(EcuRegistration registration)
+    {
+        if (state.Status == EcuStatus.Failed)
+        {
+            return false;
+        }
+
+        if (state.Status == EcuStatus.Fenced)
+        {
+            Catalogue.AbandonActive("the fenced ECU rejoined as a fresh ECU");
+        }
+
+        state.Registration = registration;
+        return true;
+    }
+
+    /// <summary>The ECU is alive (again); true when it was not before: it is new to the fleet.</summary>
+    public bool BecomeAlive()
+    {
+        var wasAlive = state.Status == EcuStatus.Alive;
+        state.Status = EcuStatus.Alive;
+        state.StatusSince = wasAlive ? state.StatusSince : clock.GetUtcNow();
+        return !wasAlive;
+    }
+
+    /// <summary>A failed ECU is told that it is fenced; true when that changed its status.</summary>
+    public bool Fence()
+    {
+        if (state.Status != EcuStatus.Failed)
+        {
+            return false;
+        }
+
+        state.Status = EcuStatus.Fenced;
+        state.StatusSince = clock.GetUtcNow();
+        return true;
+    }
+
+    /// <summary>
+    /// Declares an alive ECU failed in a new epoch and queues the restoration of every active program. The
+    /// catalogue is frozen from here on (no program can be added), so that snapshot is complete. False when the ECU
+    /// had failed already: its epoch stands.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The ECU was never registered, or is retired.</exception>
+    public bool Fail(string reason)
+    {
+        if (state.Status != EcuStatus.Alive)
+        {
+            return IsCutOff ? false : throw new InvalidOperationException($"ECU {Mac} is {state.Status}; only a registered, alive ECU can fail.");
+        }
+
+        state.Status = EcuStatus.Failed;
+        state.FailureEpoch++;
+        state.FailureReason = reason;
+        state.StatusSince = clock.GetUtcNow();
+        state.Outbox[$"failure:{Mac}:{state.FailureEpoch}"] = new RestorationRequest(RestorationKind.Failure, Mac, Catalogue.Active(), reason);
+        return true;
+    }
+
+    /// <summary>Takes an alive ECU out of the fleet: its programs are abandoned, not restored. False when it was not alive.</summary>
+    public bool Retire(string reason)
+    {
+        if (state.Status != EcuStatus.Alive)
+        {
+            return false;
+        }
+
+        state.Status = EcuStatus.Retired;
+        state.StatusSince = clock.GetUtcNow();
+        state.FailureReason = reason;
+        Catalogue.AbandonActive($"the ECU was retired: {reason}");
+        return true;
+    }
+
+    /// <summary>The answer to the agent; an alive ECU without <paramref name="agentAttached"/> asks it to attach again.</summary>
+    public HeartbeatReply Reply(bool agentAttached) =>
+        new(state.Status, state.FailureEpoch, state.Status == EcuStatus.Alive && !agentAttached, state.NextProgramId);
+}
