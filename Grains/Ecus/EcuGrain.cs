@@ -111,7 +111,9 @@ public sealed class EcuGrain(
 
     public async Task<int> DeclareFailedAsync(string reason)
     {
-        if (!Lifecycle.Fail(reason))
+        // Declared by an operator or a monitor while the agent may still hold its lease: its copies start elsewhere
+        // only once that lease is over by this clock, when a cut-off agent has frozen them.
+        if (!Lifecycle.Fail(reason, notBefore: (_lease.LastHeartbeat ?? clock.GetUtcNow()) + _liveness.Lease))
         {
             return State.FailureEpoch;
         }

@@ -89,8 +89,10 @@ public sealed class EcuLifecycle(EcuState state, string key, TimeProvider clock)
     /// catalogue is frozen from here on (no program can be added), so that snapshot is complete. False when the ECU
     /// had failed already: its epoch stands.
     /// </summary>
+    /// <param name="reason">Why, as the API and the restoration show it.</param>
+    /// <param name="notBefore">When the ECU's lease ends (its last heartbeat plus the lease): no copy starts earlier.</param>
     /// <exception cref="InvalidOperationException">The ECU was never registered, or is retired.</exception>
-    public bool Fail(string reason)
+    public bool Fail(string reason, DateTimeOffset? notBefore = null)
     {
         if (state.Status != EcuStatus.Alive)
         {
@@ -101,7 +103,7 @@ public sealed class EcuLifecycle(EcuState state, string key, TimeProvider clock)
         state.FailureEpoch++;
         state.FailureReason = reason;
         state.StatusSince = clock.GetUtcNow();
-        state.Outbox[$"failure:{Mac}:{state.FailureEpoch}"] = new RestorationRequest(RestorationKind.Failure, Mac, Catalogue.Active(), reason);
+        state.Outbox[$"failure:{Mac}:{state.FailureEpoch}"] = new RestorationRequest(RestorationKind.Failure, Mac, Catalogue.Active(), reason, NotBefore: notBefore);
         return true;
     }
 

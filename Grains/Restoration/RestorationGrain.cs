@@ -123,7 +123,11 @@ public sealed class RestorationGrain(
         await EnsureReminderAsync();
         await ClaimAsync();
         await PlaceAsync();
-        await SendAsync();
+        if (Plan.MayStartCopies())
+        {
+            await SendAsync();
+        }
+
         await StopMigratedSourcesAsync();
         if (Plan.Finish())
         {

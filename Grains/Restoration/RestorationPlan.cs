@@ -236,6 +236,13 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
     /// <summary>Why the source entries are retired, as the source catalogue shows it.</summary>
     public string RetireReason => $"{Request.Kind.ToString().ToLowerInvariant()} {id}";
 
+    /// <summary>
+    /// Whether restore commands may go out: not before the request's <see cref="RestorationRequest.NotBefore"/> (a
+    /// failed ECU's lease is over by then, so its agent, if it runs, has frozen its copies). Claims and placement
+    /// may go ahead meanwhile.
+    /// </summary>
+    public bool MayStartCopies() => Request.NotBefore is not { } notBefore || clock.GetUtcNow() >= notBefore;
+
     /// <summary>Marks the restoration finished when nothing is left to do for any program; true when it did.</summary>
     public bool Finish()
     {

@@ -75,6 +75,17 @@ public sealed class EcuLifecycleTests
     }
 
     [Fact]
+    public void Fail_WithTheEndOfTheLease_TheRestorationWaitsForIt()
+    {
+        Alive(programs: 1);
+        var leaseEnds = TestClock.Start.AddSeconds(2);
+
+        Assert.True(Lifecycle.Fail("declared by an operator", notBefore: leaseEnds));
+
+        Assert.Equal(leaseEnds, _state.Outbox[$"failure:{Mac}:1"].NotBefore);
+    }
+
+    [Fact]
     public void Fail_AlreadyFailedOrFenced_TheEpochStands()
     {
         Alive(programs: 1);

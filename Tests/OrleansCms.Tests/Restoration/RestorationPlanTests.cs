@@ -53,6 +53,22 @@ public sealed class RestorationPlanTests
     }
 
     [Fact]
+    public void MayStartCopies_NotBeforeTheFailedEcusLeaseEnds()
+    {
+        var plan = new RestorationPlan(_state, Id, _clock);
+        plan.Begin(Request(RestorationKind.Failure, Entry(1)) with { NotBefore = TestClock.Start.AddSeconds(2) });
+
+        Assert.False(plan.MayStartCopies());
+        _clock.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromTicks(1));
+        Assert.False(plan.MayStartCopies());
+        _clock.Advance(TimeSpan.FromTicks(1));
+        Assert.True(plan.MayStartCopies());
+    }
+
+    [Fact]
+    public void MayStartCopies_NoDeadline_AtOnce() => Assert.True(Plan(RestorationKind.Crash, Entry(1)).MayStartCopies());
+
+    [Fact]
     public void Begin_NoPrograms_FinishedAtOnce()
     {
         Plan(RestorationKind.Failure);

@@ -1,0 +1,51 @@
+using System.Globalization;
+using OrleansCms.Ecus;
+using OrleansCms.Tests.Fixtures;
+
+namespace OrleansCms.Tests.Fencing;
+
+/// <summary>
+/// An operator declares a live ECU failed. Its agent still holds its lease, so the CMS starts the replacements only
+/// once that lease is over by its own clock; the agent learns of the failure at its next heartbeat and kills its
+/// copies. At no sampled instant do two unfrozen copies of one program run.
+/// </summary>
+[Trait("Speed", "Process")]
+[Collection(ProcessCollection.Name)]
+public sealed class DeclaredFailureTests
+{
+    private static string Program(string name, int seed) =>
+        $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb 0.25 --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
+
+    [Fact]
+    public async Task OperatorDeclaresALiveEcuFailed_ReplacementsWaitForItsLease_NeverTwoUnfrozenCopies()
+    {
+        await using var cms = await CmsProcesses.StartAsync(silos: 1);
+        var live = await cms.StartAgentAsync("02:00:00:00:0f:01", 1024, [Program("a", 21), Program("b", 22)], waitForPrograms: true);
+        var target = await cms.StartAgentAsync("02:00:00:00:0f:02", 1024);
+        await FleetProbe.WaitForCheckpointsAsync(cms.Grains, live.Mac, versions: 2);
+        var oldCopies = live.ChildPids();
+        Assert.Equal(2, oldCopies.Count);
+
+        await using (var sampler = ProgramCopySampler.Start(live, target))
+        {
+            var epoch = await cms.Grains.GetGrain<IEcuGrain>(live.Mac).DeclareFailedAsync("declared by the test operator");
+            var restoration = await FleetProbe.WaitFinishedAsync(cms.Grains, $"failure:{live.Mac}:{epoch}");
+            Assert.Equal(2, restoration.Programs.Count);
+            Assert.All(restoration.Programs, item => Assert.Equal(target.Mac, item.TargetMac));
+            await Eventually.TrueAsync(() => Task.FromResult(target.ChildPids().Count == 2), FleetProbe.Patience, "both copies run on the target");
+            await Task.Delay(ProgramCopySampler.Period * 2); // the sampler sees the end state too
+
+            Assert.True(sampler.MaxUnfrozenCopies == 1, $"two unfrozen copies of one program ran at once:{Environment.NewLine}{sampler}");
+            foreach (var program in sampler.MaxUnfrozenByProgram.Keys)
+            {
+                var copies = sampler.CopiesOf(program);
+                var old = Assert.Single(copies, c => oldCopies.Contains(c.Pid));
+                var replacement = Assert.Single(copies, c => !oldCopies.Contains(c.Pid));
+                Assert.True(old.LastSeen < replacement.FirstSeen || old.FirstFrozen < replacement.FirstSeen,
+                    $"{program}: the replacement started while the old copy ran:{Environment.NewLine}{sampler}");
+            }
+        }
+
+        Assert.All(oldCopies, pid => Assert.False(Programs.ProcessLiveness.IsRunning(pid), $"old copy {pid} still runs"));
+    }
+}
