@@ -65,7 +65,7 @@ internal sealed class AgentCommands(
         }
 
         var started = DateTimeOffset.UtcNow;
-        var state = await ReadVerifiedAsync(command);
+        byte[]? state = command.Fresh ? null : await ReadVerifiedAsync(command);
         var origin = new ProgramOrigin(command.Source, command.Manifest.Version, command.CommandId, command.Root);
         int programId;
         try
@@ -86,7 +86,7 @@ internal sealed class AgentCommands(
             throw new RestoreRefusedException(RestoreRefusal.StartFailed, e.Message);
         }
 
-        logger.RestoreDone(command.Source.ToString(), command.Manifest.Version, mac, programId, state.Length, (DateTimeOffset.UtcNow - started).TotalMilliseconds);
+        logger.RestoreDone(command.Source.ToString(), command.Manifest.Version, mac, programId, state?.Length ?? 0, (DateTimeOffset.UtcNow - started).TotalMilliseconds);
         return new RestoreResult(mac, programId);
     }
 

@@ -2,13 +2,18 @@ using OrleansCms.Checkpoints;
 
 namespace OrleansCms.Ecus;
 
-/// <summary>Restore <paramref name="Source"/> at the version of <paramref name="Manifest"/> on the receiving ECU.</summary>
+/// <summary>
+/// Restore <paramref name="Source"/> at the version of <paramref name="Manifest"/> on the receiving ECU; or, when
+/// <paramref name="Fresh"/>, start the program of <paramref name="Manifest"/> from its declaration (it never
+/// checkpointed, so there is no state to read).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.RestoreCommand")]
 public sealed record RestoreCommand(
     [property: Id(0)] string CommandId,
     [property: Id(1)] CheckpointKey Source,
     [property: Id(2)] CheckpointManifest Manifest,
-    [property: Id(3)] string Root);
+    [property: Id(3)] string Root,
+    [property: Id(4)] bool Fresh = false);
 
 /// <summary>The program a restore started: its new ECU and program ID.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.RestoreResult")]

@@ -288,7 +288,7 @@ public sealed class RestorationGrain(
             return await NoAnswerAsync(ecu, item, "its agent is not attached");
         }
 
-        if (await ManifestAsync(item) is not { } manifest)
+        if ((item.Version == RestorationPlan.FreshVersion ? Plan.FreshManifest(index) : await ManifestAsync(item)) is not { } manifest)
         {
             return new RestoreAnswer.Corrupt($"version {item.Version} is no longer retained");
         }

@@ -159,7 +159,8 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
     public RestoreCommand Command(int index, CheckpointManifest manifest)
     {
         var item = state.Items[index];
-        return new RestoreCommand(item.CommandId!, CheckpointKey.Parse(item.ReadFrom!), manifest, Request.Programs[index].Root(Request.SourceMac));
+        return new RestoreCommand(item.CommandId!, CheckpointKey.Parse(item.ReadFrom!), manifest, Request.Programs[index].Root(Request.SourceMac),
+            Fresh: item.Version == FreshVersion);
     }
 
     /// <summary>
@@ -275,7 +276,7 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
             return true;
         }
 
-        if (entry.Origin is { } origin && state.Items[index].ReadFrom != origin.Source.ToString())
+        if (entry.Origin is { Version: > 0 } origin && state.Items[index].ReadFrom != origin.Source.ToString())
         {
             // A restored copy that had not checkpointed yet continues from the state it was started with.
             Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, ReadFrom = origin.Source.ToString(), Version = origin.Version, TargetMac = null },
@@ -283,10 +284,27 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
             return true;
         }
 
+        if (newerThan is null && versions.Count == 0 && entry.Origin is not { Version: > 0 })
+        {
+            // It never checkpointed (nor did the copy it was restored from): it starts again from its declaration,
+            // as on its first start. Losing it to a false failure would be worse than losing its few seconds of state.
+            Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, ReadFrom = key.ToString(), Version = FreshVersion, TargetMac = null },
+                $"claimed; {key} never checkpointed: restarting it from its declaration");
+            return true;
+        }
+
         Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, Outcome = RestorationOutcome.NoCheckpoint, SourceStopped = true, Detail = "no usable checkpoint" },
             "nothing to restore from: no usable checkpoint");
         return false;
     }
+
+    /// <summary>The version an item restores from when it restarts a program from its declaration.</summary>
+    public const long FreshVersion = 0;
+
+    /// <summary>What a restart from the declaration sends in place of a stored version: the program and no state.</summary>
+    public CheckpointManifest FreshManifest(int index) =>
+        new(FreshVersion, 0, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty)), [],
+            Request.Programs[index].Program, clock.GetUtcNow());
 
     private void Update(int index, Func<RestorationItem, RestorationItem> change, string? note = null)
     {

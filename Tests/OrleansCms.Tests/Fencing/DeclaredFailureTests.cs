@@ -48,4 +48,26 @@ public sealed class DeclaredFailureTests
 
         Assert.All(oldCopies, pid => Assert.False(Programs.ProcessLiveness.IsRunning(pid), $"old copy {pid} still runs"));
     }
+
+    [Fact]
+    public async Task ProgramThatNeverCheckpointed_SurvivesAFalseFailure_RestartedFromItsDeclaration()
+    {
+        await using var cms = await CmsProcesses.StartAsync(silos: 1);
+        // A checkpoint interval of ten minutes: it has none when its ECU is declared failed.
+        var live = await cms.StartAgentAsync("02:00:00:00:0f:03", 1024,
+            ["name=slow,ram-mb=16,interval-ms=600000,cmd=sample --state-mb 0.25 --tick-ms 1 --seed 23"], waitForPrograms: true);
+        var target = await cms.StartAgentAsync("02:00:00:00:0f:04", 1024);
+        var old = Assert.Single(await Eventually.ReturnsAsync(() => Task.FromResult(live.ChildPids()), pids => pids.Count == 1,
+            FleetProbe.Patience, "the program runs"));
+
+        var epoch = await cms.Grains.GetGrain<IEcuGrain>(live.Mac).DeclareFailedAsync("a false alarm of the test's monitor");
+        var restoration = await FleetProbe.WaitFinishedAsync(cms.Grains, $"failure:{live.Mac}:{epoch}");
+
+        var item = Assert.Single(restoration.Programs);
+        Assert.Equal((OrleansCms.Restoration.RestorationOutcome.Running, target.Mac), (item.Outcome, item.TargetMac));
+        await Eventually.TrueAsync(() => Task.FromResult(target.ChildPids().Count == 1), FleetProbe.Patience, "it runs on the target");
+        await Programs.ProcessLiveness.AssertGoneAsync(old, FleetProbe.Patience);
+        var programs = await FleetProbe.ProgramsAsync(cms.Grains);
+        Assert.Equal(1, Assert.Single(programs).RunningCopies);
+    }
 }

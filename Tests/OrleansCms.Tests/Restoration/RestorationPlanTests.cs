@@ -119,11 +119,38 @@ public sealed class RestorationPlanTests
     }
 
     [Fact]
-    public void ChooseVersion_NothingToRestoreFrom_NoCheckpointAndDone()
+    public void ChooseVersion_NeverCheckpointed_RestartedFromItsDeclaration()
+    {
+        var plan = Plan(RestorationKind.Failure, Entry(4, "never"));
+
+        Assert.True(plan.ChooseVersion(0, []));
+
+        var item = _state.Items[0];
+        Assert.Equal((RestorationOutcome.Pending, $"{Source}/4", RestorationPlan.FreshVersion), (item.Outcome, item.ReadFrom, item.Version));
+        Assert.Equal([0], plan.ToPlace());
+        var manifest = plan.FreshManifest(0);
+        Assert.Equal(("never", 0L, 0), (manifest.Program.Name, manifest.TotalSize, manifest.Chunks.Length));
+        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", manifest.Sha256);
+    }
+
+    [Fact]
+    public void ChooseVersion_RestoredCopyWhoseOriginWasAFreshStart_RestartedFromItsDeclarationAgain()
+    {
+        var fresh = Entry(4) with { Origin = new ProgramOrigin(new CheckpointKey(T2, 1), RestorationPlan.FreshVersion, "cmd", "root") };
+        var plan = Plan(RestorationKind.Failure, fresh);
+
+        Assert.True(plan.ChooseVersion(0, []));
+
+        Assert.Equal(($"{Source}/4", RestorationPlan.FreshVersion), (_state.Items[0].ReadFrom, _state.Items[0].Version));
+    }
+
+    [Fact]
+    public void ChooseOlderVersion_EveryVersionCorrupt_NoCheckpointAndDone()
     {
         var plan = Plan(RestorationKind.Failure, Entry(4));
+        Assert.True(plan.ChooseVersion(0, [Manifest(1)]));
 
-        Assert.False(plan.ChooseVersion(0, []));
+        Assert.False(plan.ChooseOlderVersion(0, [Manifest(1)]));
 
         var item = _state.Items[0];
         Assert.Equal(RestorationOutcome.NoCheckpoint, item.Outcome);
