@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OrleansCms.Api;
 using OrleansCms.Hosting;
 using OrleansCms.Schema;
@@ -8,6 +9,8 @@ try
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddCmsSilo();
     var app = builder.Build();
+    // Every option now (building read the endpoints already), so that a bad one is one line, not the host's failure log.
+    app.Services.GetRequiredService<IStartupValidator>().Validate();
     app.MapCmsApi();
     await app.Services.GetRequiredService<SchemaBootstrapper>().EnsureAsync(CancellationToken.None);
     await app.RunAsync();

@@ -1,18 +1,21 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using OrleansCms.Checkpoints;
 
 namespace OrleansCms.Agent;
 
-/// <summary>One ECU agent's identity, capacity, CMS gateways and programs (section <c>Agent</c>).</summary>
-public sealed class AgentOptions
+/// <summary>
+/// One ECU agent's identity, capacity, CMS gateways and programs (section <c>Agent</c>). The command line's flags set
+/// these keys; what no flag and no configuration sets comes from the host (MAC, name, RAM, cores).
+/// </summary>
+public sealed class AgentOptions : IValidatableObject
 {
     public const string Section = "Agent";
 
-    /// <summary>The ECU's MAC; several agents on one host take distinct values.</summary>
-    [Required]
+    /// <summary>The ECU's MAC (default: the host's first non-loopback interface); several agents on one host take distinct values.</summary>
     public string Mac { get; set; } = "";
 
-    [Required]
+    /// <summary>A readable name (default: <c>ecu-</c> and the last two bytes of the MAC).</summary>
     public string Name { get; set; } = "";
 
     /// <summary>RAM the ECU offers its programs; with <see cref="CpuCores"/>, set only for a simulated ECU sharing its host.</summary>
@@ -28,12 +31,17 @@ public sealed class AgentOptions
     /// </summary>
     public bool SharesHost { get; set; }
 
-    /// <summary>The CMS gateways (the seed's "addresses of the checkpoint management systems").</summary>
-    [MinLength(1)]
+    /// <summary>
+    /// The CMS gateways (the seed's "addresses of the checkpoint management systems"). Configured as one string,
+    /// <c>host:port[,host:port...]</c>, parsed (and host names resolved) when the options are built.
+    /// </summary>
+    [MinLength(1, ErrorMessage = "no CMS gateway given; use --cms host:port[,host:port...].")]
     public List<IPEndPoint> Gateways { get; set; } = [];
 
+    [Required]
     public string ClusterId { get; set; } = "orleans-cms";
 
+    [Required]
     public string ServiceId { get; set; } = "orleans-cms";
 
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
@@ -45,5 +53,40 @@ public sealed class AgentOptions
     /// <summary>Programs to start when the agent first registers, each in <see cref="ProgramSpec"/> syntax.</summary>
     public List<string> Programs { get; set; } = [];
 
-    public void Validate() => Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        if (Mac.Length == 0)
+        {
+            // No member: the line is the agent's one, word for word, as before the options were bound.
+            yield return new ValidationResult("this host has no network interface with a MAC address; pass --mac aa:bb:cc:dd:ee:ff.");
+        }
+        else if (!MacAddress.TryNormalize(Mac, out _))
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(Mac)} '{Mac}' is not a MAC address; write six hex bytes such as 02:00:00:00:00:01.", [nameof(Mac)]);
+        }
+        else if (string.IsNullOrWhiteSpace(Name))
+        {
+            yield return new ValidationResult(
+                $"{Section}:{nameof(Name)} must not be empty; leave it out for ecu-<last MAC bytes>.", [nameof(Name)]);
+        }
+
+        for (var i = 0; i < Programs.Count; i++)
+        {
+            string? error = null;
+            try
+            {
+                ProgramSpec.Parse(Programs[i], position: i + 1);
+            }
+            catch (FormatException e)
+            {
+                error = e.Message;
+            }
+
+            if (error is not null)
+            {
+                yield return new ValidationResult(error, [$"{nameof(Programs)}:{i}"]);
+            }
+        }
+    }
 }

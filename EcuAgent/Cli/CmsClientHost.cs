@@ -14,7 +14,18 @@ namespace OrleansCms.Cli;
 /// </summary>
 public static class CmsClientHost
 {
-    public static HostApplicationBuilder Create(IReadOnlyList<IPEndPoint> gateways, string clusterId, string serviceId, FleetCertificates? tls, Func<bool> keepTrying)
+    /// <summary>A client of the given gateways and cluster.</summary>
+    public static HostApplicationBuilder Create(IReadOnlyList<IPEndPoint> gateways, string clusterId, string serviceId, FleetCertificates? tls, Func<bool> keepTrying) =>
+        Create(tls, keepTrying, client => client
+            .UseStaticClustering([.. gateways])
+            .Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = clusterId;
+                cluster.ServiceId = serviceId;
+            }));
+
+    /// <summary>A client whose gateways and cluster identity <paramref name="cluster"/> configures.</summary>
+    public static HostApplicationBuilder Create(FleetCertificates? tls, Func<bool> keepTrying, Action<IClientBuilder> cluster)
     {
         var builder = Host.CreateApplicationBuilder([]);
         builder.Logging.ClearProviders();
@@ -40,13 +51,8 @@ public static class CmsClientHost
                 });
             }
 
+            cluster(client);
             client
-                .UseStaticClustering([.. gateways])
-                .Configure<ClusterOptions>(cluster =>
-                {
-                    cluster.ClusterId = clusterId;
-                    cluster.ServiceId = serviceId;
-                })
                 .Configure<GatewayOptions>(gateway => gateway.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5))
                 .UseConnectionRetryFilter(async (_, cancellationToken) =>
                 {

@@ -2,9 +2,11 @@ using System.ComponentModel.DataAnnotations;
 
 namespace OrleansCms.Programs;
 
-/// <summary>The limits the agent enforces on a program speaking docs/program-protocol.md.</summary>
+/// <summary>The limits the agent enforces on a program speaking docs/program-protocol.md (section <c>Agent:Protocol</c>).</summary>
 public sealed class ProgramProtocolOptions
 {
+    public const string Section = "Agent:Protocol";
+
     /// <summary>Largest state a program may announce (a state is one byte[], hence the Array.MaxLength cap).</summary>
     [Range(1L, 0x7FFFFFC7L)]
     public long MaxStateBytes { get; set; } = 1L << 30;

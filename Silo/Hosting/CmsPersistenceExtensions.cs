@@ -1,14 +1,9 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
-using OrleansCms.Ecus;
-using OrleansCms.Restoration;
 using OrleansCms.Schema;
 using OrleansCms.Storage;
-using OrleansCms.Telemetry;
 
 namespace OrleansCms.Hosting;
 
@@ -18,25 +13,19 @@ public static class CmsPersistenceExtensions
     /// <summary>ADO.NET invariant name of the Npgsql provider.</summary>
     public const string NpgsqlInvariant = "Npgsql";
 
+    /// <summary>The Orleans providers' tables and query rows (<c>Silo/Schema/Sql/*.sql</c>).</summary>
+    public static SchemaScriptSource SchemaScripts { get; } = new(typeof(SchemaMigrator).Assembly, "Schema.");
+
     /// <summary>
     /// ADO.NET clustering, grain storage (<see cref="CmsStorageOptions.GrainStorageName"/>) and reminders on
-    /// PostgreSQL, the schema bootstrap, and membership tuned so that a dead silo is declared dead in seconds.
-    /// Endpoints and cluster identity are left to the caller (the host or the test cluster).
+    /// PostgreSQL, the schema bootstrap (which applies the scripts of every registered <see cref="SchemaScriptSource"/>),
+    /// and membership tuned so that a dead silo is declared dead in seconds. Endpoints and cluster identity are left to
+    /// the caller (the host or the test cluster), the grains' services to <c>AddCmsGrains</c>.
     /// </summary>
     public static ISiloBuilder AddCmsPersistence(this ISiloBuilder silo)
     {
         var services = silo.Services;
-        services.AddOptions<CmsStorageOptions>()
-            .BindConfiguration(CmsStorageOptions.Section)
-            .PostConfigure(o =>
-            {
-                if (string.IsNullOrWhiteSpace(o.ConnectionString))
-                {
-                    o.ConnectionString = Environment.GetEnvironmentVariable(CmsStorageOptions.ConnectionStringVariable) ?? "";
-                }
-            })
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CmsStorageOptions>, CmsStorageOptionsValidator>();
+        services.AddCmsStorageOptions();
 
         // Every provider takes its connection string from CmsStorageOptions (configuration or CMS_POSTGRES).
         silo.UseAdoNetClustering(ob => ob.Configure<IOptions<CmsStorageOptions>>((o, cms) =>
@@ -57,25 +46,7 @@ public static class CmsPersistenceExtensions
             o.ConnectionString = cms.Value.ConnectionString;
         }));
 
-        services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
-        services.AddSingleton<ChunkStore>();
-        services.AddSingleton<IngestBudget>();
-        services.AddMetrics();
-        services.AddSingleton<FleetCensusCache>();
-        services.AddHostedService(sp => sp.GetRequiredService<FleetCensusCache>());
-        services.AddSingleton<CmsMetrics>();
-        services.AddHostedService<ChunkCollector>();
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<LivenessOptions>().BindConfiguration(LivenessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHostedService<SiloDeathWatcher>();
-        var siloBuilt = DateTimeOffset.UtcNow;
-        services.AddSingleton(sp => new ClusterFormation(
-            sp.GetRequiredService<IClusterMembershipService>(), sp.GetRequiredService<ILocalSiloDetails>(), siloBuilt));
-        services.AddOptions<RestorationOptions>().BindConfiguration(RestorationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<PlacementOptions>().BindConfiguration(PlacementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => new PlacementPolicy(sp.GetRequiredService<IOptions<PlacementOptions>>().Value));
-        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-
+        services.AddSingleton(SchemaScripts);
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<SchemaBootstrapper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SchemaBootstrapper>());

@@ -1,5 +1,6 @@
-using System.ComponentModel.DataAnnotations;
 using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansCms.Api;
 
@@ -8,36 +9,44 @@ namespace OrleansCms.Hosting;
 /// <summary>Everything a CMS silo process adds to its web host.</summary>
 public static class CmsSiloHostExtensions
 {
+    /// <summary>
+    /// A silo with its endpoints and identity from <see cref="CmsSiloOptions"/> (section <c>Cms</c>), the CMS's
+    /// persistence, grains and TLS, the HTTP API and metrics. Every option is bound and validated at start-up
+    /// (see <see cref="StartupFailure"/> for how a failure is reported).
+    /// </summary>
     public static WebApplicationBuilder AddCmsSilo(this WebApplicationBuilder builder)
     {
-        // Endpoints are needed while the host is being built, so bind and validate them here, once.
-        var silo = builder.Configuration.GetSection(CmsSiloOptions.Section).Get<CmsSiloOptions>() ?? new CmsSiloOptions();
-        Validator.ValidateObject(silo, new ValidationContext(silo), validateAllProperties: true);
-        if (!IPAddress.TryParse(silo.AdvertisedIp, out var advertisedIp))
-        {
-            throw new ValidationException($"Cms:AdvertisedIp '{silo.AdvertisedIp}' is not an IP address.");
-        }
-
-        var tls = builder.Configuration.GetSection(CmsTlsOptions.Section).Get<CmsTlsOptions>() ?? new CmsTlsOptions();
-        builder.Services.AddOptions<CmsSiloOptions>().BindConfiguration(CmsSiloOptions.Section);
+        builder.Services.AddOptions<CmsSiloOptions>().BindConfiguration(CmsSiloOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
-        builder.WebHost.UseUrls($"http://{silo.AdvertisedIp}:{silo.HttpPort}");
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<CmsSiloOptions>>((kestrel, silo) =>
+            kestrel.Listen(IPAddress.Parse(silo.Value.AdvertisedIp), silo.Value.HttpPort));
 
         builder.UseOrleans(orleans =>
         {
-            orleans.Configure<ClusterOptions>(o =>
+            orleans.Services.ConfigureFormatter<CmsSiloOptions>();
+            orleans.Services.AddOptions<ClusterOptions>().Configure<IOptions<CmsSiloOptions>>((o, silo) =>
             {
-                o.ClusterId = silo.ClusterId;
-                o.ServiceId = silo.ServiceId;
+                o.ClusterId = silo.Value.ClusterId;
+                o.ServiceId = silo.Value.ServiceId;
             });
-            orleans.ConfigureEndpoints(advertisedIp, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: true);
-            orleans.Configure<SiloOptions>(o => o.SiloName = SiloNames.Format(silo.SiloPort, silo.HttpPort));
+            orleans.Services.AddOptions<EndpointOptions>().Configure<IOptions<CmsSiloOptions>>((o, silo) =>
+            {
+                o.AdvertisedIPAddress = IPAddress.Parse(silo.Value.AdvertisedIp);
+                o.SiloPort = silo.Value.SiloPort;
+                o.GatewayPort = silo.Value.GatewayPort;
+                // Listen on every address of the host, advertise the configured one.
+                o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, silo.Value.SiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, silo.Value.GatewayPort);
+            });
+            orleans.Services.AddOptions<SiloOptions>().Configure<IOptions<CmsSiloOptions>>((o, silo) =>
+                o.SiloName = SiloNames.Format(silo.Value.SiloPort, silo.Value.HttpPort));
             orleans.AddCmsPersistence();
-            orleans.UseCmsTls(tls);
+            orleans.AddCmsGrains();
+            orleans.UseCmsTls();
         });
 
         builder.Services.AddCmsApi();

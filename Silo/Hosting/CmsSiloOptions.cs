@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace OrleansCms.Hosting;
 
 /// <summary>Identity and endpoints of one CMS silo (section <c>Cms</c>).</summary>
-public sealed class CmsSiloOptions
+public sealed class CmsSiloOptions : IValidatableObject
 {
     public const string Section = "Cms";
 
@@ -15,7 +16,7 @@ public sealed class CmsSiloOptions
     [Required]
     public string ServiceId { get; set; } = "orleans-cms";
 
-    /// <summary>Address other silos and agents use to reach this silo.</summary>
+    /// <summary>Address other silos and agents use to reach this silo; the HTTP API binds to it.</summary>
     [Required]
     public string AdvertisedIp { get; set; } = "127.0.0.1";
 
@@ -30,4 +31,12 @@ public sealed class CmsSiloOptions
     /// <summary>Port of the HTTP API and dashboard.</summary>
     [Range(1, 65535)]
     public int HttpPort { get; set; } = 8080;
+
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        if (!IPAddress.TryParse(AdvertisedIp, out _))
+        {
+            yield return new ValidationResult($"{Section}:{nameof(AdvertisedIp)} '{AdvertisedIp}' is not an IP address.", [nameof(AdvertisedIp)]);
+        }
+    }
 }

@@ -1,4 +1,5 @@
-using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Connections.Security;
 using OrleansCms.Security;
 
@@ -7,36 +8,37 @@ namespace OrleansCms.Hosting;
 /// <summary>Turns <see cref="CmsTlsOptions"/> into Orleans' TLS on the silo's and gateway's connections.</summary>
 public static class CmsTlsExtensions
 {
-    public static ISiloBuilder UseCmsTls(this ISiloBuilder silo, CmsTlsOptions options)
+    /// <summary>
+    /// Binds <see cref="CmsTlsOptions"/> (validated at start-up) and, when they name certificates, requires mutual TLS
+    /// on silo-to-silo and gateway connections. This is what Orleans' <c>UseTls</c> configures, done from the options
+    /// rather than from a certificate loaded while the host is being built.
+    /// </summary>
+    public static ISiloBuilder UseCmsTls(this ISiloBuilder silo)
     {
-        if (!options.Enabled)
+        var services = silo.Services;
+        services.AddOptions<CmsTlsOptions>().BindConfiguration(CmsTlsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.ConfigureFormatter<CmsTlsOptions>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<CmsTlsOptions>>().Value.LoadCertificates());
+        services.AddOptions<SiloConnectionOptions>().Configure<IOptions<CmsTlsOptions>, IServiceProvider>((connections, tls, sp) =>
         {
-            return silo;
-        }
+            if (!tls.Value.Enabled)
+            {
+                return;
+            }
 
-        if (options.CertificatePath.Length == 0 || options.KeyPath.Length == 0 || options.CaPath.Length == 0)
-        {
-            throw new ValidationException("Cms:Tls needs CertificatePath, KeyPath and CaPath together (or none of them for no TLS).");
-        }
-
-        FleetCertificates certificates;
-        try
-        {
-            certificates = FleetCertificates.Load(options.CertificatePath, options.KeyPath, options.CaPath);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new ValidationException(e.Message, e);
-        }
-
-        silo.Services.AddSingleton(certificates);
-        return silo.UseTls(tls =>
-        {
-            tls.LocalCertificate = certificates.Own;
-            tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-            tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-            // Peers are reached by address, so trust is the fleet CA's signature rather than a host name.
-            tls.RemoteCertificateValidation = (certificate, _, _) => certificates.IsFleetMember(certificate);
+            var certificates = sp.GetRequiredService<FleetCertificates>();
+            var options = new TlsOptions
+            {
+                LocalCertificate = certificates.Own,
+                RemoteCertificateMode = RemoteCertificateMode.RequireCertificate,
+                ClientCertificateMode = RemoteCertificateMode.RequireCertificate,
+                // Peers are reached by address, so trust is the fleet CA's signature rather than a host name.
+                RemoteCertificateValidation = (certificate, _, _) => certificates.IsFleetMember(certificate),
+            };
+            connections.ConfigureSiloInboundConnection(connection => connection.UseServerTls(options));
+            connections.ConfigureGatewayInboundConnection(connection => connection.UseServerTls(options));
+            connections.ConfigureSiloOutboundConnection(connection => connection.UseClientTls(options));
         });
+        return silo;
     }
 }

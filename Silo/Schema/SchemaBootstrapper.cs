@@ -5,11 +5,13 @@ namespace OrleansCms.Schema;
 
 /// <summary>
 /// Runs before the silo touches its membership table: checks that PostgreSQL answers and that the schema
-/// is current (applying it unless <see cref="CmsStorageOptions.ApplySchemaOnStart"/> is off). A failure
-/// stops the start with one clear message instead of the providers' retries.
+/// is current (applying it unless <see cref="CmsStorageOptions.ApplySchemaOnStart"/> is off). The scripts are those of
+/// every <see cref="SchemaScriptSource"/> registered (the silo's and the grains'). A failure stops the start with one
+/// clear message instead of the providers' retries.
 /// </summary>
 public sealed class SchemaBootstrapper(
     SchemaMigrator migrator,
+    IEnumerable<SchemaScriptSource> sources,
     IOptions<CmsStorageOptions> options,
     ILogger<SchemaBootstrapper> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -33,7 +35,7 @@ public sealed class SchemaBootstrapper(
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        var scripts = SchemaScript.LoadEmbedded();
+        var scripts = SchemaScript.Load(sources);
         var storage = options.Value;
         if (storage.ApplySchemaOnStart)
         {

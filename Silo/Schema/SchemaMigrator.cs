@@ -85,8 +85,9 @@ public sealed class SchemaMigrator(ILogger<SchemaMigrator> logger)
         var wanted = scripts.Count == 0 ? 0 : scripts[^1].Version;
         if (current < wanted)
         {
+            var missing = string.Join(", ", scripts.Where(s => s.Version > current).Select(s => s.Name));
             throw new CmsStartupException(
-                $"The database schema is at version {current} but this CMS needs {wanted}; apply Silo/Schema/Sql/*.sql or set Cms:Storage:ApplySchemaOnStart=true.");
+                $"The database schema is at version {current} but this CMS needs {wanted}; apply {missing} (Silo/Schema/Sql, Grains/Storage) or set Cms:Storage:ApplySchemaOnStart=true.");
         }
     }
 

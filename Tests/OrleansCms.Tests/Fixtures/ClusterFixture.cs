@@ -11,7 +11,7 @@ namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>
 /// A two-silo TestCluster on the real PostgreSQL: ADO.NET clustering, grain storage and reminders in a
-/// database of its own. Shared by every test class of the <see cref="ClusterCollection"/>.
+/// database of its own, and the grains' services as the silo host registers them. Shared by every test class of the <see cref="ClusterCollection"/>.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -109,7 +109,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
-            siloBuilder.AddCmsPersistence();
+            siloBuilder.AddCmsPersistence().AddCmsGrains();
             // The CMS's own warnings (an ECU declared failed, a program pending, ...) explain a failing test.
             siloBuilder.Services.AddLogging(logging => logging
                 .AddSimpleConsole(o => (o.SingleLine, o.TimestampFormat) = (true, "HH:mm:ss.fff "))

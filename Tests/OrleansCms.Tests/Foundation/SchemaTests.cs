@@ -1,5 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansCms.Hosting;
 using OrleansCms.Schema;
+using OrleansCms.Storage;
 using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Foundation;
@@ -7,6 +11,9 @@ namespace OrleansCms.Tests.Foundation;
 public sealed class SchemaTests
 {
     private static readonly SchemaMigrator Migrator = new(NullLogger<SchemaMigrator>.Instance);
+
+    // Scripts of an assembly that is neither the silo nor the grains: this one.
+    private static readonly SchemaScriptSource Contributed = new(typeof(SchemaTests).Assembly, "ContributedSchema.");
 
     // Everything a script can create or change: tables and columns, functions, query rows, history.
     private const string SchemaFingerprint = """
@@ -90,5 +97,91 @@ public sealed class SchemaTests
             () => Migrator.VerifyAsync(database.ConnectionString, SchemaScript.LoadEmbedded(), CancellationToken.None));
 
         Assert.Contains("ApplySchemaOnStart", error.Message);
+        Assert.Contains("010_cms_chunks.sql", error.Message);
+    }
+
+    [Fact]
+    public void Load_TheSilosAndTheGrainsScripts_EachFromItsOwnAssembly()
+    {
+        Assert.Equal([1, 2, 3, 4], SchemaScript.Load([CmsPersistenceExtensions.SchemaScripts]).Select(s => s.Version));
+        Assert.Equal([10, 11], SchemaScript.Load([CmsGrainsExtensions.SchemaScripts]).Select(s => s.Version));
+        Assert.Equal([1, 2, 3, 4, 10, 11], SchemaScript.LoadEmbedded().Select(s => s.Version));
+    }
+
+    [Fact]
+    public void Load_SeveralSources_OneListInVersionOrder()
+    {
+        var scripts = SchemaScript.Load([Contributed, CmsGrainsExtensions.SchemaScripts, CmsPersistenceExtensions.SchemaScripts]);
+
+        Assert.Equal([1, 2, 3, 4, 10, 11, 50], scripts.Select(s => s.Version));
+        Assert.Equal("050_test_contributed.sql", scripts[^1].Name);
+    }
+
+    [Fact]
+    public void Load_TwoSourcesShareAVersion_RefusedNamingBothScripts()
+    {
+        var clashing = new SchemaScriptSource(typeof(SchemaTests).Assembly, "ClashingSchema.");
+
+        var error = Assert.Throws<InvalidOperationException>(() => SchemaScript.Load([CmsGrainsExtensions.SchemaScripts, clashing]));
+
+        Assert.Contains("010_cms_chunks.sql", error.Message);
+        Assert.Contains("010_test_clash.sql", error.Message);
+    }
+
+    // What silos recorded for the chunk tables' scripts while those were embedded in the silo (Silo/Schema/Sql/).
+    // Scripts are identified by version, and the checksum guards the text: moved beside ChunkStore, they must keep both.
+    [Theory]
+    [InlineData(10, "010_cms_chunks.sql", "a3328c89f44a071f052505a04e1b46cb4fd7974498fe02b52fa9b1e36802c2c8")]
+    [InlineData(11, "011_cms_chunk_candidates.sql", "06db45ab66e28fe56c825013223e2cec8e014424fbacd03c38c4af2437f34819")]
+    public void Load_ChunkScriptsMovedToTheGrains_KeepTheIdentityTheyWereAppliedUnder(int version, string name, string checksum)
+    {
+        var script = Assert.Single(SchemaScript.Load([CmsGrainsExtensions.SchemaScripts]), s => s.Version == version);
+
+        Assert.Equal((name, checksum), (script.Name, script.Checksum));
+    }
+
+    [Fact]
+    public async Task Apply_DatabaseMigratedWhenTheSiloHeldEveryScript_AppliesNothing()
+    {
+        await using var database = await TestDatabase.CreateAsync(applySchema: false);
+        // As a silo did before the chunk scripts moved: the Orleans scripts, then 010 and 011 from its own resources.
+        await Migrator.ApplyAsync(database.ConnectionString, SchemaScript.Load([CmsPersistenceExtensions.SchemaScripts]), CancellationToken.None);
+        await using (var connection = await database.OpenAsync())
+        {
+            foreach (var script in SchemaScript.Load([CmsGrainsExtensions.SchemaScripts]))
+            {
+                await using var create = new NpgsqlCommand(script.Sql, connection);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            await using var record = new NpgsqlCommand("""
+                INSERT INTO cms_schema_history (version, name, checksum) VALUES
+                    (10, '010_cms_chunks.sql', 'a3328c89f44a071f052505a04e1b46cb4fd7974498fe02b52fa9b1e36802c2c8'),
+                    (11, '011_cms_chunk_candidates.sql', '06db45ab66e28fe56c825013223e2cec8e014424fbacd03c38c4af2437f34819')
+                """, connection);
+            await record.ExecuteNonQueryAsync();
+        }
+
+        var applied = await Migrator.ApplyAsync(database.ConnectionString, SchemaScript.LoadEmbedded(), CancellationToken.None);
+
+        Assert.Equal(0, applied);
+        Assert.Equal(6, await database.ScalarAsync<long>("SELECT count(*) FROM cms_schema_history"));
+    }
+
+    [Fact]
+    public async Task Bootstrap_ScriptsOfAContributingAssembly_AppliedOnceThenSkipped()
+    {
+        await using var database = await TestDatabase.CreateAsync(applySchema: false);
+        SchemaScriptSource[] sources = [CmsPersistenceExtensions.SchemaScripts, CmsGrainsExtensions.SchemaScripts, Contributed];
+        var storage = Options.Create(new CmsStorageOptions { ConnectionString = database.ConnectionString });
+
+        await new SchemaBootstrapper(Migrator, sources, storage, NullLogger<SchemaBootstrapper>.Instance).EnsureAsync(CancellationToken.None);
+        var appliedAt = await database.ScalarAsync<DateTime>("SELECT applied_at FROM cms_schema_history WHERE version = 50");
+        var again = await Migrator.ApplyAsync(database.ConnectionString, SchemaScript.Load(sources), CancellationToken.None);
+
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM test_contributed"));
+        Assert.Equal(7L, await database.ScalarAsync<long>("SELECT count(*) FROM cms_schema_history"));
+        Assert.Equal(0, again);
+        Assert.Equal(appliedAt, await database.ScalarAsync<DateTime>("SELECT applied_at FROM cms_schema_history WHERE version = 50"));
     }
 }

@@ -41,7 +41,19 @@ public sealed class SiloStartupTests
         Assert.Contains("password authentication failed", line);
     }
 
-    private static async Task<(int ExitCode, IReadOnlyList<string> Errors)> RunSiloAsync(string? connectionString)
+    [Theory]
+    [InlineData("cms silo: Cms:Liveness:Lease: The field Lease must be between", "--Cms:Liveness:Lease=00:00:00")]
+    [InlineData("cms silo: Cms:GatewayPort: The field GatewayPort must be between 1 and 65535.", "--Cms:GatewayPort=0")]
+    public async Task Start_BadSetting_ExitsWithOneLineNamingTheKey(string message, string setting)
+    {
+        var (exitCode, errors) = await RunSiloAsync(TestDatabase.ServerConnectionString, setting);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(errors);
+        Assert.StartsWith(message, line, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, IReadOnlyList<string> Errors)> RunSiloAsync(string? connectionString, params string[] settings)
     {
         string[] args =
         [
@@ -49,6 +61,7 @@ public sealed class SiloStartupTests
             $"--Cms:GatewayPort={FreePorts.Next()}",
             $"--Cms:HttpPort={FreePorts.Next()}",
             $"--Cms:ClusterId=startup-{Guid.NewGuid():N}",
+            .. settings,
         ];
         await using var silo = ChildProcess.StartDotnet(RepoPaths.SiloDll, args, new Dictionary<string, string?>
         {

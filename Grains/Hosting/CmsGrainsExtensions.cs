@@ -1,0 +1,57 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using OrleansCms.Ecus;
+using OrleansCms.Restoration;
+using OrleansCms.Storage;
+using OrleansCms.Telemetry;
+
+namespace OrleansCms.Hosting;
+
+/// <summary>What the CMS grains need in a silo: their options, services, background work and tables.</summary>
+public static class CmsGrainsExtensions
+{
+    /// <summary>The chunk tables' scripts, embedded beside <see cref="ChunkStore"/> (<c>Grains/Storage/*.sql</c>).</summary>
+    public static SchemaScriptSource SchemaScripts { get; } = new(typeof(ChunkStore).Assembly, "Schema.");
+
+    /// <summary>
+    /// Registers the grains' options (sections <c>Cms:Ingest</c>, <c>Cms:Liveness</c>, <c>Cms:Restoration</c>,
+    /// <c>Cms:Placement</c>, <c>Cms:Storage</c>), validated at start-up; the chunk store and its collector, the ingest
+    /// budget, the metrics, the fleet census, silo-death watching and placement; and the chunk tables' schema scripts.
+    /// Clustering, grain storage and reminders are the host's (<c>AddCmsPersistence</c> in the silo).
+    /// </summary>
+    public static ISiloBuilder AddCmsGrains(this ISiloBuilder silo)
+    {
+        var services = silo.Services;
+        services.AddCmsStorageOptions();
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LivenessOptions>().BindConfiguration(LivenessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RestorationOptions>().BindConfiguration(RestorationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PlacementOptions>().BindConfiguration(PlacementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.ConfigureFormatter<IngestOptions>()
+            .ConfigureFormatter<LivenessOptions>()
+            .ConfigureFormatter<RestorationOptions>()
+            .ConfigureFormatter<PlacementOptions>();
+
+        services.AddSingleton(SchemaScripts);
+        services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
+        services.AddSingleton<ChunkStore>();
+        services.AddHostedService<ChunkCollector>();
+        services.AddSingleton<IngestBudget>();
+
+        services.AddMetrics();
+        services.AddSingleton<CmsMetrics>();
+        services.AddSingleton<FleetCensusCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<FleetCensusCache>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService<SiloDeathWatcher>();
+        var siloBuilt = DateTimeOffset.UtcNow;
+        services.AddSingleton(sp => new ClusterFormation(
+            sp.GetRequiredService<IClusterMembershipService>(), sp.GetRequiredService<ILocalSiloDetails>(), siloBuilt));
+        services.AddSingleton(sp => new PlacementPolicy(sp.GetRequiredService<IOptions<PlacementOptions>>().Value));
+        return silo;
+    }
+}
