@@ -21,7 +21,7 @@ public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyn
     public const string SeedVariable = "CMS_FAULT_SEED";
     public const string RoundsVariable = "CMS_FAULT_ROUNDS";
     private const int Silos = 3;
-    private const int DefaultRounds = 50;
+    private const int DefaultRounds = 15;
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
 
     private readonly List<AgentProcess> _live = [];
