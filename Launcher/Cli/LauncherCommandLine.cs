@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using OrleansCms.Fleet;
 using OrleansCms.Launcher.Control;
-using OrleansCms.Launcher.Fleet;
+using OrleansCms.Launcher.Up;
 
 namespace OrleansCms.Launcher.Cli;
 
@@ -14,7 +15,7 @@ public static class LauncherCommandLine
         Description = "The run's folder (default: $CMS_HOME, else .cms in the repository).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CMS_HOME") is { Length: > 0 } home
             ? home
-            : Path.Combine(ProductPaths.RepositoryRoot(), ".cms"),
+            : Path.Combine(ProductPaths.Checkout.Root, ".cms"),
     };
 
     public static RootCommand Build() =>
@@ -63,14 +64,14 @@ public static class LauncherCommandLine
                 StatusInterval = TimeSpan.FromSeconds(Math.Max(0.5, result.GetValue(statusSeconds))),
             };
             int code;
-            await using (var run = new FleetRun(FleetLayout.Default(offset), ProductPaths.OfThisCheckout(), options, Console.Out))
+            await using (var run = new FleetRun(FleetLayout.Default(offset), ProductPaths.Checkout, options, Console.Out))
             {
                 code = await run.RunAsync(stop.Token);
             }
 
             if (result.GetValue(stopPostgres))
             {
-                await RunAsync("/bin/bash", Path.Combine(ProductPaths.RepositoryRoot(), "cms"), "pg", "stop");
+                await RunAsync("/bin/bash", Path.Combine(ProductPaths.Checkout.Root, "cms"), "pg", "stop");
             }
 
             return code;
@@ -113,7 +114,7 @@ public static class LauncherCommandLine
             }
 
             var (mac, gateways) = (source.Text.Split(' ')[0], source.Text.Split(' ')[1]);
-            var args = new List<string> { ProductPaths.OfThisCheckout().AgentDll, "migrate", "--cms", gateways, "--mac", mac, "--program", result.GetValue(program)! };
+            var args = new List<string> { ProductPaths.Checkout.AgentDll, "migrate", "--cms", gateways, "--mac", mac, "--program", result.GetValue(program)! };
             if (result.GetValue(target) is { } to)
             {
                 var destination = await ControlClient.SendAsync(socket, $"where {to}");

@@ -1,4 +1,4 @@
-using OrleansCms.Launcher.Fleet;
+using OrleansCms.Fleet;
 
 namespace OrleansCms.Launcher.Status;
 
@@ -10,7 +10,7 @@ public sealed record MemberView(string Name, MemberKind Kind, MemberState State,
     public string? Mac { get; init; }
 
     public static MemberView Of(FleetMember member) => new(member.Spec.Name, member.Spec.Kind, member.State,
-        member.IsAlive ? member.ProcessId : null, member.Spec.Endpoints, member.ExitReason, member.Since, member.LogFile)
+        member.IsAlive ? member.ProcessId : null, member.Spec.Endpoints, member.ExitReason, member.Since, member.LogFile ?? "-")
     {
         Mac = member.Spec.Mac,
     };

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using OrleansCms.Launcher.Fleet;
+using OrleansCms.Fleet;
 
 namespace OrleansCms.Launcher.Status;
 

@@ -17,7 +17,7 @@ public static class IngestBenchmark
     public static async Task RunAsync(string serverConnectionString, string[] args)
     {
         var quick = args.Contains("--quick");
-        await using var silos = await BenchSilos.StartAsync(serverConnectionString, BenchPaths.SiloDll);
+        await using var silos = await BenchSilos.StartAsync(serverConnectionString);
         await CreateRawTableAsync(silos.DatabaseConnectionString);
         Console.WriteLine($"ingest benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, concurrency {Concurrency}");
 

@@ -19,7 +19,7 @@ public static class LivenessBenchmark
     public static async Task RunAsync(string serverConnectionString, string[] args)
     {
         var quick = args.Contains("--quick");
-        await using var silos = await BenchSilos.StartAsync(serverConnectionString, BenchPaths.SiloDll);
+        await using var silos = await BenchSilos.StartAsync(serverConnectionString);
         Console.WriteLine($"liveness benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, lease {Lease.TotalSeconds} s, heartbeats every {HeartbeatInterval.TotalMilliseconds} ms");
         var headline = new Dictionary<string, double>();
 
@@ -56,10 +56,10 @@ public static class LivenessBenchmark
             var ecus = await StartEcusAsync(silos.Client, 12);
             await Task.Delay(TimeSpan.FromSeconds(1));
             var stats = await silos.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
-            var onVictim = ecus.Where(e => stats.Any(s => s.GrainId == e.Grain.GetGrainId() && s.SiloAddress.Endpoint.Port == victim.SiloPort)).ToList();
+            var onVictim = ecus.Where(e => stats.Any(s => s.GrainId == e.Grain.GetGrainId() && s.SiloAddress.Endpoint.Port == victim.Spec.Ports!.Silo)).ToList();
 
             var killedAt = Stopwatch.GetTimestamp();
-            await Task.WhenAll(onVictim.Select(e => e.KillAsync()).Append(BenchSilos.KillAsync(victim)));
+            await Task.WhenAll(onVictim.Select(e => e.KillAsync()).Append(victim.KillAsync()));
             detections.AddRange(await Task.WhenAll(onVictim.Select(e => WaitFailedAsync(e, killedAt))));
             await Task.WhenAll(ecus.Except(onVictim).Select(e => e.KillAsync()));
             await silos.StartSiloAsync(victim);
@@ -75,11 +75,11 @@ public static class LivenessBenchmark
         {
             var ecus = await StartEcusAsync(silos.Client, count);
             await Task.Delay(TimeSpan.FromSeconds(2)); // let the rate settle
-            var cpuBefore = silos.Silos.Sum(s => CpuSeconds(s.Process!));
+            var cpuBefore = silos.Silos.Sum(s => s.Process!.ProcessorTime.TotalSeconds);
             var roundTripsBefore = ecus.Sum(e => e.RoundTripsMs.Count);
             var clock = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(seconds));
-            var cpu = (silos.Silos.Sum(s => CpuSeconds(s.Process!)) - cpuBefore) / clock.Elapsed.TotalSeconds / Environment.ProcessorCount * 100;
+            var cpu = (silos.Silos.Sum(s => s.Process!.ProcessorTime.TotalSeconds) - cpuBefore) / clock.Elapsed.TotalSeconds / Environment.ProcessorCount * 100;
             var beats = ecus.Sum(e => e.RoundTripsMs.Count) - roundTripsBefore;
             await Task.WhenAll(ecus.Select(e => e.KillAsync()));
 
@@ -144,12 +144,6 @@ public static class LivenessBenchmark
         }
 
         throw new TimeoutException($"ECU {ecu.Mac} was not declared failed within two minutes");
-    }
-
-    private static double CpuSeconds(Process process)
-    {
-        process.Refresh();
-        return process.TotalProcessorTime.TotalSeconds;
     }
 
     private static void Report(string what, List<double> detections, string key, Dictionary<string, double> headline)

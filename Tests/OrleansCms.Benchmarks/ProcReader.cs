@@ -3,13 +3,9 @@ using OrleansCms.Programs;
 
 namespace OrleansCms.Benchmarks;
 
-/// <summary>What the benchmarks read from Linux's /proc: children, start times, sample programs, resident memory.</summary>
+/// <summary>What the benchmarks read from Linux's /proc: start times, sample programs, resident memory.</summary>
 public static class ProcReader
 {
-    /// <summary>The pids whose parent is <paramref name="parent"/>.</summary>
-    public static IReadOnlyList<int> ChildrenOf(int parent) =>
-        [.. Pids().Where(pid => Stat(pid) is { } stat && stat.Parent == parent)];
-
     /// <summary>Whether the process runs the bundled sample program.</summary>
     public static bool IsSampleProgram(int pid) =>
         Read($"/proc/{pid}/cmdline")?.Contains(ProgramLaunch.SampleAssembly, StringComparison.Ordinal) == true;
@@ -34,10 +30,6 @@ public static class ProcReader
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (int.Parse(fields[1], CultureInfo.InvariantCulture), fields[0][0], ulong.Parse(fields[19], CultureInfo.InvariantCulture));
     }
-
-    private static IEnumerable<int> Pids() =>
-        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(name => int.TryParse(name, out _))
-            .Select(name => int.Parse(name!, CultureInfo.InvariantCulture));
 
     private static string? Read(string path)
     {

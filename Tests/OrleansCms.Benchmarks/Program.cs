@@ -12,8 +12,6 @@ switch (name)
     case "liveness":
         await LivenessBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
         return 0;
-    case "demo":
-        return await OrleansCms.Benchmarks.Demo.DemoRun.RunAsync(connectionString, args.ElementAtOrDefault(1) ?? "logs");
     case "restore":
         await RestoreBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
         return 0;

@@ -18,7 +18,7 @@ public static class RestoreBenchmark
     public static async Task RunAsync(string serverConnectionString, string[] args)
     {
         var quick = args.Contains("--quick");
-        await using var silos = await BenchSilos.StartAsync(serverConnectionString, BenchPaths.SiloDll);
+        await using var silos = await BenchSilos.StartAsync(serverConnectionString);
         Console.WriteLine($"restore benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, 2 silos, lease 2 s");
 
         var runs = new List<Run>();
@@ -50,19 +50,20 @@ public static class RestoreBenchmark
         var client = cms.Client;
         var state = stateMb.ToString(CultureInfo.InvariantCulture);
         var specs = Enumerable.Range(0, programs).Select(i => $"name=p{i},ram-mb={Math.Max(8, (int)stateMb * 2)},interval-ms=2000,cmd=sample --state-mb {state} --dirty 0.02");
-        await using var source = BenchAgent.Start(cms, NextMac(), 65536, specs);
-        await using var targetA = BenchAgent.Start(cms, NextMac(), 65536, []);
-        await using var targetB = BenchAgent.Start(cms, NextMac(), 65536, []);
-        await WaitAsync(client, source.Mac, v => v.Programs.Count == programs && v.Programs.All(p => p.LastAcknowledgedVersion >= 1), TimeSpan.FromMinutes(3));
-        await WaitAsync(client, targetA.Mac, v => v.AgentAttached, TimeSpan.FromMinutes(1));
-        await WaitAsync(client, targetB.Mac, v => v.AgentAttached, TimeSpan.FromMinutes(1));
+        var (sourceMac, targetAMac, targetBMac) = (NextMac(), NextMac(), NextMac());
+        await using var source = cms.StartAgent(sourceMac, 65536, specs);
+        await using var targetA = cms.StartAgent(targetAMac, 65536, []);
+        await using var targetB = cms.StartAgent(targetBMac, 65536, []);
+        await WaitAsync(client, sourceMac, v => v.Programs.Count == programs && v.Programs.All(p => p.LastAcknowledgedVersion >= 1), TimeSpan.FromMinutes(3));
+        await WaitAsync(client, targetAMac, v => v.AgentAttached, TimeSpan.FromMinutes(1));
+        await WaitAsync(client, targetBMac, v => v.AgentAttached, TimeSpan.FromMinutes(1));
 
         var killedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         source.Kill();
-        await WaitAsync(client, source.Mac, v => v.Status == EcuStatus.Failed, TimeSpan.FromSeconds(30), pollMs: 10);
+        await WaitAsync(client, sourceMac, v => v.Status == EcuStatus.Failed, TimeSpan.FromSeconds(30), pollMs: 10);
         var detection = clock.Elapsed.TotalMilliseconds;
-        var restoration = client.GetGrain<IRestorationGrain>($"failure:{source.Mac}:1");
+        var restoration = client.GetGrain<IRestorationGrain>($"failure:{sourceMac}:1");
         RestorationView? view = null;
         while (view?.FinishedAt is null)
         {
@@ -77,8 +78,8 @@ public static class RestoreBenchmark
 
         var running = view.Programs.Max(p => p.RunningAt!.Value);
         var assigned = view.Programs.Max(p => p.AssignedAt!.Value);
-        await client.GetGrain<IEcuGrain>(targetA.Mac).RetireAsync("benchmark run over");
-        await client.GetGrain<IEcuGrain>(targetB.Mac).RetireAsync("benchmark run over");
+        await client.GetGrain<IEcuGrain>(targetAMac).RetireAsync("benchmark run over");
+        await client.GetGrain<IEcuGrain>(targetBMac).RetireAsync("benchmark run over");
         return new Run(
             Total: (running - killedAt).TotalMilliseconds,
             Detection: detection,

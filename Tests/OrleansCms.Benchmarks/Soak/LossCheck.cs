@@ -1,6 +1,7 @@
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
-using OrleansCms.Programs;
+using OrleansCms.SampleProgram;
+using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Benchmarks.Soak;
 
@@ -93,7 +94,7 @@ public static class LossCheck
             try
             {
                 using var payload = new MemoryStream();
-                return (await CheckpointReader.ReadNewestValidAsync(grain, payload)).Manifest.Version;
+                return (await NewestValidReader.ReadAsync(grain, payload)).Manifest.Version;
             }
             catch (CheckpointRejectedException e) when (e.Reason is RejectReason.UnknownProgram || attempt == 3)
             {

@@ -1,3 +1,5 @@
+using OrleansCms.Fleet;
+
 namespace OrleansCms.Benchmarks.Soak;
 
 /// <summary>
@@ -20,7 +22,7 @@ public sealed class SiloMemory
         }
     }
 
-    public void Sample(IEnumerable<BenchSilo> silos, TimeSpan at)
+    public void Sample(IEnumerable<FleetMember> silos, TimeSpan at)
     {
         foreach (var silo in silos)
         {
@@ -31,10 +33,10 @@ public sealed class SiloMemory
 
             lock (_lock)
             {
-                var incarnation = _incarnations.LastOrDefault(i => i.Silo == silo.Number && i.Pid == process.Id);
+                var incarnation = _incarnations.LastOrDefault(i => i.Silo == silo.Spec.Name && i.Pid == process.Id);
                 if (incarnation is null)
                 {
-                    incarnation = new SiloIncarnation(silo.Number, _incarnations.Count(i => i.Silo == silo.Number) + 1, process.Id);
+                    incarnation = new SiloIncarnation(silo.Spec.Name, _incarnations.Count(i => i.Silo == silo.Spec.Name) + 1, process.Id);
                     _incarnations.Add(incarnation);
                 }
 
@@ -44,21 +46,22 @@ public sealed class SiloMemory
     }
 
     /// <summary>"silo-1 212 MB, silo-2 down, …": the latest sample of each silo's running incarnation.</summary>
-    public string Now(IEnumerable<BenchSilo> silos)
+    public string Now(IEnumerable<FleetMember> silos)
     {
         lock (_lock)
         {
             return string.Join(", ", silos.Select(s => s.Process is { HasExited: false } p && _incarnations.LastOrDefault(i => i.Pid == p.Id) is { Samples.Count: > 0 } i
-                ? $"silo-{s.Number} {i.Samples[^1].Mb:0} MB"
-                : $"silo-{s.Number} down"));
+                ? $"{s.Spec.Name} {i.Samples[^1].Mb:0} MB"
+                : $"{s.Spec.Name} down"));
         }
     }
 }
 
 /// <summary>One life of one silo process and its memory samples (MiB) on the run's clock.</summary>
-public sealed class SiloIncarnation(int silo, int life, int pid)
+public sealed class SiloIncarnation(string silo, int life, int pid)
 {
-    public int Silo { get; } = silo;
+    /// <summary>The silo's name, e.g. <c>silo-1</c>.</summary>
+    public string Silo { get; } = silo;
 
     public int Life { get; } = life;
 

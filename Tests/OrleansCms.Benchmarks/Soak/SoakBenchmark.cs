@@ -27,7 +27,7 @@ public static class SoakBenchmark
         Console.WriteLine($"soak benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores: 3 silos, {options.Agents} agents × {SoakRun.ProgramsPerEcu} sample programs, "
             + $"{options.Minutes:0.#} minutes, a SIGKILL every 20–40 s; seed {options.Seed} (--seed {options.Seed} repeats the random draws: kinds and times of the faults); agent logs in {logs}/soak-ecu-N.log");
         var clock = Stopwatch.StartNew();
-        await using var cms = await BenchSilos.StartAsync(serverConnectionString, BenchPaths.SiloDll, silos: 3, responseTimeout: TimeSpan.FromSeconds(10));
+        await using var cms = await BenchSilos.StartAsync(serverConnectionString, silos: 3, responseTimeout: TimeSpan.FromSeconds(10));
         var ledger = new AckLedger();
         var ecus = Enumerable.Range(1, options.Agents).Select(n => new SoakEcu(n, Programs(n), Path.Combine(logs, $"soak-ecu-{n}.log"), ledger)).ToList();
         try

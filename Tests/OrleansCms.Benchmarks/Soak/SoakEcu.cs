@@ -1,5 +1,6 @@
 using System.Globalization;
 using OrleansCms.Agent;
+using OrleansCms.Fleet;
 
 namespace OrleansCms.Benchmarks.Soak;
 
@@ -14,7 +15,7 @@ public sealed class SoakEcu : IAsyncDisposable
     private readonly IReadOnlyList<string> _programs;
     private readonly TextWriter _log;
     private readonly AckLedger _ledger;
-    private BenchAgent? _agent;
+    private FleetMember? _agent;
     private int _lives;
 
     public SoakEcu(int number, IReadOnlyList<string> programs, string logFile, AckLedger ledger)
@@ -34,12 +35,12 @@ public sealed class SoakEcu : IAsyncDisposable
     public IEnumerable<string> ProgramNames => _programs.Select(p => ProgramSpec.Parse(p).Name);
 
     /// <summary>Whether its agent process runs (it may not have registered yet).</summary>
-    public bool IsUp => _agent is { HasExited: false };
+    public bool IsUp => _agent?.Process is { HasExited: false };
 
     public void Start(BenchSilos cms)
     {
         _log.WriteLine($"---- soak: agent life {++_lives} ----");
-        _agent = BenchAgent.Start(cms, Mac, 1024, _programs, onOutput: line =>
+        _agent = cms.StartAgent(Mac, 1024, _programs, onOutput: line =>
         {
             _log.WriteLine(line);
             _ledger.Observe(line);
@@ -47,8 +48,8 @@ public sealed class SoakEcu : IAsyncDisposable
     }
 
     /// <summary>The sample-program processes the agent runs now.</summary>
-    public IReadOnlyList<ProcessMark> ProgramProcesses() => _agent is { HasExited: false } agent
-        ? [.. ProcReader.ChildrenOf(agent.ProcessId).Where(ProcReader.IsSampleProgram).Select(ProcessMark.Of).OfType<ProcessMark>()]
+    public IReadOnlyList<ProcessMark> ProgramProcesses() => _agent is { Process.HasExited: false } agent
+        ? [.. agent.ChildPids().Where(ProcReader.IsSampleProgram).Select(ProcessMark.Of).OfType<ProcessMark>()]
         : [];
 
     /// <summary>SIGKILL of the agent and its programs (the ECU dies); returns the program processes, which must be gone.</summary>

@@ -38,12 +38,12 @@ public sealed partial class SoakRun
         foreach (var life in incarnations)
         {
             var flat = life.Flatness(_loadStart, warmUp, MemoryWindow);
-            Console.WriteLine($"  silo-{life.Silo} life {life.Life} (pid {life.Pid}, {Clock(life.Samples[0].At)}–{Clock(life.Samples[^1].At)}): first {life.First:0} MB, median {life.Median:0}, last {life.Last:0}, max {life.Max:0}"
+            Console.WriteLine($"  {life.Silo} life {life.Life} (pid {life.Pid}, {Clock(life.Samples[0].At)}–{Clock(life.Samples[^1].At)}): first {life.First:0} MB, median {life.Median:0}, last {life.Last:0}, max {life.Max:0}"
                 + (flat is { } f ? $"; {f.FirstMb:0} MB from {Clock(f.From)} → {f.LastMb:0} MB from {Clock(f.To)} ({f.GrowthPct:+0.0;-0.0}%)" : "; too short for flatness"));
         }
 
         // The headline memory figures are silo-1's: never killed, its one life spans the run.
-        var witness = incarnations.First(i => i.Silo == 1);
+        var witness = incarnations.First(i => i.Silo == "silo-1");
         var witnessFlat = witness.Flatness(_loadStart, warmUp, MemoryWindow);
         var failed = lost > 0 || _tally.Duplicates > 0 || _tally.Missing > 0 || _tally.CounterBreaks > 0 || !_tally.FinalReadBack;
         Console.WriteLine(failed ? "soak: FAILED (see the lines marked LOST, NOT SETTLED, COUNTER BROKEN)" : "soak: every invariant held");

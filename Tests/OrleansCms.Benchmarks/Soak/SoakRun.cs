@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OrleansCms.Ecus;
+using OrleansCms.Fleet;
 using OrleansCms.Restoration;
 
 namespace OrleansCms.Benchmarks.Soak;
@@ -104,11 +105,11 @@ public sealed partial class SoakRun(SoakOptions options, BenchSilos cms, IReadOn
         if (killSilo)
         {
             _tally.SiloKills++;
-            Say($"fault {_tally.Faults}: SIGKILL silo-{silo.Number} (pid {silo.Process?.Id}); it starts again in {downFor.TotalSeconds:0} s");
-            await BenchSilos.KillAsync(silo);
+            Say($"fault {_tally.Faults}: SIGKILL {silo.Spec.Name} (pid {silo.ProcessId}); it starts again in {downFor.TotalSeconds:0} s");
+            await silo.KillAsync();
             await Task.Delay(downFor);
             await StartSiloAsync(silo);
-            return $"fault {_tally.Faults} (silo-{silo.Number})";
+            return $"fault {_tally.Faults} ({silo.Spec.Name})";
         }
 
         _tally.AgentKills++;
@@ -134,18 +135,18 @@ public sealed partial class SoakRun(SoakOptions options, BenchSilos cms, IReadOn
         }
     }
 
-    private async Task StartSiloAsync(BenchSilo silo)
+    private async Task StartSiloAsync(FleetMember silo)
     {
         var watch = Stopwatch.StartNew();
         try
         {
             await cms.StartSiloAsync(silo);
-            Say($"silo-{silo.Number} is back (pid {silo.Process?.Id}), healthy after {watch.Elapsed.TotalSeconds:0.0} s");
+            Say($"{silo.Spec.Name} is back (pid {silo.ProcessId}), healthy after {watch.Elapsed.TotalSeconds:0.0} s");
         }
         catch (InvalidOperationException e)
         {
             _tally.Problems++;
-            Say($"PROBLEM: silo-{silo.Number} did not come back: {e.Message}");
+            Say($"PROBLEM: {silo.Spec.Name} did not come back: {e.Message}");
         }
     }
 

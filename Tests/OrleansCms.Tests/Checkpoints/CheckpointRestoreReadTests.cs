@@ -12,7 +12,7 @@ public sealed class CheckpointRestoreReadTests(ClusterFixture fixture)
         var (grain, _, newer) = await StoreTwoVersionsAsync(seed: 21);
 
         using var payload = new MemoryStream();
-        var read = await CheckpointReader.ReadNewestValidAsync(grain, payload);
+        var read = await NewestValidReader.ReadAsync(grain, payload);
 
         Assert.Equal(2, read.Manifest.Version);
         Assert.False(read.FellBack);
@@ -30,7 +30,7 @@ public sealed class CheckpointRestoreReadTests(ClusterFixture fixture)
             victim);
 
         using var payload = new MemoryStream();
-        var read = await CheckpointReader.ReadNewestValidAsync(grain, payload);
+        var read = await NewestValidReader.ReadAsync(grain, payload);
 
         Assert.Equal(1, read.Manifest.Version);
         Assert.Equal([2L], read.SkippedCorruptVersions);

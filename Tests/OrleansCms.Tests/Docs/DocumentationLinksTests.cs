@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using OrleansCms.Tests.Fixtures;
+using OrleansCms.Fleet;
 
 namespace OrleansCms.Tests.Docs;
 
@@ -54,8 +54,8 @@ public partial class DocumentationLinksTests
     /// <summary>README.md and every docs/*.md.</summary>
     private static List<string> Documents()
     {
-        var documents = new List<string> { Path.Combine(RepoPaths.Root, "README.md") };
-        var docs = Path.Combine(RepoPaths.Root, "docs");
+        var documents = new List<string> { Path.Combine(ProductPaths.Checkout.Root, "README.md") };
+        var docs = Path.Combine(ProductPaths.Checkout.Root, "docs");
         if (Directory.Exists(docs))
         {
             documents.AddRange(Directory.GetFiles(docs, "*.md", SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal));
@@ -94,7 +94,7 @@ public partial class DocumentationLinksTests
             }
 
             file = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(document)!, Uri.UnescapeDataString(pathPart)));
-            var root = Path.TrimEndingDirectorySeparator(RepoPaths.Root) + Path.DirectorySeparatorChar;
+            var root = Path.TrimEndingDirectorySeparator(ProductPaths.Checkout.Root) + Path.DirectorySeparatorChar;
             if (!file.StartsWith(root, StringComparison.Ordinal))
             {
                 return $"leads outside the repository, to {file}";
@@ -228,7 +228,7 @@ public partial class DocumentationLinksTests
         return slug.ToString();
     }
 
-    private static string Relative(string path) => Path.GetRelativePath(RepoPaths.Root, path);
+    private static string Relative(string path) => Path.GetRelativePath(ProductPaths.Checkout.Root, path);
 
     [GeneratedRegex(@"!?\[(?<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(?<target><[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:""[^""]*""|'[^']*'|\([^)]*\)))?\s*\)")]
     private static partial Regex InlineLink();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using OrleansCms.Ecus;
+using OrleansCms.Fleet;
 
 namespace OrleansCms.Tests.Fixtures;
 
@@ -15,7 +16,8 @@ public sealed class CmsProcesses : IAsyncDisposable
     private readonly TestDatabase _database;
     private readonly string _clusterId = $"proc-{Guid.NewGuid():N}"[..20];
     private readonly string _advertisedIp;
-    private readonly List<Slot> _silos;
+    private readonly List<FleetMember> _silos;
+    private readonly List<HttpClient> _http;
     private readonly List<AgentProcess> _agents = [];
     private IHost? _client;
 
@@ -23,7 +25,11 @@ public sealed class CmsProcesses : IAsyncDisposable
     {
         _database = database;
         _advertisedIp = advertisedIp;
-        _silos = [.. Enumerable.Range(0, silos).Select(_ => new Slot(advertisedIp, FreePorts.Next(), FreePorts.Next(), FreePorts.Next()))];
+        var options = new LaunchOptions { Environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = database.ConnectionString } };
+        _silos = [.. Enumerable.Range(1, silos).Select(n => new FleetMember(
+            MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), $"--Cms:ClusterId={_clusterId}", $"--Cms:AdvertisedIp={advertisedIp}"),
+            ProductPaths.Checkout, options))];
+        _http = [.. _silos.Select(s => new HttpClient { BaseAddress = new Uri($"http://{advertisedIp}:{s.Spec.Ports!.Http}"), Timeout = TimeSpan.FromSeconds(15) })];
     }
 
     public IGrainFactory Grains => Client;
@@ -36,7 +42,7 @@ public sealed class CmsProcesses : IAsyncDisposable
     public string ClusterId => _clusterId;
 
     /// <summary>Every gateway, as an agent's <c>--cms</c> takes them.</summary>
-    public string GatewayList => string.Join(",", _silos.Select(s => $"127.0.0.1:{s.GatewayPort}"));
+    public string GatewayList => FleetLayout.Gateways(_silos.Select(s => s.Spec));
 
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
@@ -50,7 +56,7 @@ public sealed class CmsProcesses : IAsyncDisposable
         await Task.WhenAll(Enumerable.Range(0, silos).Select(cms.StartSiloAsync));
         cms._client = Host.CreateDefaultBuilder()
             .UseOrleansClient(c => c
-                .UseStaticClustering([.. cms._silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.GatewayPort))])
+                .UseStaticClustering([.. cms._silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.Spec.Ports!.Gateway))])
                 .Configure<ClusterOptions>(o => { o.ClusterId = cms._clusterId; o.ServiceId = "orleans-cms"; })
                 .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)))
             .Build();
@@ -58,32 +64,26 @@ public sealed class CmsProcesses : IAsyncDisposable
         return cms;
     }
 
-    public HttpClient Http(int silo) => _silos[silo].Http;
+    public HttpClient Http(int silo) => _http[silo];
 
     public bool SiloRunning(int silo) => _silos[silo].Process is { HasExited: false };
 
     /// <summary>The index of the silo whose runtime identity (as a grain reports it) is <paramref name="identity"/>.</summary>
     public int SiloIndexOf(string identity) =>
-        _silos.FindIndex(s => identity.Contains($":{s.SiloPort}:", StringComparison.Ordinal)) is var index and >= 0
+        _silos.FindIndex(s => identity.Contains($":{s.Spec.Ports!.Silo}:", StringComparison.Ordinal)) is var index and >= 0
             ? index
             : throw new ArgumentException($"no silo of this test has the identity {identity}");
 
     /// <summary>The last lines a silo process wrote (its current or, after a kill, its last incarnation).</summary>
-    public IReadOnlyList<string> SiloOutput(int silo, int lines = 200) =>
-        [.. _silos[silo].Earlier.Concat(_silos[silo].Process?.StandardOutput ?? []).TakeLast(lines)];
+    public IReadOnlyList<string> SiloOutput(int silo, int lines = 200) => [.. _silos[silo].Output.TakeLast(lines)];
 
     /// <summary>SIGKILL of one silo process.</summary>
-    public void KillSilo(int silo) => _silos[silo].Process?.Kill();
+    public void KillSilo(int silo) => _silos[silo].Kill();
 
     /// <summary>Starts the silo again on its old ports and waits until it is healthy.</summary>
     public async Task RestartSiloAsync(int silo)
     {
-        if (_silos[silo].Process is { } old)
-        {
-            await old.DisposeAsync();
-            _silos[silo].Earlier.AddRange(old.StandardOutput.Append("---- restarted ----"));
-        }
-
+        await _silos[silo].KillAsync();
         await StartSiloAsync(silo);
     }
 
@@ -102,14 +102,11 @@ public sealed class CmsProcesses : IAsyncDisposable
     public async Task<AgentProcess> StartAgentAsync(string mac, long ramMb, IReadOnlyList<string> programs, bool waitForPrograms,
         NetworkNamespace? network = null)
     {
-        var gateways = network is null ? GatewayList : string.Join(",", _silos.Select(s => $"{network.HostAddress}:{s.GatewayPort}"));
-        var args = new List<string> { "--cms", gateways, "--cluster-id", _clusterId, "--mac", mac, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2" };
-        foreach (var program in programs)
-        {
-            args.AddRange(["--program", program]);
-        }
-
-        var agent = new AgentProcess(mac, ChildProcess.StartDotnet(RepoPaths.EcuAgentDll, args, prefix: network?.ExecPrefix));
+        var gateways = FleetLayout.Gateways(_silos.Select(s => s.Spec), network?.HostAddress ?? "127.0.0.1");
+        var spec = MemberSpec.Agent($"agent {mac}", mac, gateways,
+            ["--cluster-id", _clusterId, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2",
+             .. programs.SelectMany(program => new[] { "--program", program })]);
+        var agent = AgentProcess.Start(new FleetMember(spec, ProductPaths.Checkout, new LaunchOptions { Prefix = network?.ExecPrefix ?? [] }));
         _agents.Add(agent);
         try
         {
@@ -139,13 +136,10 @@ public sealed class CmsProcesses : IAsyncDisposable
             _client.Dispose();
         }
 
-        foreach (var slot in _silos)
+        _http.ForEach(http => http.Dispose());
+        foreach (var silo in _silos)
         {
-            slot.Http.Dispose();
-            if (slot.Process is { } process)
-            {
-                await process.DisposeAsync();
-            }
+            await silo.DisposeAsync();
         }
 
         await _database.DisposeAsync();
@@ -153,44 +147,21 @@ public sealed class CmsProcesses : IAsyncDisposable
 
     private async Task StartSiloAsync(int index)
     {
-        var slot = _silos[index];
-        slot.Process = ChildProcess.StartDotnet(RepoPaths.SiloDll,
-            [$"--Cms:SiloPort={slot.SiloPort}", $"--Cms:GatewayPort={slot.GatewayPort}", $"--Cms:HttpPort={slot.HttpPort}", $"--Cms:ClusterId={_clusterId}", $"--Cms:AdvertisedIp={_advertisedIp}"],
-            new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString });
-        try
+        var silo = _silos[index];
+        silo.Start();
+        // An exited silo never becomes healthy: stop waiting at once and report its output below.
+        switch (await SiloHealth.WaitAsync(silo, _http[index], TimeSpan.FromSeconds(60), notYet: Transient.HttpUnreachable, host: _advertisedIp))
         {
-            // An exited silo never becomes healthy: stop waiting at once and report its output below.
-            await Eventually.ReturnsAsync(async () => slot.Process.HasExited || (await slot.Http.GetAsync("/health")).IsSuccessStatusCode,
-                healthyOrExited => healthyOrExited, TimeSpan.FromSeconds(60), $"silo {index} is healthy", Transient.HttpUnreachable);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}{Environment.NewLine}{StartOutput(slot.Process)}", e);
-        }
-
-        if (slot.Process.HasExited)
-        {
-            throw new InvalidOperationException($"silo {index} exited while starting{Environment.NewLine}{StartOutput(slot.Process)}");
+            case HealthWait.Healthy:
+                return;
+            case HealthWait.Exited:
+                throw new InvalidOperationException($"silo {index} exited while starting{Environment.NewLine}{StartOutput(silo.Process!)}");
+            default:
+                throw new TimeoutException($"Timed out after 60 s waiting until silo {index} is healthy{Environment.NewLine}{StartOutput(silo.Process!)}");
         }
     }
 
-    private static string StartOutput(ChildProcess silo) =>
+    private static string StartOutput(DotnetProcess silo) =>
         $"The silo's output:{Environment.NewLine}{string.Join(Environment.NewLine, silo.StandardOutput.TakeLast(60))}"
         + $"{Environment.NewLine}Its standard error:{Environment.NewLine}{string.Join(Environment.NewLine, silo.StandardError.TakeLast(30))}";
-
-    private sealed class Slot(string ip, int siloPort, int gatewayPort, int httpPort)
-    {
-        public int SiloPort { get; } = siloPort;
-
-        public int GatewayPort { get; } = gatewayPort;
-
-        public HttpClient Http { get; } = new() { BaseAddress = new Uri($"http://{ip}:{httpPort}"), Timeout = TimeSpan.FromSeconds(15) };
-
-        public int HttpPort { get; } = httpPort;
-
-        public ChildProcess? Process { get; set; }
-
-        /// <summary>The output of the slot's earlier, killed processes.</summary>
-        public List<string> Earlier { get; } = [];
-    }
 }

@@ -1,7 +1,7 @@
 using OrleansCms.Api;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
-using OrleansCms.Programs;
+using OrleansCms.SampleProgram;
 using OrleansCms.Restoration;
 
 namespace OrleansCms.Tests.Fixtures;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansCms.Fleet;
 
 namespace OrleansCms.Tests.Fixtures;
 
@@ -50,7 +51,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($". \"{Path.Combine(RepoPaths.Root, "scripts", "postgres.sh")}\" && {commands}");
+        info.ArgumentList.Add($". \"{Path.Combine(ProductPaths.Checkout.Root, "scripts", "postgres.sh")}\" && {commands}");
         info.Environment["CMS_HOME"] = _home;
         using var script = Process.Start(info)!;
         var output = script.StandardOutput.ReadToEndAsync();

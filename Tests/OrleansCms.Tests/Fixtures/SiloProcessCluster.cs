@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using OrleansCms.Checkpoints;
+using OrleansCms.Fleet;
 
 namespace OrleansCms.Tests.Fixtures;
 
@@ -10,10 +11,10 @@ namespace OrleansCms.Tests.Fixtures;
 public sealed class SiloProcessCluster : IAsyncDisposable
 {
     private readonly TestDatabase _database;
-    private readonly ChildProcess _silo;
+    private readonly FleetMember _silo;
     private readonly IHost _client;
 
-    private SiloProcessCluster(TestDatabase database, ChildProcess silo, IHost client, HttpClient http, string gateway, string clusterId)
+    private SiloProcessCluster(TestDatabase database, FleetMember silo, IHost client, HttpClient http, string gateway, string clusterId)
     {
         _database = database;
         _silo = silo;
@@ -36,10 +37,10 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     public TestDatabase Database => _database;
 
     /// <summary>Whether the silo process still runs (a crash ends it).</summary>
-    public bool SiloRunning => !_silo.HasExited;
+    public bool SiloRunning => !_silo.Process!.HasExited;
 
     /// <summary>The last lines the silo process wrote, for failure messages.</summary>
-    public IReadOnlyList<string> SiloOutput(int lines = 100) => [.. _silo.StandardOutput.Concat(_silo.StandardError).TakeLast(lines)];
+    public IReadOnlyList<string> SiloOutput(int lines = 100) => [.. _silo.Process!.StandardOutput.Concat(_silo.Process.StandardError).TakeLast(lines)];
 
     public IClusterClient Client => _client.Services.GetRequiredService<IClusterClient>();
 
@@ -64,14 +65,18 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     public static async Task<SiloProcessCluster> StartAsync()
     {
         var database = await TestDatabase.CreateAsync();
-        var (siloPort, gatewayPort, httpPort) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var clusterId = $"proc-{Guid.NewGuid():N}"[..20];
-        var silo = ChildProcess.StartDotnet(RepoPaths.SiloDll,
-            [$"--Cms:SiloPort={siloPort}", $"--Cms:GatewayPort={gatewayPort}", $"--Cms:HttpPort={httpPort}", $"--Cms:ClusterId={clusterId}"],
-            new Dictionary<string, string?> { ["CMS_POSTGRES"] = database.ConnectionString });
+        var silo = new FleetMember(MemberSpec.Silo("silo", SiloPorts.Free(), $"--Cms:ClusterId={clusterId}"), ProductPaths.Checkout,
+            new LaunchOptions { Environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = database.ConnectionString } });
+        var (gatewayPort, httpPort) = (silo.Spec.Ports!.Gateway, silo.Spec.Ports.Http);
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
-        await Eventually.TrueAsync(async () => !silo.HasExited && (await http.GetAsync("/health")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), "the silo process is healthy", Transient.HttpUnreachable);
+        silo.Start();
+        if (await SiloHealth.WaitAsync(silo, http, TimeSpan.FromSeconds(60), notYet: Transient.HttpUnreachable) is var health and not HealthWait.Healthy)
+        {
+            throw new TimeoutException($"the silo process is not healthy ({health}); its output:{Environment.NewLine}"
+                + string.Join(Environment.NewLine, silo.Process!.StandardOutput.Concat(silo.Process.StandardError).TakeLast(60)));
+        }
+
         var client = Host.CreateDefaultBuilder()
             .UseOrleansClient(c => c
                 .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gatewayPort))

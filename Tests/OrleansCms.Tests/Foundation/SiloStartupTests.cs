@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansCms.Fleet;
 using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Foundation;
@@ -63,10 +64,13 @@ public sealed class SiloStartupTests
             $"--Cms:ClusterId=startup-{Guid.NewGuid():N}",
             .. settings,
         ];
-        await using var silo = ChildProcess.StartDotnet(RepoPaths.SiloDll, args, new Dictionary<string, string?>
+        await using var silo = DotnetProcess.Start(ProductPaths.Checkout.SiloDll, args, new LaunchOptions
         {
-            ["CMS_POSTGRES"] = connectionString,
-            ["Cms__Storage__ConnectionString"] = null,
+            Environment = new Dictionary<string, string?>
+            {
+                ["CMS_POSTGRES"] = connectionString,
+                ["Cms__Storage__ConnectionString"] = null,
+            },
         });
         var exitCode = await silo.WaitForExitAsync(ExitDeadline);
         // No retries and no stack traces in the log either: the one line on stderr is the whole story.

@@ -107,7 +107,7 @@ public sealed class FuzzedProgram
         Assert.Equal(Stored.Manifest.Sha256, Convert.ToHexStringLower(SHA256.HashData(payload)));
 
         using var restored = new MemoryStream();
-        var read = await CheckpointReader.ReadNewestValidAsync(Grain, restored);
+        var read = await NewestValidReader.ReadAsync(Grain, restored);
         Assert.Equal(StoredVersion, read.Manifest.Version);
         Assert.False(read.FellBack);
         Assert.Equal(Stored.Payload, restored.ToArray());

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OrleansCms.Fleet;
 using OrleansCms.Tests.Fixtures;
 using OrleansCms.Tests.Programs;
 
@@ -18,16 +19,16 @@ public sealed class LauncherProcessTests : IAsyncLifetime
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
     private readonly string _home = Directory.CreateTempSubdirectory("cms-launcher-").FullName;
     private TestDatabase _database = null!;
-    private ChildProcess _launcher = null!;
+    private DotnetProcess _launcher = null!;
     private int _offset;
 
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync(applySchema: false);
         _offset = FreePortOffset();
-        _launcher = ChildProcess.StartDotnet(RepoPaths.LauncherDll,
+        _launcher = DotnetProcess.Start(ProductPaths.Checkout.LauncherDll,
             ["up", "--home", _home, "--port-offset", _offset.ToString(CultureInfo.InvariantCulture), "--status-s", "1"],
-            new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString });
+            new LaunchOptions { Environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString } });
     }
 
     public async Task DisposeAsync()
@@ -41,7 +42,7 @@ public sealed class LauncherProcessTests : IAsyncLifetime
     public async Task Up_AgentThenSiloKilled_KeepsRunningReportsBothRestoresOnceAndStopsEverythingOnCtrlC()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var api = $"http://127.0.0.1:{8081 + _offset}/api"; // silo-2's: silo-1 is killed below
+        var api = $"http://127.0.0.1:{FleetLayout.Default(_offset).Silos[1].Ports!.Http}/api"; // silo-2's: silo-1 is killed below
         var before = await WaitForProgramsAsync(http, api, p => p.Count == 3 && p.All(x => x.RunningCopies == 1), "the three sample programs run",
             Transient.HttpUnreachable); // the launcher is still starting the silos
         Assert.Equal("02:00:00:00:00:02", before.Single(p => p.Name == "navigation").Mac);
@@ -89,13 +90,13 @@ public sealed class LauncherProcessTests : IAsyncLifetime
 
     private async Task<int> CmsAsync(params string[] args)
     {
-        await using var command = ChildProcess.StartDotnet(RepoPaths.LauncherDll, [.. args, "--home", _home]);
+        await using var command = DotnetProcess.Start(ProductPaths.Checkout.LauncherDll, [.. args, "--home", _home]);
         return await command.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
     private async Task<string> CmsOutputAsync(params string[] args)
     {
-        await using var command = ChildProcess.StartDotnet(RepoPaths.LauncherDll, [.. args, "--home", _home]);
+        await using var command = DotnetProcess.Start(ProductPaths.Checkout.LauncherDll, [.. args, "--home", _home]);
         Assert.Equal(0, await command.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         return string.Join('\n', command.StandardOutput);
     }
@@ -155,8 +156,7 @@ public sealed class LauncherProcessTests : IAsyncLifetime
     {
         for (var offset = 100 + (Environment.ProcessId % 150 * 10); ; offset = offset >= 1900 ? 100 : offset + 10)
         {
-            int[] ports = [11111 + offset, 11112 + offset, 30000 + offset, 30001 + offset, 8080 + offset, 8081 + offset];
-            if (ports.All(FreePorts.IsFree))
+            if (FleetLayout.Default(offset).Silos.All(s => s.Ports!.InUse() is null))
             {
                 return offset;
             }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OrleansCms.Launcher.Fleet;
+using OrleansCms.Fleet;
 using OrleansCms.Launcher.Status;
 
 namespace OrleansCms.Tests.Launcher;

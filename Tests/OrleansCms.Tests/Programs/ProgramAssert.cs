@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansCms.Programs;
+using OrleansCms.SampleProgram;
 
 namespace OrleansCms.Tests.Programs;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OrleansCms.Programs;
+using OrleansCms.SampleProgram;
 using OrleansCms.Tests.Fixtures;
 using OrleansCms.Tests.Ingest;
 using static OrleansCms.Tests.Programs.ShellProgram;

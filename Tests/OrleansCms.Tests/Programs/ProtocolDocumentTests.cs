@@ -1,5 +1,5 @@
+using OrleansCms.Fleet;
 using OrleansCms.Programs;
-using OrleansCms.Tests.Fixtures;
 using OrleansCms.Tests.Ingest;
 using static OrleansCms.Tests.Programs.ShellProgram;
 
@@ -36,7 +36,7 @@ public class ProtocolDocumentTests
     /// <summary>The document's only <c>```sh</c> block.</summary>
     private static string ShellExample()
     {
-        var document = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "program-protocol.md"));
+        var document = File.ReadAllText(Path.Combine(ProductPaths.Checkout.Root, "docs", "program-protocol.md"));
         var start = document.IndexOf("```sh\n", StringComparison.Ordinal);
         Assert.True(start >= 0, "docs/program-protocol.md has no ```sh block");
         start += "```sh\n".Length;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using OrleansCms.Checkpoints;
+using OrleansCms.Fleet;
 using OrleansCms.Restoration;
 using OrleansCms.Tests.Fixtures;
 
@@ -51,7 +52,7 @@ public sealed class MigrationAndCorruptionTests : IAsyncLifetime
         var target = await _cms.StartAgentAsync("02:00:00:00:08:12", 1024);
         await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: 1);
 
-        await using var migrate = ChildProcess.StartDotnet(RepoPaths.EcuAgentDll,
+        await using var migrate = DotnetProcess.Start(ProductPaths.Checkout.AgentDll,
             ["migrate", "--cms", _cms.GatewayList, "--cluster-id", _cms.ClusterId, "--mac", source.Mac, "--program-id", "0", "--target", target.Mac]);
         var exit = await migrate.WaitForExitAsync(TimeSpan.FromSeconds(90));
 

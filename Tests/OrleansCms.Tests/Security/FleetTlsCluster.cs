@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansCms.Fleet;
 using OrleansCms.Security;
 using OrleansCms.Tests.Fixtures;
 
@@ -10,9 +11,8 @@ namespace OrleansCms.Tests.Security;
 /// </summary>
 public sealed class FleetTlsCluster : IAsyncLifetime
 {
-    private readonly List<ChildProcess> _processes = [];
+    private readonly List<FleetMember> _members = [];
     private readonly List<HttpClient> _http = [];
-    private readonly List<int> _gatewayPorts = [];
     private TestDatabase _database = null!;
 
     public string Certificates { get; } = Path.Combine(Path.GetTempPath(), $"cms-tls-{Guid.NewGuid():N}");
@@ -21,7 +21,7 @@ public sealed class FleetTlsCluster : IAsyncLifetime
 
     public string ClusterId { get; } = $"tls-{Guid.NewGuid():N}"[..20];
 
-    public IReadOnlyList<int> GatewayPorts => _gatewayPorts;
+    public IReadOnlyList<int> GatewayPorts => [.. Silos.Select(s => s.Spec.Ports!.Gateway)];
 
     public HttpClient Http => _http[0];
 
@@ -33,17 +33,9 @@ public sealed class FleetTlsCluster : IAsyncLifetime
         await Task.WhenAll(StartSiloAsync("silo-1"), StartSiloAsync("silo-2"));
     }
 
-    /// <summary>Starts a process that the fixture stops at the end.</summary>
-    public ChildProcess Start(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
-    {
-        var process = ChildProcess.StartDotnet(dll, args, environment);
-        lock (_processes)
-        {
-            _processes.Add(process);
-        }
-
-        return process;
-    }
+    /// <summary>Starts an agent for ECU <paramref name="mac"/> on the fleet's gateways, which the fixture stops at the end.</summary>
+    public FleetMember StartAgent(string mac, params IEnumerable<string> options) =>
+        Start(MemberSpec.Agent($"agent {mac}", mac, FleetLayout.Gateways(Silos.Select(s => s.Spec)), options), new LaunchOptions());
 
     public static string[] TlsArgs(string dir, string name) =>
         ["--tls-cert", Path.Combine(dir, name + ".pem"), "--tls-key", Path.Combine(dir, name + ".key"), "--tls-ca", Path.Combine(dir, "ca.pem")];
@@ -53,9 +45,9 @@ public sealed class FleetTlsCluster : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var process in _processes)
+        foreach (var member in _members)
         {
-            await process.DisposeAsync();
+            await member.DisposeAsync();
         }
 
         _http.ForEach(h => h.Dispose());
@@ -63,31 +55,52 @@ public sealed class FleetTlsCluster : IAsyncLifetime
         Directory.Delete(Certificates, recursive: true);
     }
 
+    private IEnumerable<FleetMember> Silos
+    {
+        get
+        {
+            lock (_members)
+            {
+                return [.. _members.Where(m => m.Spec.Kind == MemberKind.Silo)];
+            }
+        }
+    }
+
+    private FleetMember Start(MemberSpec spec, LaunchOptions options)
+    {
+        var member = new FleetMember(spec, ProductPaths.Checkout, options);
+        lock (_members)
+        {
+            _members.Add(member);
+        }
+
+        member.Start();
+        return member;
+    }
+
     private async Task StartSiloAsync(string name)
     {
-        var (siloPort, gatewayPort, httpPort) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
-        lock (_processes)
+        var silo = Start(MemberSpec.Silo(name, SiloPorts.Free(), $"--Cms:ClusterId={ClusterId}",
+                $"--Cms:Tls:CertificatePath={Path.Combine(Certificates, name + ".pem")}",
+                $"--Cms:Tls:KeyPath={Path.Combine(Certificates, name + ".key")}",
+                $"--Cms:Tls:CaPath={Path.Combine(Certificates, "ca.pem")}"),
+            new LaunchOptions { Environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString } });
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Spec.Ports!.Http}") };
+        lock (_members)
         {
-            _gatewayPorts.Add(gatewayPort);
             _http.Add(http);
         }
 
-        var silo = Start(RepoPaths.SiloDll,
-            [$"--Cms:SiloPort={siloPort}", $"--Cms:GatewayPort={gatewayPort}", $"--Cms:HttpPort={httpPort}", $"--Cms:ClusterId={ClusterId}",
-             $"--Cms:Tls:CertificatePath={Path.Combine(Certificates, name + ".pem")}",
-             $"--Cms:Tls:KeyPath={Path.Combine(Certificates, name + ".key")}",
-             $"--Cms:Tls:CaPath={Path.Combine(Certificates, "ca.pem")}"],
-            new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString });
-        await Eventually.TrueAsync(async () => !silo.HasExited && (await http.GetAsync("/health")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), $"TLS silo {name} is healthy{Environment.NewLine}{string.Join(Environment.NewLine, silo.StandardOutput.TakeLast(20))}",
-            Transient.HttpUnreachable);
+        if (await SiloHealth.WaitAsync(silo, http, TimeSpan.FromSeconds(60), notYet: Transient.HttpUnreachable) is var health and not HealthWait.Healthy)
+        {
+            throw new TimeoutException($"TLS silo {name} is not healthy ({health}){Environment.NewLine}{string.Join(Environment.NewLine, silo.Output.TakeLast(20))}");
+        }
     }
 
     private static async Task MakeCertificatesAsync(string dir, params string[] names)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "scripts", "fleet-certs.sh"));
+        info.ArgumentList.Add(Path.Combine(ProductPaths.Checkout.Root, "scripts", "fleet-certs.sh"));
         info.ArgumentList.Add(dir);
         names.ToList().ForEach(info.ArgumentList.Add);
         using var script = Process.Start(info)!;

@@ -27,11 +27,10 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<Fleet
         Assert.Equal(2, view!.Silos.Count(s => s.Status == "Active"));
 
         const string mac = "02:00:00:00:7a:01";
-        var agent = cluster.Start(RepoPaths.EcuAgentDll,
-            ["--cms", string.Join(",", cluster.GatewayPorts.Select(p => $"127.0.0.1:{p}")), "--cluster-id", cluster.ClusterId, "--mac", mac,
-             "--ram-mb", "256", "--cpu-cores", "1", .. FleetTlsCluster.TlsArgs(cluster.Certificates, "ecu")]);
+        var agent = cluster.StartAgent(mac,
+            ["--cluster-id", cluster.ClusterId, "--ram-mb", "256", "--cpu-cores", "1", .. FleetTlsCluster.TlsArgs(cluster.Certificates, "ecu")]);
         await Eventually.TrueAsync(async () => await EcuStatusAsync(mac) == "Alive", TimeSpan.FromSeconds(60),
-            $"the TLS agent registers{Environment.NewLine}{string.Join(Environment.NewLine, agent.StandardOutput.TakeLast(20))}");
+            $"the TLS agent registers{Environment.NewLine}{string.Join(Environment.NewLine, agent.Output.TakeLast(20))}");
         await Eventually.TrueAsync(async () => (await EcusAsync()).Contains(mac), TimeSpan.FromSeconds(10), "the fleet lists the TLS agent");
     }
 

@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 
-namespace OrleansCms.Programs;
+namespace OrleansCms.SampleProgram;
 
 /// <summary>
-/// The header of a state written by the sample program (SampleProgram/SampleMemory.cs): magic "CMSSAMPLE1",
-/// counter, the counter it was restored from (0 when started fresh) and the image length, little-endian u64s.
+/// The header of a state written by the sample program (<see cref="SampleMemory"/>): magic "CMSSAMPLE1", counter,
+/// the counter it was restored from (0 when started fresh) and the image length, little-endian u64s. For those who
+/// check a sample's checkpoints: the tests, the benchmarks and the demo.
 /// </summary>
 public sealed record SampleState(ulong Counter, ulong RestoredFrom, ulong ImageLength)
 {

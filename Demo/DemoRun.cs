@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using OrleansCms.Ecus;
+using OrleansCms.Fleet;
 using OrleansCms.Restoration;
 
-namespace OrleansCms.Benchmarks.Demo;
+namespace OrleansCms.Demo;
 
 /// <summary>
 /// ./cms demo: the whole mission, narrated, in about a minute — checkpoints flow; an ECU dies and its programs run
@@ -22,32 +23,20 @@ public static class DemoRun
         var clock = Stopwatch.StartNew();
         var checks = new DemoChecks();
         Step("Starting two CMS silos on a fresh PostgreSQL database and three ECU agents");
-        await using var cms = await BenchSilos.StartAsync(serverConnectionString, BenchPaths.SiloDll);
-        // silo-2 survives the demo, so the demo talks HTTP to it.
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{cms.Silos[1].HttpPort}/") };
-        var fleet = new DemoFleet(cms, http);
-        await using var ecu1 = BenchAgent.Start(cms, Ecu1, 1024,
-        [
-            "name=brake-control,ram-mb=64,interval-ms=500,period-ms=10,wcet-ms=2,latency-critical,cmd=sample --state-mb 4",
-            "name=logger,ram-mb=32,interval-ms=500,cmd=sample --state-mb 1 --dirty 0.2",
-        ], Path.Combine(logFolder, "demo-ecu-1.log"));
-        await using var ecu2 = BenchAgent.Start(cms, Ecu2, 1024,
-        [
-            "name=navigation,ram-mb=128,interval-ms=500,cmd=sample --state-mb 16 --dirty 0.02",
-            "name=infotainment,ram-mb=64,interval-ms=500,cmd=sample --state-mb 8",
-        ], Path.Combine(logFolder, "demo-ecu-2.log"));
-        await using var ecu3 = BenchAgent.Start(cms, Ecu3, 2048, [], Path.Combine(logFolder, "demo-ecu-3.log"));
-        BenchAgent[] agents = [ecu1, ecu2, ecu3];
-        Say($"silos: http://127.0.0.1:{cms.Silos[0].HttpPort}/ and http://127.0.0.1:{cms.Silos[1].HttpPort}/ (dashboard and API)");
-        Say($"ECUs: {Ecu1} (2 programs), {Ecu2} (2 programs), {Ecu3} (empty, 2 GiB); agent logs in {logFolder}/demo-ecu-N.log");
+        await using var cms = await DemoCms.StartAsync(serverConnectionString, Layout(), logFolder);
+        // silo 2 survives the demo, so the demo talks HTTP to it.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{cms.Silos[1].Spec.Ports!.Http}/") };
+        var fleet = new DemoFleet(cms.Client, http);
+        Say($"silos: http://127.0.0.1:{cms.Silos[0].Spec.Ports!.Http}/ and http://127.0.0.1:{cms.Silos[1].Spec.Ports!.Http}/ (dashboard and API)");
+        Say($"ECUs: {Ecu1} (2 programs), {Ecu2} (2 programs), {Ecu3} (empty, 2 GiB); logs in {logFolder}/demo-NAME.log");
 
         try
         {
             await CheckpointsFlowAsync(fleet, checks);
-            await EcuDiesAsync(fleet, checks, ecu2);
-            await SiloDiesAsync(fleet, checks, cms);
+            await EcuDiesAsync(fleet, checks, cms.Agents[1]);
+            await SiloDiesAsync(fleet, checks, cms.Silos[0]);
             await MigrationAsync(fleet, checks);
-            await FinalInvariantAsync(fleet, checks, agents);
+            await FinalInvariantAsync(fleet, checks, cms.Agents);
         }
         catch (TimeoutException e)
         {
@@ -74,7 +63,7 @@ public static class DemoRun
         checks.Record("checkpoints acknowledged", true, "4 programs on 2 ECUs, ≥ 2 versions each");
     }
 
-    private static async Task EcuDiesAsync(DemoFleet fleet, DemoChecks checks, BenchAgent ecu2)
+    private static async Task EcuDiesAsync(DemoFleet fleet, DemoChecks checks, FleetMember ecu2)
     {
         Step($"2. ECU {Ecu2} dies (SIGKILL of its agent and programs)");
         var clock = Stopwatch.StartNew();
@@ -99,12 +88,12 @@ public static class DemoRun
         }
     }
 
-    private static async Task SiloDiesAsync(DemoFleet fleet, DemoChecks checks, BenchSilos cms)
+    private static async Task SiloDiesAsync(DemoFleet fleet, DemoChecks checks, FleetMember silo1)
     {
         Step("3. Silo 1 dies (SIGKILL); the agents carry on through silo 2");
         var before = await AcknowledgedAsync(fleet);
         var clock = Stopwatch.StartNew();
-        await BenchSilos.KillAsync(cms.Silos[0]);
+        await silo1.KillAsync();
         var after = await DemoFleet.WaitAsync(() => AcknowledgedAsync(fleet),
             now => before.All(b => now.GetValueOrDefault(b.Key) > b.Value + 1), "every program has acknowledged 2 more checkpoints");
         Say($"every running program acknowledged 2 more checkpoints within {clock.Elapsed.TotalMilliseconds:0} ms of the kill");
@@ -135,7 +124,7 @@ public static class DemoRun
         checks.Record("migrated counter continues", continues, detail);
     }
 
-    private static async Task FinalInvariantAsync(DemoFleet fleet, DemoChecks checks, BenchAgent[] agents)
+    private static async Task FinalInvariantAsync(DemoFleet fleet, DemoChecks checks, IReadOnlyList<FleetMember> agents)
     {
         Step("5. The invariant: every program runs on exactly one live ECU");
         var programs = await fleet.ProgramsAsync();
@@ -148,6 +137,31 @@ public static class DemoRun
         checks.Record("each program runs exactly once", programs.Count == 4 && programs.All(p => p.RunningCopies == 1),
             $"{programs.Count} logical programs, copies: {string.Join(" ", programs.Select(p => p.RunningCopies))}");
         checks.Record("program processes match", processes == programs.Count, $"{processes} program processes on the live agents");
+    }
+
+    /// <summary>
+    /// The demo's fleet: two silos on free ports and three ECUs, ecu-1 with a latency-critical brake controller and a
+    /// logger, ecu-2 with navigation and infotainment, and an empty ecu-3 of 2 GiB with room for what is restored.
+    /// </summary>
+    private static FleetLayout Layout()
+    {
+        List<MemberSpec> silos = [.. new[] { 1, 2 }.Select(n => MemberSpec.Silo($"demo-silo-{n}", SiloPorts.Free(),
+            $"--Cms:ClusterId={DemoCms.ClusterId}", "--Logging:LogLevel:Default=Warning"))];
+        var gateways = FleetLayout.Gateways(silos);
+        return new FleetLayout(silos,
+        [
+            Agent(1, Ecu1, 1024,
+                "name=brake-control,ram-mb=64,interval-ms=500,period-ms=10,wcet-ms=2,latency-critical,cmd=sample --state-mb 4",
+                "name=logger,ram-mb=32,interval-ms=500,cmd=sample --state-mb 1 --dirty 0.2"),
+            Agent(2, Ecu2, 1024,
+                "name=navigation,ram-mb=128,interval-ms=500,cmd=sample --state-mb 16 --dirty 0.02",
+                "name=infotainment,ram-mb=64,interval-ms=500,cmd=sample --state-mb 8"),
+            Agent(3, Ecu3, 2048),
+        ]);
+
+        MemberSpec Agent(int number, string mac, int ramMb, params string[] programs) =>
+            MemberSpec.Agent($"demo-ecu-{number}", mac, gateways, ["--cluster-id", DemoCms.ClusterId, "--ram-mb", $"{ramMb}", "--cpu-cores", "2",
+                .. programs.SelectMany(p => new[] { "--program", p })]);
     }
 
     private static async Task<Dictionary<string, long>> AcknowledgedAsync(DemoFleet fleet)

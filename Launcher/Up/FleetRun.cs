@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using OrleansCms.Fleet;
 using OrleansCms.Launcher.Control;
 using OrleansCms.Launcher.Status;
 
-namespace OrleansCms.Launcher.Fleet;
+namespace OrleansCms.Launcher.Up;
 
 /// <summary>
 /// <c>./cms up</c>: starts the silos, waits until they are healthy, starts the agents, then prints a status line
@@ -27,9 +26,12 @@ public sealed class FleetRun : IAsyncDisposable
         _layout = layout;
         _options = options;
         _output = TextWriter.Synchronized(output);
-        var environment = new Dictionary<string, string> { ["CMS_POSTGRES"] = options.PostgresConnectionString };
-        _members = [.. layout.All.Select(spec => new FleetMember(spec, spec.Kind == MemberKind.Silo ? paths.SiloDll : paths.AgentDll,
-            Path.Combine(options.LogFolder, $"{spec.Name}.log"), environment))];
+        var environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = options.PostgresConnectionString };
+        _members = [.. layout.All.Select(spec => new FleetMember(spec, paths, new LaunchOptions
+        {
+            Environment = environment,
+            Output = MemberOutput.ToFile(Path.Combine(options.LogFolder, $"{spec.Name}.log")),
+        }))];
         foreach (var member in _members)
         {
             member.ExitedUnexpectedly += OnExitedUnexpectedly;
@@ -156,7 +158,7 @@ public sealed class FleetRun : IAsyncDisposable
     private ControlReply Kill(FleetMember member)
     {
         var pid = member.ProcessId;
-        if (!member.Kill("./cms kill"))
+        if (!member.Kill("./cms kill", withChildren: false))
         {
             return ControlReply.Refused($"{member.Spec.Name} does not run ({Describe(member)}); ./cms start {member.Spec.Name} starts it again.");
         }
@@ -192,34 +194,17 @@ public sealed class FleetRun : IAsyncDisposable
 
     private async Task<bool> WaitHealthyAsync(FleetMember silo, CancellationToken stop)
     {
-        var deadline = DateTime.UtcNow + _options.StartTimeout;
-        while (DateTime.UtcNow < deadline && !stop.IsCancellationRequested && silo.State == MemberState.Starting)
+        switch (await SiloHealth.WaitAsync(silo, _http, _options.StartTimeout, stop))
         {
-            try
-            {
-                using var response = await _http.GetAsync($"http://127.0.0.1:{silo.Spec.Ports!.Http}/health", stop);
-                if (response.IsSuccessStatusCode)
-                {
-                    silo.MarkHealthy();
-                    WriteProcessTable();
-                    return true;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(250, CancellationToken.None);
+            case HealthWait.Healthy:
+                WriteProcessTable();
+                return true;
+            case HealthWait.TimedOut:
+                Say($"{silo.Spec.Name} did not become healthy within {_options.StartTimeout.TotalSeconds:0} s; its log: {silo.LogFile}");
+                return false;
+            default:
+                return false; // its exit is reported as it happens
         }
-
-        if (silo.State == MemberState.Starting)
-        {
-            Say($"{silo.Spec.Name} did not become healthy within {_options.StartTimeout.TotalSeconds:0} s; its log: {silo.LogFile}");
-            return false;
-        }
-
-        return silo.State == MemberState.Running;
     }
 
     private void OnExitedUnexpectedly(FleetMember member)
@@ -259,26 +244,9 @@ public sealed class FleetRun : IAsyncDisposable
         File.Delete(Path.Combine(_options.RunFolder, "processes.txt"));
     }
 
-    private string? PortsInUse()
-    {
-        foreach (var silo in _layout.Silos)
-        {
-            foreach (var (port, what) in new[] { (silo.Ports!.Silo, "silo port"), (silo.Ports.Gateway, "gateway"), (silo.Ports.Http, "HTTP port") })
-            {
-                try
-                {
-                    using var listener = new TcpListener(IPAddress.Loopback, port);
-                    listener.Start();
-                }
-                catch (SocketException)
-                {
-                    return $"port {port.ToString(CultureInfo.InvariantCulture)} ({silo.Name}'s {what}) is in use";
-                }
-            }
-        }
-
-        return null;
-    }
+    private string? PortsInUse() =>
+        _layout.Silos.Select(s => s.Ports!.InUse() is { } busy ? $"port {busy.Port.ToString(CultureInfo.InvariantCulture)} ({s.Name}'s {busy.What}) is in use" : null)
+            .FirstOrDefault(busy => busy is not null);
 
     private void PrintBanner()
     {
@@ -321,15 +289,15 @@ public sealed class FleetRun : IAsyncDisposable
     // A silo or agent that exited on its own usually said why in its last lines; a SIGKILL says nothing.
     private static string Tail(FleetMember member)
     {
-        if (member.ExitReason?.StartsWith("killed", StringComparison.Ordinal) == true)
+        if (member.ExitReason?.StartsWith("killed", StringComparison.Ordinal) == true || member.LogFile is not { } log)
         {
             return "";
         }
 
         try
         {
-            var lines = File.ReadLines(member.LogFile).TakeLast(5).Select(l => $"{Environment.NewLine}  | {l}");
-            return $" Its last lines ({member.LogFile}):{string.Concat(lines)}";
+            var lines = File.ReadLines(log).TakeLast(5).Select(l => $"{Environment.NewLine}  | {l}");
+            return $" Its last lines ({log}):{string.Concat(lines)}";
         }
         catch (IOException)
         {

@@ -1,17 +1,18 @@
 using System.Net.Http.Json;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
-using OrleansCms.Programs;
+using OrleansCms.Fleet;
 using OrleansCms.Restoration;
+using OrleansCms.SampleProgram;
 
-namespace OrleansCms.Benchmarks.Demo;
+namespace OrleansCms.Demo;
 
 /// <summary>What the demo reads off the running system: through the HTTP API where a user would, else the grains.</summary>
-public sealed class DemoFleet(BenchSilos cms, HttpClient http)
+public sealed class DemoFleet(IClusterClient grains, HttpClient http)
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    public IClusterClient Grains => cms.Client;
+    public IClusterClient Grains => grains;
 
     public HttpClient Http => http;
 
@@ -95,12 +96,6 @@ public sealed class DemoFleet(BenchSilos cms, HttpClient http)
         await http.GetFromJsonAsync<List<ProgramRow>>("api/programs") ?? [];
 
     /// <summary>Child processes (programs) of each live agent, counted from /proc.</summary>
-    public static int ProgramProcesses(IEnumerable<BenchAgent> agents) =>
-        agents.Where(a => !a.HasExited).Sum(a => ProcReader.ChildrenOf(a.ProcessId).Count);
+    public static int ProgramProcesses(IEnumerable<FleetMember> agents) =>
+        agents.Where(a => a.Process is { HasExited: false }).Sum(a => a.ChildPids().Count);
 }
-
-/// <summary>One logical program as GET /api/programs lists it (the fields the demo reads).</summary>
-public sealed record ProgramRow(string Root, string Name, int RunningCopies, RunningCopy? RunningCopy);
-
-/// <summary>Where a logical program runs now.</summary>
-public sealed record RunningCopy(string Mac, int ProgramId);

@@ -1,4 +1,4 @@
-namespace OrleansCms.Launcher.Fleet;
+namespace OrleansCms.Launcher.Up;
 
 /// <summary>How a fleet run is set up.</summary>
 public sealed record FleetRunOptions

@@ -1,4 +1,4 @@
-namespace OrleansCms.Benchmarks.Demo;
+namespace OrleansCms.Demo;
 
 /// <summary>The demo's invariant checks and figures, printed as one table at the end.</summary>
 public sealed class DemoChecks

@@ -1,4 +1,4 @@
-namespace OrleansCms.Launcher.Fleet;
+namespace OrleansCms.Fleet;
 
 /// <summary>Where one process of the fleet stands, as the launcher sees it.</summary>
 public enum MemberState

@@ -1,4 +1,4 @@
-namespace OrleansCms.Launcher.Fleet;
+namespace OrleansCms.Fleet;
 
 /// <summary>What a process of the fleet is.</summary>
 public enum MemberKind

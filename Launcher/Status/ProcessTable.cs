@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using OrleansCms.Launcher.Status;
+using OrleansCms.Fleet;
 
-namespace OrleansCms.Launcher.Fleet;
+namespace OrleansCms.Launcher.Status;
 
 /// <summary>The table <c>./cms ps</c> prints, also kept as <c>run/processes.txt</c> for a look without the launcher.</summary>
 public static class ProcessTable

@@ -1,6 +1,4 @@
-using System.Globalization;
-
-namespace OrleansCms.Launcher.Fleet;
+namespace OrleansCms.Fleet;
 
 /// <summary>What a fleet run starts: silos first (in order), then agents.</summary>
 public sealed record FleetLayout(IReadOnlyList<MemberSpec> Silos, IReadOnlyList<MemberSpec> Agents)
@@ -8,7 +6,7 @@ public sealed record FleetLayout(IReadOnlyList<MemberSpec> Silos, IReadOnlyList<
     public IEnumerable<MemberSpec> All => Silos.Concat(Agents);
 
     /// <summary>The gateways in the agents' <c>--cms</c> syntax.</summary>
-    public string GatewayList => string.Join(",", Silos.Select(s => $"127.0.0.1:{s.Ports!.Gateway}"));
+    public string GatewayList => Gateways(Silos);
 
     /// <summary>
     /// The fleet of <c>./cms up</c>: two silos (silo ports 11111-11112, gateways 30000-30001, HTTP 8080-8081, each
@@ -17,17 +15,8 @@ public sealed record FleetLayout(IReadOnlyList<MemberSpec> Silos, IReadOnlyList<
     /// </summary>
     public static FleetLayout Default(int portOffset)
     {
-        var silos = new[] { 1, 2 }
-            .Select(i => new MemberSpec($"silo-{i}", MemberKind.Silo, [])
-            {
-                Ports = new SiloPorts(11110 + i + portOffset, 29999 + i + portOffset, 8079 + i + portOffset),
-            })
-            .Select(s => s with
-            {
-                Arguments = [$"--Cms:SiloPort={Text(s.Ports!.Silo)}", $"--Cms:GatewayPort={Text(s.Ports.Gateway)}", $"--Cms:HttpPort={Text(s.Ports.Http)}"],
-            })
-            .ToList();
-        var gateways = string.Join(",", silos.Select(s => $"127.0.0.1:{Text(s.Ports!.Gateway)}"));
+        List<MemberSpec> silos = [.. new[] { 1, 2 }.Select(i => MemberSpec.Silo($"silo-{i}", SiloPorts.Numbered(i, portOffset)))];
+        var gateways = Gateways(silos);
         var agents = new List<MemberSpec>
         {
             Agent(1, gateways, "--ram-mb", "1024", "--cpu-cores", "2", "--beside-cms",
@@ -40,14 +29,13 @@ public sealed record FleetLayout(IReadOnlyList<MemberSpec> Silos, IReadOnlyList<
         return new FleetLayout(silos, agents);
     }
 
+    /// <summary>The gateways of <paramref name="silos"/> on <paramref name="host"/>, in the agents' <c>--cms</c> syntax.</summary>
+    public static string Gateways(IEnumerable<MemberSpec> silos, string host = "127.0.0.1") =>
+        string.Join(",", silos.Select(s => $"{host}:{s.Ports!.Gateway}"));
+
     /// <summary>The member called <paramref name="name"/>, or null.</summary>
     public MemberSpec? Find(string name) => All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    private static MemberSpec Agent(int number, string gateways, params string[] more)
-    {
-        var mac = $"02:00:00:00:00:{number:x2}";
-        return new MemberSpec($"ecu-{number}", MemberKind.Agent, ["--cms", gateways, "--mac", mac, "--name", $"ecu-{number}", .. more]) { Mac = mac };
-    }
-
-    private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
+    private static MemberSpec Agent(int number, string gateways, params string[] more) =>
+        MemberSpec.Agent($"ecu-{number}", $"02:00:00:00:00:{number:x2}", gateways, ["--name", $"ecu-{number}", .. more]);
 }

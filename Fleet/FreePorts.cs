@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace OrleansCms.Tests.Fixtures;
+namespace OrleansCms.Fleet;
 
 /// <summary>
-/// Loopback TCP ports for silos started by tests and benchmarks. They come from below the kernel's ephemeral range:
-/// a port from that range (what binding port 0 gives) can be taken by any outgoing connection between the moment it
-/// is picked and the moment a silo binds it, or while a killed silo waits to be restarted on it.
+/// Loopback TCP ports for the silos of a fleet that picks its own (the tests, the benchmarks, the demo). They come
+/// from below the kernel's ephemeral range: a port from that range (what binding port 0 gives) can be taken by any
+/// outgoing connection between the moment it is picked and the moment a silo binds it, or while a killed silo waits
+/// to be restarted on it.
 /// </summary>
 public static class FreePorts
 {
@@ -14,7 +15,7 @@ public static class FreePorts
     private static readonly object Gate = new();
     private static readonly int Highest = EphemeralRangeStart() - 1;
 
-    // Each process starts at its own offset so that two test or benchmark processes rarely probe the same ports.
+    // Each process starts at its own offset so that two fleets on one machine rarely probe the same ports.
     private static int _next = Lowest + (Environment.ProcessId * 7 % Math.Max(1, Highest - Lowest));
 
     public static int Next()
