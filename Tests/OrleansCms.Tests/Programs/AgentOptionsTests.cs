@@ -6,7 +6,7 @@ using OrleansCms.Agent;
 using OrleansCms.Cli;
 using OrleansCms.Ingest;
 using OrleansCms.Programs;
-using OrleansCms.Tests.Fixtures;
+using OrleansCms.Fleet;
 
 namespace OrleansCms.Tests.Programs;
 
@@ -94,8 +94,8 @@ public sealed class AgentOptionsTests
     [Trait("Speed", "Process")]
     public async Task Run_BadSettingInTheEnvironment_ExitsTwoWithOneLineNamingTheKey()
     {
-        await using var agent = ChildProcess.StartDotnet(RepoPaths.EcuAgentDll, ["--cms", "127.0.0.1:1", "--mac", Mac],
-            new Dictionary<string, string?> { ["Agent__Ingest__ChunkSize"] = "1" });
+        await using var agent = DotnetProcess.Start(ProductPaths.Checkout.AgentDll, ["--cms", "127.0.0.1:1", "--mac", Mac],
+            new LaunchOptions { Environment = new Dictionary<string, string?> { ["Agent__Ingest__ChunkSize"] = "1" } });
 
         Assert.Equal(2, await agent.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(["ecu-agent: Agent:Ingest:ChunkSize: The field ChunkSize must be between 4096 and 1048576."], agent.StandardError);
