@@ -284,10 +284,11 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
             return true;
         }
 
-        if (newerThan is null && versions.Count == 0 && entry.Origin is not { Version: > 0 })
+        if (newerThan is null && versions.Count == 0 && entry.Origin is not { Version: > 0 } && entry.Program.Command is { Count: > 0 })
         {
             // It never checkpointed (nor did the copy it was restored from): it starts again from its declaration,
             // as on its first start. Losing it to a false failure would be worse than losing its few seconds of state.
+            // (A program declared without a command cannot be started from its declaration.)
             Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, ReadFrom = key.ToString(), Version = FreshVersion, TargetMac = null },
                 $"claimed; {key} never checkpointed: restarting it from its declaration");
             return true;

@@ -121,7 +121,7 @@ public sealed class RestorationPlanTests
     [Fact]
     public void ChooseVersion_NeverCheckpointed_RestartedFromItsDeclaration()
     {
-        var plan = Plan(RestorationKind.Failure, Entry(4, "never"));
+        var plan = Plan(RestorationKind.Failure, Entry(4, "never") with { Program = new ProgramInfo("never", 16 * MiB, Command: ["sample"]) });
 
         Assert.True(plan.ChooseVersion(0, []));
 
@@ -136,12 +136,27 @@ public sealed class RestorationPlanTests
     [Fact]
     public void ChooseVersion_RestoredCopyWhoseOriginWasAFreshStart_RestartedFromItsDeclarationAgain()
     {
-        var fresh = Entry(4) with { Origin = new ProgramOrigin(new CheckpointKey(T2, 1), RestorationPlan.FreshVersion, "cmd", "root") };
+        var fresh = Entry(4) with
+        {
+            Program = new ProgramInfo("p", 16 * MiB, Command: ["sample"]),
+            Origin = new ProgramOrigin(new CheckpointKey(T2, 1), RestorationPlan.FreshVersion, "cmd", "root"),
+        };
         var plan = Plan(RestorationKind.Failure, fresh);
 
         Assert.True(plan.ChooseVersion(0, []));
 
         Assert.Equal(($"{Source}/4", RestorationPlan.FreshVersion), (_state.Items[0].ReadFrom, _state.Items[0].Version));
+    }
+
+    [Fact]
+    public void ChooseVersion_NeverCheckpointedAndNoCommandToStartItWith_NoCheckpointAndDone()
+    {
+        var plan = Plan(RestorationKind.Failure, Entry(4));
+
+        Assert.False(plan.ChooseVersion(0, []));
+
+        Assert.Equal(RestorationOutcome.NoCheckpoint, _state.Items[0].Outcome);
+        Assert.True(plan.Finish());
     }
 
     [Fact]
