@@ -17,6 +17,9 @@ namespace OrleansCms.Agent;
 /// </summary>
 internal sealed class EcuAgentService : BackgroundService
 {
+    /// <summary>The CMS's default lease, for a CMS that does not say which it runs.</summary>
+    private static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(2);
+
     private readonly IClusterClient _client;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly AgentOptions _options;
@@ -274,9 +277,6 @@ internal sealed class EcuAgentService : BackgroundService
             }
         }
     }
-
-    /// <summary>The CMS's default lease, for a CMS that does not say which it runs.</summary>
-    private static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(2);
 
     /// <summary>The self-fence: freezes the programs the moment the lease lapses, on its own timer.</summary>
     private async Task GuardLeaseAsync(CancellationToken stoppingToken)
