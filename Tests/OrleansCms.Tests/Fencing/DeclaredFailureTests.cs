@@ -1,4 +1,3 @@
-using System.Globalization;
 using OrleansCms.Ecus;
 using OrleansCms.Tests.Fixtures;
 
@@ -13,14 +12,12 @@ namespace OrleansCms.Tests.Fencing;
 [Collection(ProcessCollection.Name)]
 public sealed class DeclaredFailureTests
 {
-    private static string Program(string name, int seed) =>
-        $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb 0.25 --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
 
     [Fact]
     public async Task OperatorDeclaresALiveEcuFailed_ReplacementsWaitForItsLease_NeverTwoUnfrozenCopies()
     {
         await using var cms = await CmsProcesses.StartAsync(silos: 1);
-        var live = await cms.StartAgentAsync("02:00:00:00:0f:01", 1024, [Program("a", 21), Program("b", 22)], waitForPrograms: true);
+        var live = await cms.StartAgentAsync("02:00:00:00:0f:01", 1024, [ProgramCopySampler.SeededProgram("a", 21), ProgramCopySampler.SeededProgram("b", 22)], waitForPrograms: true);
         var target = await cms.StartAgentAsync("02:00:00:00:0f:02", 1024);
         await FleetProbe.WaitForCheckpointsAsync(cms.Grains, live.Mac, versions: 2);
         var oldCopies = live.ChildPids();

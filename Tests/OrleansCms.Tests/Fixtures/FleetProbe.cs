@@ -57,4 +57,8 @@ public static class FleetProbe
         Assert.Equal(restoredFrom.Counter, newest.RestoredFrom);
         Assert.True(newest.Counter >= restoredFrom.Counter, $"{newKey} counts on from {restoredFrom.Counter}, not {newest.Counter}");
     }
+
+    /// <summary>The newest version of <paramref name="programId"/> the ECU reported acknowledged; 0 when it reported none.</summary>
+    public static long AcknowledgedVersion(EcuView ecu, int programId) =>
+        ecu.Programs.FirstOrDefault(p => p.ProgramId == programId)?.LastAcknowledgedVersion ?? 0;
 }

@@ -36,6 +36,10 @@ public sealed class ProgramCopySampler : IAsyncDisposable
         public TimeSpan LastSeen { get; set; }
     }
 
+    /// <summary>A sample program declaration the sampler can tell apart from the others by its seed.</summary>
+    public static string SeededProgram(string name, int seed, double stateMb = 0.25) =>
+        $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb {stateMb.ToString(CultureInfo.InvariantCulture)} --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
+
     public static ProgramCopySampler Start(params AgentProcess[] agents) =>
         new(() => agents.Where(a => !a.HasExited).Select(a => a.Process.Id));
 

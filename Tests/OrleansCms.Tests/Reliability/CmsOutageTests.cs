@@ -1,4 +1,3 @@
-using System.Globalization;
 using OrleansCms.Ecus;
 using OrleansCms.Programs;
 using OrleansCms.Restoration;
@@ -32,14 +31,12 @@ public sealed class CmsOutageTests(ITestOutputHelper output) : IAsyncLifetime
         await _postgres.DisposeAsync();
     }
 
-    private static string Program(string name, int seed) =>
-        $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb 0.25 --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
 
     [Fact]
     public async Task AllSilosAndPostgresDownFor30Seconds_ProgramsFrozenThenThawed_NoFalseFailureNoRestoration()
     {
-        var a = await _cms.StartAgentAsync("02:00:00:00:0e:01", 1024, [Program("a", 11), Program("b", 12)], waitForPrograms: true);
-        var b = await _cms.StartAgentAsync("02:00:00:00:0e:02", 1024, [Program("c", 13)], waitForPrograms: true);
+        var a = await _cms.StartAgentAsync("02:00:00:00:0e:01", 1024, [ProgramCopySampler.SeededProgram("a", 11), ProgramCopySampler.SeededProgram("b", 12)], waitForPrograms: true);
+        var b = await _cms.StartAgentAsync("02:00:00:00:0e:02", 1024, [ProgramCopySampler.SeededProgram("c", 13)], waitForPrograms: true);
         var before = new Dictionary<string, EcuView>
         {
             [a.Mac] = await FleetProbe.WaitForCheckpointsAsync(_cms.Grains, a.Mac, versions: 2),
@@ -67,7 +64,7 @@ public sealed class CmsOutageTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var agent in new[] { a, b })
         {
             var view = await Eventually.ReturnsAsync(() => _cms.Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync(),
-                v => v.Programs.Count > 0 && v.Programs.All(p => p.LastAcknowledgedVersion > Version(before[agent.Mac], p.ProgramId) + 2),
+                v => v.Programs.Count > 0 && v.Programs.All(p => p.LastAcknowledgedVersion > FleetProbe.AcknowledgedVersion(before[agent.Mac], p.ProgramId) + 2),
                 FleetProbe.Patience, $"{agent.Mac}'s programs checkpoint again", Transient.SiloLost);
             Assert.Equal(EcuStatus.Alive, view.Status);
             Assert.Equal(0, view.FailureEpoch);
@@ -77,7 +74,4 @@ public sealed class CmsOutageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(copies.Order(), a.ChildPids().Concat(b.ChildPids()).Order());
         Assert.Empty(await _cms.Grains.GetGrain<IRestorationLogGrain>(0).ListAsync());
     }
-
-    private static long Version(EcuView ecu, int programId) =>
-        ecu.Programs.FirstOrDefault(p => p.ProgramId == programId)?.LastAcknowledgedVersion ?? 0;
 }

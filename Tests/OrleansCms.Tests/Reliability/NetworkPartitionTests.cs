@@ -1,4 +1,3 @@
-using System.Globalization;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
 using OrleansCms.Tests.Fixtures;
@@ -18,11 +17,8 @@ public sealed class NetworkPartitionTests
     private const string IsolatedMac = "02:00:00:00:0c:01";
     private const string TargetMac = "02:00:00:00:0c:02";
 
-    /// <summary>A sample program told apart from the others by its seed (restored copies keep their command line).</summary>
-    private static string Program(string name, int seed) =>
-        $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb 1 --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
 
-    private static readonly string[] Programs = [Program("a", 1), Program("b", 2), Program("c", 3)];
+    private static readonly string[] Programs = [ProgramCopySampler.SeededProgram("a", 1, stateMb: 1), ProgramCopySampler.SeededProgram("b", 2, stateMb: 1), ProgramCopySampler.SeededProgram("c", 3, stateMb: 1)];
 
     [Fact]
     public async Task AgentCutOff_FreezesItsCopiesBeforeTheReplacementsStart_NeverTwoUnfrozenCopies_KillsThemWhenFenced()
@@ -98,7 +94,7 @@ public sealed class NetworkPartitionTests
         network.Heal();
 
         var after = await Eventually.ReturnsAsync(() => cms.Grains.GetGrain<IEcuGrain>(isolated.Mac).GetAsync(),
-            v => v.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).All(p => Version(v, p.ProgramId) > Version(before, p.ProgramId) + 2),
+            v => v.Catalogue.Where(p => p.Status == ProgramEntryStatus.Active).All(p => FleetProbe.AcknowledgedVersion(v, p.ProgramId) > FleetProbe.AcknowledgedVersion(before, p.ProgramId) + 2),
             FleetProbe.Patience, "every program checkpointed again after the cut");
         Assert.Equal(EcuStatus.Alive, after.Status);
         Assert.Equal(0, after.FailureEpoch);
@@ -106,7 +102,4 @@ public sealed class NetworkPartitionTests
         Assert.All(copies, pid => Assert.NotEqual('T', OrleansCms.Programs.ProcessTree.State(pid)));
         Assert.Empty(await cms.Grains.GetGrain<IRestorationLogGrain>(0).ListAsync());
     }
-
-    private static long Version(EcuView ecu, int programId) =>
-        ecu.Programs.FirstOrDefault(p => p.ProgramId == programId)?.LastAcknowledgedVersion ?? 0;
 }
