@@ -8,7 +8,8 @@ namespace OrleansCms.Agent;
 /// <summary>
 /// Carries out the CMS's commands (the observer attached to this ECU's grain). A command id seen before gets
 /// the first answer again: a repeated restore starts nothing new. Only a transient failure (the CMS could not be
-/// reached) is forgotten, so that the CMS's retry runs it again.
+/// reached) is forgotten, so that the CMS's retry runs it again. A new command whose fencing token is older than
+/// one taken for the same logical program is refused (<see cref="CommandFence"/>).
 /// </summary>
 internal sealed class AgentCommands(
     string mac,
@@ -20,11 +21,18 @@ internal sealed class AgentCommands(
     private static readonly TimeSpan CheckpointNowTimeout = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, Lazy<Task<RestoreResult>>> _restores = new();
     private readonly ConcurrentDictionary<string, Lazy<Task>> _stops = new();
+    private readonly CommandFence _fence = new(TimeProvider.System);
 
     public Task<RestoreResult> RestoreAsync(RestoreCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        logger.CommandReceived("restore", command.CommandId, $"{command.Source} v{command.Manifest.Version}");
+        logger.CommandReceived("restore", command.CommandId, $"{command.Source} v{command.Manifest.Version} token {command.Token}");
+        if (!_restores.ContainsKey(command.CommandId) && _fence.Admit(command.Root, command.Token, command.CommandId) is { } newest)
+        {
+            return Task.FromException<RestoreResult>(new RestoreRefusedException(RestoreRefusal.Stale,
+                $"token {command.Token} for {command.Root} is older than {newest.Token} ({newest.CommandId}), already taken on {mac}."));
+        }
+
         var lazy = _restores.GetOrAdd(command.CommandId, _ => new Lazy<Task<RestoreResult>>(() => RunRestoreAsync(command)));
         return ForgetTransientFailure(command.CommandId, lazy);
     }
@@ -33,6 +41,11 @@ internal sealed class AgentCommands(
     {
         ArgumentNullException.ThrowIfNull(command);
         logger.CommandReceived("stop", command.CommandId, $"program {command.ProgramId}: {command.Reason}");
+        if (!_stops.ContainsKey(command.CommandId) && command.Root is { } root && _fence.Admit(root, command.Token, command.CommandId) is { } newest)
+        {
+            return Task.FromException(new StaleCommandException(root, command.Token, newest.Token, newest.CommandId));
+        }
+
         return _stops.GetOrAdd(command.CommandId,
             _ => new Lazy<Task>(() => supervisor.StopAsync(command.ProgramId, command.Reason, command.Successor))).Value;
     }
@@ -66,11 +79,16 @@ internal sealed class AgentCommands(
 
         var started = DateTimeOffset.UtcNow;
         byte[]? state = command.Fresh ? null : await ReadVerifiedAsync(command);
-        var origin = new ProgramOrigin(command.Source, command.Manifest.Version, command.CommandId, command.Root);
+        var origin = new ProgramOrigin(command.Source, command.Manifest.Version, command.CommandId, command.Root, command.Token);
         int programId;
         try
         {
             programId = await supervisor.StartAsync(command.Manifest.Program, origin, state, CancellationToken.None);
+        }
+        catch (StaleCommandException e)
+        {
+            // The ECU's grain registered a newer command for this program (this agent restarted and forgot it).
+            throw new RestoreRefusedException(RestoreRefusal.Stale, e.Message);
         }
         catch (Exception e) when (e is ProgramNotRegisteredException or InvalidOperationException)
         {

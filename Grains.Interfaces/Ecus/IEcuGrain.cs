@@ -46,7 +46,9 @@ public interface IEcuGrain : IGrainWithStringKey
     /// Adds a program to the catalogue before its agent starts it and returns its ID. Refused unless the ECU is
     /// alive (<see cref="ProgramNotRegisteredException"/>) and the ID is new on this ECU. A restore command registers
     /// once: repeating it returns the ID of the first registration, whatever ID the repeat asked for. A declared
-    /// program's registration repeated with the same ID and name returns that ID and adds nothing.
+    /// program's registration repeated with the same ID and name returns that ID and adds nothing. A restore command
+    /// whose fencing token is older than one registered for the same logical program is refused
+    /// (<see cref="StaleCommandException"/>), durably: the newest token per program is persisted with the catalogue.
     /// </summary>
     [Alias("AddProgram")]
     Task<int> AddProgramAsync(ProgramEntry entry);

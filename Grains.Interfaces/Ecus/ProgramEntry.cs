@@ -21,13 +21,17 @@ public sealed record ProgramEntry(
     public string Root(string mac) => Origin?.Root ?? new CheckpointKey(mac, ProgramId).ToString();
 }
 
-/// <summary>Where a restored program came from: the checkpoint it started with and the command that started it.</summary>
+/// <summary>
+/// Where a restored program came from: the checkpoint it started with and the command that started it, with that
+/// command's fencing token.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.ProgramOrigin")]
 public sealed record ProgramOrigin(
     [property: Id(0)] CheckpointKey Source,
     [property: Id(1)] long Version,
     [property: Id(2)] string CommandId,
-    [property: Id(3)] string Root);
+    [property: Id(3)] string Root,
+    [property: Id(4)] FencingToken Token = default);
 
 /// <summary>The life of a catalogue entry.</summary>
 public enum ProgramEntryStatus

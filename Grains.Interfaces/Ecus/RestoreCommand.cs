@@ -5,7 +5,8 @@ namespace OrleansCms.Ecus;
 /// <summary>
 /// Restore <paramref name="Source"/> at the version of <paramref name="Manifest"/> on the receiving ECU; or, when
 /// <paramref name="Fresh"/>, start the program of <paramref name="Manifest"/> from its declaration (it never
-/// checkpointed, so there is no state to read).
+/// checkpointed, so there is no state to read). <paramref name="Token"/> orders it among the commands for
+/// <paramref name="Root"/>: the ECU refuses it once it has taken a newer one (<see cref="RestoreRefusal.Stale"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.RestoreCommand")]
 public sealed record RestoreCommand(
@@ -13,7 +14,8 @@ public sealed record RestoreCommand(
     [property: Id(1)] CheckpointKey Source,
     [property: Id(2)] CheckpointManifest Manifest,
     [property: Id(3)] string Root,
-    [property: Id(4)] bool Fresh = false);
+    [property: Id(4)] bool Fresh = false,
+    [property: Id(5)] FencingToken Token = default);
 
 /// <summary>The program a restore started: its new ECU and program ID.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.RestoreResult")]
@@ -30,6 +32,12 @@ public enum RestoreRefusal
 
     /// <summary>The program's process did not start or broke the protocol.</summary>
     StartFailed = 3,
+
+    /// <summary>
+    /// The ECU has taken a newer command for the same logical program (a greater fencing token): this one is stale and
+    /// must not be sent anywhere else either.
+    /// </summary>
+    Stale = 4,
 }
 
 /// <summary>The agent did not start the program (and registered nothing): the CMS may send it elsewhere.</summary>

@@ -1,3 +1,5 @@
+using OrleansCms.Ecus;
+
 namespace OrleansCms.Restoration;
 
 /// <summary>A restoration as <c>GET /api/restorations</c> shows it; <see cref="RunsOn"/> is the silo that last worked on it.</summary>
@@ -34,7 +36,10 @@ public enum RestorationOutcome
     Abandoned = 5,
 }
 
-/// <summary>One program of a restoration: its outcome, the version restored, the new copy, timings and events.</summary>
+/// <summary>
+/// One program of a restoration: its outcome, the version restored, the new copy, timings and events, and the fencing
+/// token of its current command.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.RestorationItem")]
 public sealed record RestorationItem(
     [property: Id(0)] int ProgramId,
@@ -51,7 +56,8 @@ public sealed record RestorationItem(
     [property: Id(11)] DateTimeOffset? RunningAt = null,
     [property: Id(12)] IReadOnlyList<string>? Events = null,
     [property: Id(13)] string? ReadFrom = null,
-    [property: Id(14)] bool SourceStopped = false)
+    [property: Id(14)] bool SourceStopped = false,
+    [property: Id(15)] FencingToken Token = default)
 {
     /// <summary>Nothing is left to do for this program (a migration also needs its source copy stopped).</summary>
     public bool IsDone => Outcome is RestorationOutcome.NoCheckpoint or RestorationOutcome.Abandoned

@@ -38,4 +38,11 @@ public sealed class EcuState
 
     [Id(8)]
     public int MigrationCount { get; set; }
+
+    /// <summary>
+    /// Per logical program (its root), the newest restore command registered here: an older one is refused even after
+    /// the agent restarted and forgot it. Kept across a rejoin.
+    /// </summary>
+    [Id(9)]
+    public Dictionary<string, FencingMark> Fences { get; set; } = [];
 }

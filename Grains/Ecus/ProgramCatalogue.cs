@@ -16,6 +16,9 @@ public sealed class ProgramCatalogue(EcuState state, string key, TimeProvider cl
     // Ended entries kept for the dashboard and lineage; active ones are never trimmed.
     private const int EndedEntriesKept = 100;
 
+    // Fencing marks kept, the newest; a logical program that left this ECU that long ago is only fenced by its claims.
+    private const int FencesKept = 1000;
+
     private string Mac => EcuKey.Mac(key);
 
     // A List, not a collection expression: a failure's restoration request stores it, and the stored type stays the one it always was.
@@ -53,6 +56,7 @@ public sealed class ProgramCatalogue(EcuState state, string key, TimeProvider cl
     /// <exception cref="ArgumentException">The entry is invalid or its ID was used before.</exception>
     /// <exception cref="ProgramNotRegisteredException">The ECU is not alive.</exception>
     /// <exception cref="InvalidOperationException">A repeated restore command whose program has ended meanwhile.</exception>
+    /// <exception cref="StaleCommandException">A restore command older than one registered for the same logical program.</exception>
     public (int ProgramId, bool Added) Add(ProgramEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -81,6 +85,18 @@ public sealed class ProgramCatalogue(EcuState state, string key, TimeProvider cl
         if (entry.ProgramId < state.NextProgramId || state.Catalogue.Exists(p => p.ProgramId == entry.ProgramId))
         {
             throw new ArgumentException($"program ID {entry.ProgramId} was used on ECU {Mac} before; use {state.NextProgramId} or higher.", nameof(entry));
+        }
+
+        if (entry.Origin is { } origin)
+        {
+            // Checked and recorded in the same turn as the entry is added, so two commands cannot both pass.
+            if (state.Fences.GetValueOrDefault(origin.Root) is { } newest && newest.Refuses(origin.Token, origin.CommandId))
+            {
+                throw new StaleCommandException(origin.Root, origin.Token, newest.Token, newest.CommandId);
+            }
+
+            state.Fences[origin.Root] = new FencingMark(origin.Token, origin.CommandId, clock.GetUtcNow());
+            TrimFences();
         }
 
         state.Catalogue.Add(entry with { Status = ProgramEntryStatus.Active, StartedAt = clock.GetUtcNow() });
@@ -193,6 +209,14 @@ public sealed class ProgramCatalogue(EcuState state, string key, TimeProvider cl
 
     private void Replace(ProgramEntry entry) =>
         state.Catalogue[state.Catalogue.FindIndex(p => p.ProgramId == entry.ProgramId)] = entry;
+
+    private void TrimFences()
+    {
+        foreach (var (root, _) in state.Fences.OrderBy(f => f.Value.At).Take(Math.Max(0, state.Fences.Count - FencesKept)).ToList())
+        {
+            state.Fences.Remove(root);
+        }
+    }
 
     private void TrimEndedEntries()
     {

@@ -123,6 +123,7 @@ public sealed class RestorationGrain(
         await EnsureReminderAsync();
         await ClaimAsync();
         await PlaceAsync();
+        await ClaimAsync(); // a migration claims only once it has a target
         if (Plan.MayStartCopies())
         {
             await SendAsync();
@@ -141,7 +142,7 @@ public sealed class RestorationGrain(
         Publish();
     }
 
-    /// <summary>Claims every program not yet claimed and picks the version to restore from.</summary>
+    /// <summary>Claims every program due for its claim (<see cref="RestorationPlan.ToClaim"/>) and picks the version to restore from.</summary>
     private async Task ClaimAsync()
     {
         var toClaim = Plan.ToClaim();
@@ -221,7 +222,10 @@ public sealed class RestorationGrain(
         var checkpointBytes = new Dictionary<int, long>();
         foreach (var index in toPlace)
         {
-            checkpointBytes[index] = (await ManifestAsync(State.Items[index]))?.TotalSize ?? 0;
+            // A migration places before it claims: until then its size is that of the source's newest version.
+            checkpointBytes[index] = State.Items[index].ReadFrom is null
+                ? (await GrainFactory.GetGrain<ICheckpointGrain>(Plan.SourceKey(index).ToString()).GetVersionsAsync()).FirstOrDefault()?.TotalSize ?? 0
+                : (await ManifestAsync(State.Items[index]))?.TotalSize ?? 0;
         }
 
         foreach (var (programId, reason) in Plan.Place(placement, checkpointBytes, candidates))
@@ -302,6 +306,10 @@ public sealed class RestorationGrain(
         {
             return new RestoreAnswer.Corrupt(e.Message);
         }
+        catch (RestoreRefusedException e) when (e.Refusal == RestoreRefusal.Stale)
+        {
+            return new RestoreAnswer.Superseded(e.Message);
+        }
         catch (RestoreRefusedException e)
         {
             return RestoreAnswer.AfterRefusal(e.Message, await ecu.FindByCommandAsync(item.CommandId!));
@@ -355,6 +363,12 @@ public sealed class RestorationGrain(
             catch (EcuNotAliveException e)
             {
                 Plan.SourceStopped(index, $"source ECU is gone ({e.Message}); nothing to stop");
+            }
+            catch (StaleCommandException e)
+            {
+                // A newer command owns the program on the source ECU: this stop is not this restoration's to make.
+                Plan.SourceStopped(index, $"stop refused as stale ({e.Message}); nothing to stop");
+                continue;
             }
             catch (Exception e)
             {

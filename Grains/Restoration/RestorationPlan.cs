@@ -49,8 +49,12 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
     /// <summary>Adds an event to item <paramref name="index"/>'s history (the last 20 are kept).</summary>
     public void Note(int index, string note) => Update(index, i => i, note);
 
-    /// <summary>The pending programs not yet claimed.</summary>
-    public IReadOnlyList<int> ToClaim() => Indexes(i => i.Outcome == RestorationOutcome.Pending && i.ClaimedAt is null);
+    /// <summary>
+    /// The programs to claim now: the pending ones of a failure or crash; a migration's only once it is placed, so that
+    /// while no target has room its source copy keeps checkpointing.
+    /// </summary>
+    public IReadOnlyList<int> ToClaim() => Indexes(i => i.ClaimedAt is null
+        && i.Outcome == (Request.Kind == RestorationKind.Migration ? RestorationOutcome.Assigned : RestorationOutcome.Pending));
 
     /// <summary>
     /// Another restoration holds the copy: it carries the copy on (a migration gives up instead, and the source
@@ -96,14 +100,15 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
         return Choose(index, item.ReadFrom == SourceKey(index).ToString() ? sourceVersions : [], newerThan: item.Version);
     }
 
-    /// <summary>The claimed programs that wait for a target.</summary>
-    public IReadOnlyList<int> ToPlace() => Indexes(i => i.Outcome == RestorationOutcome.Pending && i.ClaimedAt is not null);
+    /// <summary>The programs that wait for a target: claimed ones, and a migration's before its claim.</summary>
+    public IReadOnlyList<int> ToPlace() => Indexes(i => i.Outcome == RestorationOutcome.Pending
+        && (i.ClaimedAt is not null || Request.Kind == RestorationKind.Migration));
 
     /// <summary>
     /// Chooses a target for every program of <see cref="ToPlace"/>: those some target already refused one by one,
-    /// among the candidates that did not, all others as one batch. A placed program gets a new command id; each
-    /// attempt has its own, so a command goes to one target only. Returns the programs that stay pending for a new
-    /// reason, with that reason.
+    /// among the candidates that did not, all others as one batch. A placed program gets a new command id and a new,
+    /// greater fencing token; each attempt has its own, so a command goes to one target only. Returns the programs
+    /// that stay pending for a new reason, with that reason.
     /// </summary>
     /// <param name="policy">The placement rules.</param>
     /// <param name="checkpointBytes">Per item, the size of the version it restores; 0 where it is unknown.</param>
@@ -132,15 +137,17 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
         {
             if (decision.TargetMac is { } target)
             {
+                var token = new FencingToken(Generation(index), ++state.Sequence);
                 Update(index, i => i with
                 {
                     Outcome = RestorationOutcome.Assigned,
                     TargetMac = target,
                     Attempts = i.Attempts + 1,
                     CommandId = $"{id}/{i.ProgramId}/{i.Attempts + 1}",
+                    Token = token,
                     AssignedAt = now,
                     Detail = null,
-                }, $"placed on {target}");
+                }, $"placed on {target} (token {token})");
             }
             else if (state.Items[index].Detail != decision.PendingReason)
             {
@@ -152,16 +159,26 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
         return pending;
     }
 
-    /// <summary>The programs whose restore command is to be sent (again).</summary>
-    public IReadOnlyList<int> ToSend() => Indexes(i => i.Outcome == RestorationOutcome.Assigned);
+    /// <summary>The programs whose restore command is to be sent (again): placed and claimed.</summary>
+    public IReadOnlyList<int> ToSend() => Indexes(i => i.Outcome == RestorationOutcome.Assigned && i.ClaimedAt is not null);
 
     /// <summary>The restore command of an assigned item, to restore <paramref name="manifest"/> of the copy it reads from.</summary>
     public RestoreCommand Command(int index, CheckpointManifest manifest)
     {
         var item = state.Items[index];
-        return new RestoreCommand(item.CommandId!, CheckpointKey.Parse(item.ReadFrom!), manifest, Request.Programs[index].Root(Request.SourceMac),
-            Fresh: item.Version == FreshVersion);
+        return new RestoreCommand(item.CommandId!, CheckpointKey.Parse(item.ReadFrom!), manifest, Root(index),
+            Fresh: item.Version == FreshVersion, Token: item.Token);
     }
+
+    /// <summary>The logical program of item <paramref name="index"/>: the key of its first copy.</summary>
+    public string Root(int index) => Request.Programs[index].Root(Request.SourceMac);
+
+    /// <summary>
+    /// The generation of this restoration's commands for item <paramref name="index"/>: one more than the token its
+    /// source copy was started with (0 for a copy never restored), so that a later restoration of its lineage
+    /// outranks every command of this one.
+    /// </summary>
+    public long Generation(int index) => (Request.Programs[index].Origin?.Token.Generation ?? 0) + 1;
 
     /// <summary>
     /// What an answer to item <paramref name="index"/>'s restore command means for it. A corrupt version sends it
@@ -206,6 +223,16 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
                     Detail = $"started on {item.TargetMac} as program {handedOver.ProgramId}, which then failed; its restoration takes over",
                 }, $"{item.TargetMac} failed after starting it as program {handedOver.ProgramId}");
                 return migration ? null : new CheckpointKey(item.TargetMac!, handedOver.ProgramId).ToString();
+            case RestoreAnswer.Superseded superseded:
+                // A newer command owns the program: sending it anywhere else could start a second copy. A migration's
+                // source copy runs on; it is not stopped.
+                Update(index, i => i with
+                {
+                    Outcome = migration ? RestorationOutcome.Abandoned : RestorationOutcome.HandedOver,
+                    SourceStopped = true,
+                    Detail = $"superseded: {superseded.Message}",
+                }, $"{item.TargetMac} refused token {item.Token} as stale: {superseded.Message}");
+                return null;
             case RestoreAnswer.Retry retry when item.Detail != retry.Message:
                 Update(index, i => i with { Detail = retry.Message }, retry.Message);
                 return null;
@@ -228,7 +255,7 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
     public StopCommand StopCommand(int index)
     {
         var successor = Successor(index);
-        return new StopCommand($"{id}/stop", state.Items[index].ProgramId, $"migrated to {successor}", successor);
+        return new StopCommand($"{id}/stop", state.Items[index].ProgramId, $"migrated to {successor}", successor, state.Items[index].Token, Root(index));
     }
 
     /// <summary>The source copy of item <paramref name="index"/> is stopped, or gone with its ECU.</summary>
@@ -271,7 +298,7 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
         var now = clock.GetUtcNow();
         if (versions.FirstOrDefault(v => newerThan is null || v.Version < newerThan) is { } newest)
         {
-            Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, ReadFrom = key.ToString(), Version = newest.Version, TargetMac = null },
+            Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, ReadFrom = key.ToString(), Version = newest.Version, TargetMac = KeptTarget(i) },
                 $"claimed; restoring {key} v{newest.Version}");
             return true;
         }
@@ -279,7 +306,7 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
         if (entry.Origin is { Version: > 0 } origin && state.Items[index].ReadFrom != origin.Source.ToString())
         {
             // A restored copy that had not checkpointed yet continues from the state it was started with.
-            Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, ReadFrom = origin.Source.ToString(), Version = origin.Version, TargetMac = null },
+            Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, ReadFrom = origin.Source.ToString(), Version = origin.Version, TargetMac = KeptTarget(i) },
                 $"claimed; {key} has no usable checkpoint, restoring its origin {origin.Source} v{origin.Version}");
             return true;
         }
@@ -289,7 +316,7 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
             // It never checkpointed (nor did the copy it was restored from): it starts again from its declaration,
             // as on its first start. Losing it to a false failure would be worse than losing its few seconds of state.
             // (A program declared without a command cannot be started from its declaration.)
-            Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, ReadFrom = key.ToString(), Version = FreshVersion, TargetMac = null },
+            Update(index, i => i with { ClaimedAt = i.ClaimedAt ?? now, ReadFrom = key.ToString(), Version = FreshVersion, TargetMac = KeptTarget(i) },
                 $"claimed; {key} never checkpointed: restarting it from its declaration");
             return true;
         }
@@ -298,6 +325,9 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
             "nothing to restore from: no usable checkpoint");
         return false;
     }
+
+    // A migration claims once placed and keeps that target; a version chosen again (after a corrupt one) is placed anew.
+    private static string? KeptTarget(RestorationItem item) => item.ClaimedAt is null ? item.TargetMac : null;
 
     /// <summary>The version an item restores from when it restarts a program from its declaration.</summary>
     public const long FreshVersion = 0;

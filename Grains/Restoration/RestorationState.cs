@@ -20,4 +20,8 @@ public sealed class RestorationState
     /// <summary>Per program ID, the targets that refused it or failed before starting it.</summary>
     [Id(4)]
     public Dictionary<int, HashSet<string>> Excluded { get; set; } = [];
+
+    /// <summary>The decisions that issued a command so far: the sequence of the next fencing token is one more.</summary>
+    [Id(5)]
+    public long Sequence { get; set; }
 }

@@ -46,6 +46,9 @@ public abstract record RestoreAnswer
     /// <summary>The target registered it as <paramref name="ProgramId"/> and then failed: its own restoration carries the copy on.</summary>
     public sealed record HandedOver(int ProgramId) : RestoreAnswer;
 
+    /// <summary>The target took a newer command for the same logical program: this one is stale, and goes nowhere else.</summary>
+    public sealed record Superseded(string Message) : RestoreAnswer;
+
     /// <summary>No answer from a target that still lives: the same command goes again next round.</summary>
     public sealed record Retry(string Message) : RestoreAnswer;
 }

@@ -274,7 +274,54 @@ public sealed class ProgramCatalogueTests
         Assert.Null(Catalogue.FindByCommand("cmd-2"));
     }
 
+    [Fact]
+    public void Add_OlderTokenForTheSameProgram_RefusedAsStaleAndNothingAdded()
+    {
+        Catalogue.Add(Entry(0) with { Origin = Origin("cmd-new", new FencingToken(2, 5)) });
+
+        var stale = Assert.Throws<StaleCommandException>(() => Catalogue.Add(Entry(1) with { Origin = Origin("cmd-old", new FencingToken(2, 4)) }));
+        Assert.Throws<StaleCommandException>(() => Catalogue.Add(Entry(2) with { Origin = Origin("cmd-older", new FencingToken(1, 9)) }));
+
+        Assert.Equal(($"{Other}/9", new FencingToken(2, 4), new FencingToken(2, 5)), (stale.Root, stale.Token, stale.Newest));
+        Assert.Single(_state.Catalogue);
+        Assert.Equal(1, _state.NextProgramId);
+        Assert.Equal(new FencingMark(new FencingToken(2, 5), "cmd-new", TestClock.Start), _state.Fences[$"{Other}/9"]);
+    }
+
+    [Fact]
+    public void Add_SameTokenAndCommand_TheIdempotentRepeat_SameTokenAnotherCommand_Refused()
+    {
+        var token = new FencingToken(2, 5);
+        Catalogue.Add(Entry(0) with { Origin = Origin("cmd-1", token) });
+
+        Assert.Equal((0, false), Catalogue.Add(Entry(1) with { Origin = Origin("cmd-1", token) }));
+        Assert.Throws<StaleCommandException>(() => Catalogue.Add(Entry(1) with { Origin = Origin("cmd-2", token) }));
+        Assert.Single(_state.Catalogue);
+    }
+
+    [Fact]
+    public void Add_NewerTokenForTheSameProgram_OrAnotherProgram_Taken()
+    {
+        Catalogue.Add(Entry(0) with { Origin = Origin("cmd-1", new FencingToken(2, 5)) });
+        Catalogue.End(0, ProgramEntryStatus.Stopped, "crashed", null);
+
+        Assert.Equal((1, true), Catalogue.Add(Entry(1) with { Origin = Origin("cmd-2", new FencingToken(3, 1)) }));
+        Assert.Equal((2, true), Catalogue.Add(Entry(2) with { Origin = new ProgramOrigin(new CheckpointKey(Other, 3), 1, "cmd-3", $"{Other}/3") }));
+        Assert.Equal(new FencingToken(3, 1), _state.Fences[$"{Other}/9"].Token);
+    }
+
+    [Fact]
+    public void Add_StaleAfterTheEcuRejoined_StillRefused()
+    {
+        Catalogue.Add(Entry(0) with { Origin = Origin("cmd-new", new FencingToken(2, 5)) });
+        Catalogue.AbandonActive("rejoined");
+
+        Assert.Throws<StaleCommandException>(() => Catalogue.Add(Entry(1) with { Origin = Origin("cmd-old", new FencingToken(2, 4)) }));
+    }
+
     private static ProgramEntry Entry(int id, string name = "p") => new(id, new ProgramInfo(name, 16 * MiB), null, DateTimeOffset.MinValue);
+
+    private static ProgramOrigin Origin(string commandId, FencingToken token) => Origin(commandId) with { Token = token };
 
     private static ProgramOrigin Origin(string commandId) => new(new CheckpointKey(Other, 9), 1, commandId, $"{Other}/9");
 }

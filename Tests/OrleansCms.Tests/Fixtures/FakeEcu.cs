@@ -76,11 +76,19 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
 
     public Task<long> CheckpointNowAsync(int programId) => throw new NotSupportedException("fake ECUs take no fresh checkpoints");
 
+    /// <summary>Registers the command's program, as an agent that remembers no earlier command does; a stale one is refused.</summary>
     public async Task<RestoreResult> RegisterProgramAsync(RestoreCommand command)
     {
-        var origin = new ProgramOrigin(command.Source, command.Manifest.Version, command.CommandId, command.Root);
-        var id = await Grain.AddProgramAsync(new ProgramEntry(Interlocked.Increment(ref _nextProgramId) - 1, command.Manifest.Program, origin, DateTimeOffset.UtcNow));
-        return new RestoreResult(Mac, id);
+        var origin = new ProgramOrigin(command.Source, command.Manifest.Version, command.CommandId, command.Root, command.Token);
+        try
+        {
+            var id = await Grain.AddProgramAsync(new ProgramEntry(Interlocked.Increment(ref _nextProgramId) - 1, command.Manifest.Program, origin, DateTimeOffset.UtcNow));
+            return new RestoreResult(Mac, id);
+        }
+        catch (StaleCommandException e)
+        {
+            throw new RestoreRefusedException(RestoreRefusal.Stale, e.Message);
+        }
     }
 
     /// <summary>Retires the ECU (so that its end restores nothing into later tests) and stops.</summary>

@@ -92,6 +92,37 @@ public sealed class RestorationGrainTests(ClusterFixture fixture)
         Assert.Equal(5, (await target.Grain.GetAsync()).Catalogue.Count(p => p.Status == ProgramEntryStatus.Active));
     }
 
+    [Fact]
+    public async Task Migration_NoTargetHasRoom_TheSourceKeepsCheckpointingUnclaimed_ThenMovesOnceATargetAppears()
+    {
+        await using var source = await FakeEcu.StartAsync(Client);
+        var id = await source.Grain.AddProgramAsync(new ProgramEntry(0, new ProgramInfo("big", 6000L << 20), null, DateTimeOffset.UtcNow));
+        var key = new CheckpointKey(source.Mac, id);
+        var grain = Client.GetGrain<ICheckpointGrain>(key.ToString());
+        await OfferAsync(grain, version: 1);
+
+        var migration = await source.Grain.RequestMigrationAsync(id, targetMac: null);
+        for (var version = 2; version <= 4; version++)
+        {
+            await Task.Delay(700); // several rounds of the migration, which finds no ECU with room
+            await OfferAsync(grain, version); // accepted: nothing claimed the program
+        }
+
+        var waiting = Assert.Single((await Client.GetGrain<IRestorationGrain>(migration).GetAsync())!.Programs);
+        Assert.Equal(RestorationOutcome.Pending, waiting.Outcome);
+        Assert.Null(waiting.ClaimedAt);
+        Assert.Equal(4L, (await grain.GetVersionsAsync())[0].Version);
+
+        await using var roomy = await FakeEcu.StartAsync(Client, ramMb: 16_384);
+        var moved = Assert.Single((await FleetWaitAsync(migration)).Programs);
+
+        Assert.Equal((RestorationOutcome.Running, roomy.Mac), (moved.Outcome, moved.TargetMac));
+        Assert.Equal(4L, Assert.Single(roomy.Restores).Manifest.Version);
+        Assert.Equal(id, Assert.Single(source.Stops).ProgramId);
+        var rejected = await Assert.ThrowsAsync<CheckpointRejectedException>(() => OfferAsync(grain, version: 5));
+        Assert.Equal(RejectReason.Retired, rejected.Reason);
+    }
+
     /// <summary>Registers a program on the ECU and stores one checkpoint of it.</summary>
     private async Task<CheckpointKey> CheckpointedProgramAsync(FakeEcu ecu, string name)
     {
@@ -101,6 +132,12 @@ public sealed class RestorationGrainTests(ClusterFixture fixture)
         var result = await fixture.OfferAsync(Client.GetGrain<ICheckpointGrain>(key.ToString()), checkpoint.Manifest, new RecordingChunkSource(checkpoint.Chunks));
         Assert.True(result.IsAcknowledged);
         return key;
+    }
+
+    private async Task OfferAsync(ICheckpointGrain grain, long version)
+    {
+        var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload(50_000, seed: (int)version), version, name: "big");
+        Assert.True((await fixture.OfferAsync(grain, checkpoint.Manifest, new RecordingChunkSource(checkpoint.Chunks))).IsAcknowledged);
     }
 
     private async Task<RestorationView> FailAsync(FakeEcu ecu)

@@ -440,6 +440,99 @@ public sealed class RestorationPlanTests
         Assert.Equal([4], view.Programs.Select(p => p.ProgramId));
     }
 
+    [Fact]
+    public void Place_EveryPlacementPersisted_AGreaterTokenOfTheGenerationAfterTheSourceCopys()
+    {
+        var origin = new ProgramOrigin(new CheckpointKey(T2, 9), 6, "cmd", $"{T2}/9", new FencingToken(3, 40));
+        var plan = Plan(RestorationKind.Failure, Entry(4) with { Origin = origin });
+        plan.ChooseVersion(0, [Manifest(1)]);
+
+        Place(plan, T1);
+        var first = plan.Command(0, Manifest(1));
+        plan.Record(0, new RestoreAnswer.Refused("no room"));
+        Place(plan, T2);
+        var second = plan.Command(0, Manifest(1));
+
+        Assert.Equal(new FencingToken(4, 1), first.Token);
+        Assert.Equal(new FencingToken(4, 2), second.Token);
+        Assert.True(second.Token > first.Token);
+        Assert.True(first.Token > origin.Token);
+        Assert.Equal(($"{T2}/9", $"{T2}/9"), (first.Root, second.Root));
+        Assert.Equal(2, _state.Sequence);
+        Assert.Equal(second.Token, plan.Command(0, Manifest(1)).Token); // a resend repeats the persisted token
+    }
+
+    [Fact]
+    public void Place_ACopyNeverRestored_TheFirstGeneration()
+    {
+        var plan = PlacedPlan(RestorationKind.Crash);
+
+        Assert.Equal(new FencingToken(1, 1), plan.Command(0, Manifest(1)).Token);
+        Assert.Equal($"{Source}/4", plan.Command(0, Manifest(1)).Root);
+    }
+
+    [Fact]
+    public void StopCommand_CarriesTheTokenAndRootOfTheDecisionThatPlacedTheSuccessor()
+    {
+        var plan = PlacedPlan(RestorationKind.Migration);
+        plan.Record(0, new RestoreAnswer.Started(new RestoreResult(T1, 7)));
+
+        var stop = plan.StopCommand(0);
+
+        Assert.Equal((_state.Items[0].Token, $"{Source}/4"), (stop.Token, stop.Root));
+    }
+
+    [Fact]
+    public void Migration_NoTargetYet_NothingClaimed_ClaimedOnlyOncePlacedAndSentOnlyOnceClaimed()
+    {
+        var plan = Plan(RestorationKind.Migration, Entry(4));
+
+        Assert.Empty(plan.ToClaim());
+        Assert.Equal([0], plan.ToPlace());
+        var pending = plan.Place(Policy(), new Dictionary<int, long>(), []);
+        Assert.Single(pending);
+        Assert.Empty(plan.ToClaim());
+        Assert.Empty(plan.ToSend());
+
+        Place(plan, T1);
+        Assert.Equal([0], plan.ToClaim());
+        Assert.Empty(plan.ToSend());
+
+        Assert.True(plan.KeepMigrating(0, hasStoredVersion: true));
+        Assert.True(plan.ChooseVersion(0, [Manifest(2)]));
+        var item = _state.Items[0];
+        Assert.Equal((RestorationOutcome.Assigned, T1, 2L), (item.Outcome, item.TargetMac, item.Version));
+        Assert.Empty(plan.ToClaim());
+        Assert.Equal([0], plan.ToSend());
+    }
+
+    [Fact]
+    public void Failure_ClaimsBeforeItIsPlaced()
+    {
+        var plan = Plan(RestorationKind.Failure, Entry(4));
+
+        Assert.Equal([0], plan.ToClaim());
+        Assert.Empty(plan.ToPlace());
+    }
+
+    [Theory]
+    [InlineData(RestorationKind.Failure, RestorationOutcome.HandedOver)]
+    [InlineData(RestorationKind.Migration, RestorationOutcome.Abandoned)]
+    public void Record_Superseded_SentNowhereElseAndNothingStopped(RestorationKind kind, RestorationOutcome outcome)
+    {
+        var plan = PlacedPlan(kind);
+
+        Assert.Null(plan.Record(0, new RestoreAnswer.Superseded("token 1.1 is older than 2.1")));
+
+        var item = _state.Items[0];
+        Assert.Equal(outcome, item.Outcome);
+        Assert.True(item.IsDone);
+        Assert.Empty(plan.ToPlace());
+        Assert.Empty(plan.ToSend());
+        Assert.Empty(plan.ToStopSource());
+        Assert.True(plan.Finish());
+    }
+
     private RestorationPlan Plan(RestorationKind kind, params ProgramEntry[] programs) => Plan(kind, programs, targetMac: null);
 
     private RestorationPlan Plan(RestorationKind kind, ProgramEntry program, string targetMac) => Plan(kind, [program], targetMac);
@@ -455,7 +548,15 @@ public sealed class RestorationPlanTests
     private RestorationPlan PlacedPlan(RestorationKind kind)
     {
         var plan = Plan(kind, Entry(4));
-        Assert.True(kind != RestorationKind.Migration || plan.KeepMigrating(0, hasStoredVersion: true));
+        if (kind == RestorationKind.Migration)
+        {
+            // A migration is placed first and claims only then.
+            Place(plan, T1);
+            Assert.True(plan.KeepMigrating(0, hasStoredVersion: true));
+            plan.ChooseVersion(0, [Manifest(1)]);
+            return plan;
+        }
+
         plan.ChooseVersion(0, [Manifest(1)]);
         Place(plan, T1);
         return plan;
