@@ -27,7 +27,7 @@ internal sealed class AgentCommands(
     {
         ArgumentNullException.ThrowIfNull(command);
         logger.CommandReceived("restore", command.CommandId, $"{command.Source} v{command.Manifest.Version} token {command.Token}");
-        if (!_restores.ContainsKey(command.CommandId) && _fence.Admit(command.Root, command.Token, command.CommandId) is { } newest)
+        if (!_restores.ContainsKey(command.CommandId) && command.Token != FencingToken.None && _fence.Admit(command.Root, command.Token, command.CommandId) is { } newest)
         {
             return Task.FromException<RestoreResult>(new RestoreRefusedException(RestoreRefusal.Stale,
                 $"token {command.Token} for {command.Root} is older than {newest.Token} ({newest.CommandId}), already taken on {mac}."));
@@ -41,7 +41,7 @@ internal sealed class AgentCommands(
     {
         ArgumentNullException.ThrowIfNull(command);
         logger.CommandReceived("stop", command.CommandId, $"program {command.ProgramId}: {command.Reason}");
-        if (!_stops.ContainsKey(command.CommandId) && command.Root is { } root && _fence.Admit(root, command.Token, command.CommandId) is { } newest)
+        if (!_stops.ContainsKey(command.CommandId) && command.Root is { } root && command.Token != FencingToken.None && _fence.Admit(root, command.Token, command.CommandId) is { } newest)
         {
             return Task.FromException(new StaleCommandException(root, command.Token, newest.Token, newest.CommandId));
         }

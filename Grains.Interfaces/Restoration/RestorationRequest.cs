@@ -11,7 +11,7 @@ public enum RestorationKind
     /// <summary>A program crashed on a living ECU: it is restored there if it fits, else elsewhere.</summary>
     Crash = 2,
 
-    /// <summary>A program moves on request: fresh checkpoint, restore on the target, then stop the source copy.</summary>
+    /// <summary>A program moves on request: a target first, then fresh checkpoint and claim, restore on the target, then stop the source copy.</summary>
     Migration = 3,
 }
 

@@ -87,7 +87,7 @@ public sealed class ProgramCatalogue(EcuState state, string key, TimeProvider cl
             throw new ArgumentException($"program ID {entry.ProgramId} was used on ECU {Mac} before; use {state.NextProgramId} or higher.", nameof(entry));
         }
 
-        if (entry.Origin is { } origin)
+        if (entry.Origin is { } origin && origin.Token != FencingToken.None)
         {
             // Checked and recorded in the same turn as the entry is added, so two commands cannot both pass.
             if (state.Fences.GetValueOrDefault(origin.Root) is { } newest && newest.Refuses(origin.Token, origin.CommandId))

@@ -10,8 +10,9 @@ namespace OrleansCms.Restoration;
 
 /// <summary>
 /// Restores a set of programs exactly once. Each round claims the programs not yet claimed, places the claimed
-/// ones that have no target, sends the restore commands and records what came back; every decision is persisted
-/// before it is acted on, so a new activation (after its silo died) resumes where this one stopped.
+/// ones that have no target (a migration places first and claims once it has a target), sends the restore
+/// commands and records what came back; every decision is persisted before it is acted on, so a new activation
+/// (after its silo died) resumes where this one stopped.
 /// Why nothing runs twice: a copy is restored only under its checkpoint grain's claim (one holder, for good);
 /// a restore command id is sent to one target only and agents answer a repeated id with the same program; a
 /// command is sent elsewhere only when its target refused it or failed without having registered it.

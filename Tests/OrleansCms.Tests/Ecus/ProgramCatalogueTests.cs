@@ -311,6 +311,16 @@ public sealed class ProgramCatalogueTests
     }
 
     [Fact]
+    public void Add_NoToken_FromBeforeTokens_NeitherCheckedNorRecorded()
+    {
+        Catalogue.Add(Entry(0) with { Origin = Origin("cmd-1") });
+        Catalogue.Add(Entry(1) with { Origin = Origin("cmd-2") });
+
+        Assert.Equal(2, _state.Catalogue.Count);
+        Assert.Empty(_state.Fences);
+    }
+
+    [Fact]
     public void Add_StaleAfterTheEcuRejoined_StillRefused()
     {
         Catalogue.Add(Entry(0) with { Origin = Origin("cmd-new", new FencingToken(2, 5)) });

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using OrleansCms.Checkpoints;
+using OrleansCms.Ecus;
 using OrleansCms.Restoration;
 using OrleansCms.Tests.Fixtures;
 using Xunit.Abstractions;
@@ -97,11 +98,14 @@ public sealed class MigrationFaultTests(ITestOutputHelper output) : IAsyncLifeti
         await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: 2);
         var acknowledged = await AcknowledgedCounterAsync(source.Mac, 0);
 
-        // No ECU fits yet: the migration takes its fresh checkpoint, claims it and waits for capacity, mid-move.
+        // No ECU fits yet: the migration waits for capacity, mid-move, without a claim, so the source copy keeps
+        // checkpointing meanwhile.
         var id = await RequestMigrationAsync(source.Mac, 0, targetMac: null);
         var midway = await Eventually.ReturnsAsync(() => Grains.GetGrain<IRestorationGrain>(id).GetAsync(),
-            v => v?.Programs[0] is { ClaimedAt: not null, Outcome: RestorationOutcome.Pending, Detail: not null },
-            FleetProbe.Patience, "the migration claimed the program and waits for a target");
+            v => v?.Programs[0] is { ClaimedAt: null, Outcome: RestorationOutcome.Pending, Detail: not null },
+            FleetProbe.Patience, "the migration waits for a target, unclaimed");
+        var waiting = FleetProbe.AcknowledgedVersion(await Grains.GetGrain<IEcuGrain>(source.Mac).GetAsync(), 0);
+        await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: (int)waiting + 1);
         _cms.KillSilo(_cms.SiloIndexOf(midway!.RunsOn!));
         Assert.Single(source.ChildPids());
 
