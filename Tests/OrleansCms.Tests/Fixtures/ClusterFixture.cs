@@ -17,6 +17,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int SiloCount = 2;
 
+    /// <summary>How long the cluster keeps checkpoints that are needed no more (<see cref="IngestOptions.ReleaseAfter"/>).</summary>
+    public static readonly TimeSpan ReleaseAfter = TimeSpan.FromSeconds(3);
+
     public TestCluster Cluster { get; private set; } = null!;
 
     public TestDatabase Database { get; private set; } = null!;
@@ -31,6 +34,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Options.ClusterId = $"test-{Guid.NewGuid():N}"[..20];
         builder.Options.ServiceId = "orleans-cms-tests";
         builder.Properties[$"{CmsStorageOptions.Section}:{nameof(CmsStorageOptions.ConnectionString)}"] = Database.ConnectionString;
+        // Checkpoints that are needed no more are released within seconds, so that tests can watch it happen.
+        builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseAfter)}"] = ReleaseAfter.ToString();
+        builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseCheckInterval)}"] = "00:00:01";
         builder.AddSiloBuilderConfigurator<CmsSiloConfigurator>();
         builder.AddClientBuilderConfigurator<CmsClientConfigurator>();
         Cluster = builder.Build();
@@ -110,6 +116,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder.AddCmsPersistence().AddCmsGrains();
+            siloBuilder.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             // The CMS's own warnings (an ECU declared failed, a program pending, ...) explain a failing test.
             siloBuilder.Services.AddLogging(logging => logging
                 .AddSimpleConsole(o => (o.SingleLine, o.TimestampFormat) = (true, "HH:mm:ss.fff "))
