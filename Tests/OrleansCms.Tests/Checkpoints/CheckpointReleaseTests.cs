@@ -57,6 +57,28 @@ public sealed class CheckpointReleaseTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Claimed_CopyWithoutACheckpointOfItsOwn_KeepsThemUntilItHasOne()
+    {
+        await using var source = await FakeEcu.StartAsync(Client);
+        await using var target = await FakeEcu.StartAsync(Client);
+        var id = await source.AddProgramAsync("origin");
+        var origin = await StoredAsync(new CheckpointKey(source.Mac, id), UniquePayload());
+        var item = Assert.Single((await FailAsync(source)).Programs);
+        var copy = new CheckpointKey(item.TargetMac!, item.NewProgramId!.Value);
+
+        // Its release falls due a window after the restoration finished; two reminder periods later it would have happened.
+        await Eventually.TrueAsync(async () => (await Grain(origin.Key).GetStatusAsync()).ReleaseDueAt + 2 * ClusterFixture.ReleaseCheckInterval < DateTimeOffset.UtcNow,
+            ReleaseBound, "two release checks passed after the origin's release fell due");
+
+        // The copy would be restored from its origin if it crashed now.
+        Assert.Single((await Grain(origin.Key).GetStatusAsync()).Versions);
+        Assert.Equal((origin.Chunks, origin.Chunks), await RowsAsync(origin));
+
+        await StoredAsync(copy, UniquePayload());
+        await Eventually.TrueAsync(async () => await RowsAsync(origin) == (0, 0), ReleaseBound, "the origin was released once its copy had a checkpoint");
+    }
+
+    [Fact]
     public async Task Stopped_ReleasedAfterTheWindow_ButAChunkSharedWithALiveProgramSurvives()
     {
         await using var ecu = await FakeEcu.StartAsync(Client);
