@@ -183,21 +183,22 @@ public sealed class CheckpointGrain(
         }
 
         var key = Key();
-        if (state.State.ReleasedAt is null)
+        if (state.State.ReleasedAt is null && Versions.Count > 0)
         {
-            if (Versions.Count > 0 && !await MayReleaseAsync(key))
+            if (!await MayReleaseAsync(key))
             {
                 return;
             }
 
-            if (Versions.Count > 0)
-            {
-                await ReleaseVersionsAsync(key);
-            }
+            await ReleaseVersionsAsync(key);
         }
 
-        // Repeated on the next tick when the silo died between the state write and this one; dropping nothing is harmless.
-        await store.ReleaseCheckpointAsync(key);
+        if (state.State.ReleasedAt is not null)
+        {
+            // Repeated on the next tick when the silo died between the state write and this one; dropping nothing is harmless.
+            await store.ReleaseCheckpointAsync(key);
+        }
+
         if (await this.GetReminder(ReleaseReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
@@ -392,7 +393,7 @@ public sealed class CheckpointGrain(
             await this.RegisterOrUpdateReminder(ReleaseReminder, period, period);
             _releaseChecksRegistered = true;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e)
         {
             logger.ReleaseChecksNotRegistered(key, e.Message);
         }
