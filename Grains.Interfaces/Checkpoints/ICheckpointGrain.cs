@@ -17,18 +17,23 @@ public interface ICheckpointGrain : IGrainWithStringKey
     [Alias("Offer")]
     Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source);
 
-    /// <summary>The retained versions, newest first; empty if the program has none.</summary>
+    /// <summary>The retained versions, newest first; empty if the program has none or they were released.</summary>
     [Alias("GetVersions"), AlwaysInterleave]
     Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync();
 
-    /// <summary>The chunks of a retained version in payload order, streamed; unknown program or version throws.</summary>
+    /// <summary>The chunks of a retained version in payload order, streamed; unknown program or version, or released checkpoints, throw.</summary>
     [Alias("ReadChunks"), AlwaysInterleave]
     IAsyncEnumerable<ChunkData> ReadChunksAsync(long version);
+
+    /// <summary>The retained versions, the claim and where the release of the checkpoints stands.</summary>
+    [Alias("GetStatus"), AlwaysInterleave]
+    Task<CheckpointStatus> GetStatusAsync();
 
     /// <summary>
     /// Claims this copy of the program for a restoration or migration: the first claimant wins for good and the
     /// program accepts no further checkpoint. The same claimant asking again gets the same answer (idempotent);
     /// every other claimant learns who holds it. Persisted with optimistic concurrency before it is granted.
+    /// The claim outlives the release of the checkpoints; released checkpoints that nobody claimed refuse every claim.
     /// </summary>
     [Alias("Claim")]
     Task<ClaimResult> ClaimAsync(string claimant);

@@ -15,4 +15,5 @@ public enum RejectReason
     UnknownVersion = 10,
     SourceUnavailable = 11,
     Retired = 12,
+    Released = 13,
 }

@@ -69,6 +69,10 @@ public interface IEcuGrain : IGrainWithStringKey
     [Alias("FindByCommand"), Orleans.Concurrency.AlwaysInterleave]
     Task<ProgramEntry?> FindByCommandAsync(string commandId);
 
+    /// <summary>The catalogue entry of a program, if the ECU ran it and still lists it.</summary>
+    [Alias("FindProgram"), Orleans.Concurrency.AlwaysInterleave]
+    Task<ProgramEntry?> FindProgramAsync(int programId);
+
     /// <summary>The ECU as the CMS sees it now.</summary>
     [Alias("Get"), Orleans.Concurrency.AlwaysInterleave]
     Task<EcuView> GetAsync();

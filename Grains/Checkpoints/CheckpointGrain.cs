@@ -12,16 +12,22 @@ namespace OrleansCms.Checkpoints;
 /// <summary>
 /// One program's checkpoints. The retained versions' manifests are grain state; their chunks live in the
 /// <see cref="ChunkStore"/>. Offers of one program are processed one at a time (the grain is not reentrant).
+/// A reminder, registered with the first checkpoint, releases the versions once they are needed no more (see
+/// <see cref="CheckpointRelease"/>) and <see cref="IngestOptions.ReleaseAfter"/> has passed; the claim outlives them.
 /// </summary>
 public sealed class CheckpointGrain(
     [PersistentState("checkpoints", CmsStorageOptions.GrainStorageName)] IPersistentState<CheckpointState> state,
     ChunkStore store,
     IngestBudget budget,
     IOptions<IngestOptions> options,
+    IOptions<ReminderOptions> reminders,
+    TimeProvider clock,
     DeepCopier<CheckpointState> copier,
     CmsMetrics metrics,
-    ILogger<CheckpointGrain> logger) : Grain, ICheckpointGrain
+    ILogger<CheckpointGrain> logger) : Grain, ICheckpointGrain, IRemindable
 {
+    private const string ReleaseReminder = "release";
+
     // An upload whose references are older than this and that never committed was abandoned by its agent.
     private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
@@ -29,6 +35,7 @@ public sealed class CheckpointGrain(
     private readonly IngestOptions _limits = options.Value;
     private CheckpointState _persisted = null!;
     private CancellationTokenSource? _upload;
+    private bool _releaseChecksRegistered;
 
     private List<CheckpointManifest> Versions => state.State.Versions;
 
@@ -48,6 +55,11 @@ public sealed class CheckpointGrain(
             if (state.State.Claimant is { } claimant)
             {
                 throw new CheckpointRejectedException(RejectReason.Retired, $"{key} was claimed by {claimant}; it accepts no further checkpoint.");
+            }
+
+            if (state.State.ReleasedAt is { } released)
+            {
+                throw new CheckpointRejectedException(RejectReason.Released, $"the checkpoints of {key} were released at {released:O}; it accepts no further checkpoint.");
             }
 
             if (Versions.Find(v => v.Version == manifest.Version) is { } stored)
@@ -127,12 +139,20 @@ public sealed class CheckpointGrain(
     {
         var key = Key(); // a malformed key is refused before a claim is stored under it
         ArgumentException.ThrowIfNullOrWhiteSpace(claimant);
+        if (state.State.Claimant is null && state.State.ReleasedAt is { } released)
+        {
+            // The program ended unclaimed and its checkpoints are gone: nothing may be restored, not even from its declaration.
+            return new ClaimResult(false, $"released at {released:O}", []);
+        }
+
         if (state.State.Claimant is null)
         {
             state.State.Claimant = claimant;
+            state.State.SettledAt = null; // from now on the claimant decides when the checkpoints are needed no more
             await WriteAsync(); // a claim that is not stored is not granted
 
             logger.CheckpointClaimed(key, claimant, Versions.Count > 0 ? Versions[0].Version : 0);
+            await EnsureReleaseChecksAsync(key);
         }
 
         var granted = state.State.Claimant == claimant;
@@ -152,8 +172,46 @@ public sealed class CheckpointGrain(
     public Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync() =>
         Task.FromResult<IReadOnlyList<CheckpointManifest>>([.. Versions]);
 
+    public Task<CheckpointStatus> GetStatusAsync() => Task.FromResult(new CheckpointStatus(
+        [.. Versions], state.State.Claimant, state.State.SettledAt + _limits.ReleaseAfter, state.State.ReleasedAt));
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReleaseReminder)
+        {
+            return;
+        }
+
+        var key = Key();
+        if (state.State.ReleasedAt is null && Versions.Count > 0)
+        {
+            if (!await MayReleaseAsync(key))
+            {
+                return;
+            }
+
+            await ReleaseVersionsAsync(key);
+        }
+
+        if (state.State.ReleasedAt is not null)
+        {
+            // Repeated on the next tick when the silo died between the state write and this one; dropping nothing is harmless.
+            await store.ReleaseCheckpointAsync(key);
+        }
+
+        if (await this.GetReminder(ReleaseReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
     public async IAsyncEnumerable<ChunkData> ReadChunksAsync(long version)
     {
+        if (state.State.ReleasedAt is { } released)
+        {
+            throw new CheckpointRejectedException(RejectReason.Released, $"the checkpoints of {Key()} were released at {released:O}.");
+        }
+
         if (Versions.Count == 0)
         {
             throw new CheckpointRejectedException(RejectReason.UnknownProgram, $"no checkpoint is stored for {Key()}.");
@@ -314,6 +372,63 @@ public sealed class CheckpointGrain(
         {
             logger.VersionsPruned(key, string.Join(",", pruned.Select(p => p.Version)));
         }
+
+        await EnsureReleaseChecksAsync(key);
+    }
+
+    /// <summary>
+    /// Registers the reminder that releases the versions once they are needed no more; a reminder survives the
+    /// activation and its silo. A failed registration is tried again at the next commit or claim.
+    /// </summary>
+    private async Task EnsureReleaseChecksAsync(string key)
+    {
+        if (_releaseChecksRegistered || Versions.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var period = _limits.ReleaseCheckInterval < reminders.Value.MinimumReminderPeriod ? reminders.Value.MinimumReminderPeriod : _limits.ReleaseCheckInterval;
+            await this.RegisterOrUpdateReminder(ReleaseReminder, period, period);
+            _releaseChecksRegistered = true;
+        }
+        catch (Exception e)
+        {
+            logger.ReleaseChecksNotRegistered(key, e.Message);
+        }
+    }
+
+    /// <summary>Whether the versions are needed no more and the retention window since then has passed; persists when they stopped being needed.</summary>
+    private async Task<bool> MayReleaseAsync(string key)
+    {
+        var checkpointKey = CheckpointKey.Parse(key);
+        var release = new CheckpointRelease(GrainFactory);
+        var now = clock.GetUtcNow();
+        if (state.State.SettledAt is null)
+        {
+            if (await release.SettledAtAsync(checkpointKey, state.State.Claimant, now) is not { } settled)
+            {
+                return false;
+            }
+
+            // Kept, so that the window still counts from here once the ECU's catalogue has trimmed the ended entry.
+            state.State.SettledAt = settled;
+            await WriteAsync();
+        }
+
+        return now >= state.State.SettledAt + _limits.ReleaseAfter
+            && (state.State.Claimant is not { } claimant || await release.NoCopyDependsAsync(checkpointKey, claimant));
+    }
+
+    /// <summary>Drops the versions' manifests (persisted first, so no read is answered from chunks that may be collected), then their chunk references.</summary>
+    private async Task ReleaseVersionsAsync(string key)
+    {
+        var versions = string.Join(",", Versions.Select(v => v.Version));
+        Versions.Clear();
+        state.State.ReleasedAt = clock.GetUtcNow();
+        await WriteAsync();
+        logger.CheckpointsReleased(key, versions, state.State.Claimant ?? "nobody", state.State.SettledAt);
     }
 
     /// <summary>Persists the state; a failed write puts back the last stored state (see <see cref="StateWrites"/>).</summary>

@@ -27,4 +27,10 @@ internal static partial class CheckpointLogging
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offer of {Key} v{Version} failed: {Error}")]
     public static partial void OfferFailed(this ILogger logger, string key, long version, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Released checkpoints {Key} v{Versions} (claimed by {Claimant}, needed no more since {SettledAt:O}); their unshared chunks are collected")]
+    public static partial void CheckpointsReleased(this ILogger logger, string key, string versions, string claimant, DateTimeOffset? settledAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register the release reminder of {Key}, trying again at its next checkpoint: {Reason}")]
+    public static partial void ReleaseChecksNotRegistered(this ILogger logger, string key, string reason);
 }

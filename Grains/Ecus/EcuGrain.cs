@@ -213,6 +213,8 @@ public sealed class EcuGrain(
 
     public Task<ProgramEntry?> FindByCommandAsync(string commandId) => Task.FromResult(Catalogue.FindByCommand(commandId));
 
+    public Task<ProgramEntry?> FindProgramAsync(int programId) => Task.FromResult(State.Catalogue.Find(p => p.ProgramId == programId));
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         // The reminder brings the grain back to life (activation restarts the lease watch and sends the outbox)

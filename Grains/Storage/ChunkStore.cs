@@ -153,6 +153,21 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// Drops every reference of <paramref name="checkpoint"/> (its checkpoints were released) and queues its chunks for
+    /// collection; a chunk another program's version shares keeps that reference and stays. Idempotent.
+    /// </summary>
+    public async Task<int> ReleaseCheckpointAsync(string checkpoint, CancellationToken cancellationToken = default)
+    {
+        var command = new NpgsqlBatchCommand($"""
+            WITH released AS (
+                DELETE FROM cms_chunk_refs WHERE checkpoint = $1 RETURNING sha256)
+            {QueueCandidates}
+            """);
+        command.Parameters.Add(new() { Value = checkpoint });
+        return await ExecuteDeferredAsync(command, cancellationToken);
+    }
+
+    /// <summary>
     /// Deletes up to <paramref name="batch"/> queued candidates that no version references any more, and
     /// clears them from the queue (a candidate referenced again is simply dropped from the queue: its next release
     /// queues it again). A chunk row someone else holds locked right now (an ingest, or another silo's collector that

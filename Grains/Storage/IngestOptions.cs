@@ -41,4 +41,18 @@ public sealed class IngestOptions
     /// <summary>Versions kept per program; older ones are pruned and their unshared chunks collected.</summary>
     [Range(1, 1000)]
     public int RetainedVersions { get; set; } = 3;
+
+    /// <summary>
+    /// How long the checkpoints of a program that needs them no more (its claiming restoration finished, or the
+    /// program was stopped, retired or abandoned) are kept before they are released and their chunks collected.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "90.00:00:00")]
+    public TimeSpan ReleaseAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How often a program's checkpoint grain (by a reminder) checks whether its checkpoints may be released; raised to
+    /// the reminder service's minimum period (one minute by default) when shorter.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan ReleaseCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

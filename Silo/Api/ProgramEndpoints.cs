@@ -13,9 +13,10 @@ public static class ProgramEndpoints
             {
                 var programs = await Task.WhenAll(view.Catalogue.Select(async p =>
                 {
-                    var versions = await grains.GetGrain<ICheckpointGrain>(new CheckpointKey(view.Mac, p.ProgramId).ToString()).GetVersionsAsync();
+                    var status = await grains.GetGrain<ICheckpointGrain>(new CheckpointKey(view.Mac, p.ProgramId).ToString()).GetStatusAsync();
                     return new ProgramCheckpoints(p.ProgramId, p.Program.Name, p.Status,
-                        [.. versions.Select(v => new CheckpointSummary(v.Version, v.TotalSize, v.Chunks.Length, v.Sha256, v.CreatedAt))]);
+                        [.. status.Versions.Select(v => new CheckpointSummary(v.Version, v.TotalSize, v.Chunks.Length, v.Sha256, v.CreatedAt))],
+                        status.Claimant, status.ReleaseDueAt, status.ReleasedAt);
                 }));
                 return Results.Ok(programs);
             }));
@@ -30,8 +31,13 @@ public static class ProgramEndpoints
     }
 }
 
-/// <summary>One program of an ECU with its retained checkpoint versions, newest first.</summary>
-public sealed record ProgramCheckpoints(int ProgramId, string Name, ProgramEntryStatus Status, IReadOnlyList<CheckpointSummary> Versions);
+/// <summary>
+/// One program of an ECU with its retained checkpoint versions, newest first; who claimed them, when they are released
+/// (not before; once no copy depends on them) and when they were (no versions are listed after it).
+/// </summary>
+public sealed record ProgramCheckpoints(
+    int ProgramId, string Name, ProgramEntryStatus Status, IReadOnlyList<CheckpointSummary> Versions,
+    string? ClaimedBy, DateTimeOffset? ReleaseDueAt, DateTimeOffset? ReleasedAt);
 
 /// <summary>One retained checkpoint version.</summary>
 public sealed record CheckpointSummary(long Version, long Bytes, int Chunks, string Sha256, DateTimeOffset CreatedAt);

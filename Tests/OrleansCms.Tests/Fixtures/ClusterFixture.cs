@@ -17,6 +17,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int SiloCount = 2;
 
+    /// <summary>How long the cluster keeps checkpoints that are needed no more (<see cref="IngestOptions.ReleaseAfter"/>).</summary>
+    public static readonly TimeSpan ReleaseAfter = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often a checkpoint grain checks whether to release its checkpoints (<see cref="IngestOptions.ReleaseCheckInterval"/>).</summary>
+    public static readonly TimeSpan ReleaseCheckInterval = TimeSpan.FromSeconds(1);
+
     public TestCluster Cluster { get; private set; } = null!;
 
     public TestDatabase Database { get; private set; } = null!;
@@ -31,6 +37,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Options.ClusterId = $"test-{Guid.NewGuid():N}"[..20];
         builder.Options.ServiceId = "orleans-cms-tests";
         builder.Properties[$"{CmsStorageOptions.Section}:{nameof(CmsStorageOptions.ConnectionString)}"] = Database.ConnectionString;
+        // Checkpoints that are needed no more are released within seconds, so that tests can watch it happen.
+        builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseAfter)}"] = ReleaseAfter.ToString();
+        builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseCheckInterval)}"] = ReleaseCheckInterval.ToString();
         builder.AddSiloBuilderConfigurator<CmsSiloConfigurator>();
         builder.AddClientBuilderConfigurator<CmsClientConfigurator>();
         Cluster = builder.Build();
@@ -110,6 +119,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder.AddCmsPersistence().AddCmsGrains();
+            siloBuilder.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = ReleaseCheckInterval);
             // The CMS's own warnings (an ECU declared failed, a program pending, ...) explain a failing test.
             siloBuilder.Services.AddLogging(logging => logging
                 .AddSimpleConsole(o => (o.SingleLine, o.TimestampFormat) = (true, "HH:mm:ss.fff "))

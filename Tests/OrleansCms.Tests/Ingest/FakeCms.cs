@@ -96,6 +96,8 @@ internal sealed class FakeCms
 
         public IAsyncEnumerable<ChunkData> ReadChunksAsync(long version) => throw new NotSupportedException();
 
+        public Task<CheckpointStatus> GetStatusAsync() => throw new NotSupportedException();
+
         public Task<ClaimResult> ClaimAsync(string claimant) => throw new NotSupportedException();
 
         public Task AbandonUploadAsync(string reason) => throw new NotSupportedException();

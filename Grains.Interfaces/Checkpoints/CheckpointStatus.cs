@@ -1,0 +1,12 @@
+namespace OrleansCms.Checkpoints;
+
+/// <summary>
+/// Answer to <see cref="ICheckpointGrain.GetStatusAsync"/>: the retained versions (newest first), who claimed the
+/// program, when its checkpoints will be released (once they are needed no more) and when they were.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("OrleansCms.CheckpointStatus")]
+public sealed record CheckpointStatus(
+    [property: Id(0)] IReadOnlyList<CheckpointManifest> Versions,
+    [property: Id(1)] string? Claimant,
+    [property: Id(2)] DateTimeOffset? ReleaseDueAt,
+    [property: Id(3)] DateTimeOffset? ReleasedAt);
