@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using OrleansCms.Programs;
 
-namespace OrleansCms.Tests.Fixtures;
+namespace OrleansCms.Fleet;
 
 /// <summary>
 /// Watches, every 50 ms, the sample-program processes under the given agents and tells them apart by the
@@ -40,8 +39,8 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     public static string SeededProgram(string name, int seed, double stateMb = 0.25) =>
         $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb {stateMb.ToString(CultureInfo.InvariantCulture)} --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
 
-    public static ProgramCopySampler Start(params AgentProcess[] agents) =>
-        new(() => agents.Where(a => !a.HasExited).Select(a => a.Process.Id));
+    /// <summary>Starts sampling the descendants of the agents whose pids <paramref name="agentPids"/> names at each sample.</summary>
+    public static ProgramCopySampler Start(Func<IEnumerable<int>> agentPids) => new(agentPids);
 
     public int Samples => Volatile.Read(ref _samples);
 
@@ -100,9 +99,10 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     {
         var now = _clock.Elapsed;
         var unfrozen = new Dictionary<string, int>();
-        foreach (var pid in _agentPids().SelectMany(ProcessTree.Descendants))
+        var table = ProcTable.Read();
+        foreach (var pid in _agentPids().SelectMany(table.Descendants))
         {
-            if (ProcessTree.State(pid) is not { } state || state is 'Z' or 'X' || ProgramOf(pid) is not { } program)
+            if (table.State(pid) is not { } state || state is 'Z' or 'X' || ProgramOf(pid) is not { } program)
             {
                 continue;
             }
