@@ -84,7 +84,7 @@ public sealed class BenchSilos : IAsyncDisposable
     public async Task StartSiloAsync(FleetMember silo)
     {
         silo.Start();
-        if (await SiloHealth.WaitAsync(silo, _http, TimeSpan.FromSeconds(60)) != HealthWait.Healthy)
+        if (await SiloHealth.WaitAsync(silo, _http, TimeSpan.FromSeconds(60), host: _advertisedIp) != HealthWait.Healthy)
         {
             throw new InvalidOperationException($"silo on HTTP port {silo.Spec.Ports!.Http} did not become healthy");
         }
