@@ -17,12 +17,15 @@ public sealed class BenchSilos : IAsyncDisposable
     private readonly HttpClient _http = new();
     private IHost? _client;
 
-    private BenchSilos(FleetDatabase database, int silos)
+    private readonly string _advertisedIp;
+
+    private BenchSilos(FleetDatabase database, int silos, string advertisedIp)
     {
         _database = database;
+        _advertisedIp = advertisedIp;
         var options = new LaunchOptions { Environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = database.ConnectionString } };
         _silos = [.. Enumerable.Range(1, silos).Select(n => new FleetMember(
-            MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), $"--Cms:ClusterId={ClusterId}", "--Logging:LogLevel:Default=Warning"),
+            MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), $"--Cms:ClusterId={ClusterId}", $"--Cms:AdvertisedIp={advertisedIp}", "--Logging:LogLevel:Default=Warning"),
             ProductPaths.Checkout, options with { Output = CopyErrors($"silo-{n}") }))];
     }
 
@@ -36,21 +39,22 @@ public sealed class BenchSilos : IAsyncDisposable
     public string ClusterId => _database.Name;
 
     /// <summary>The gateways in the agents' <c>--cms</c> syntax.</summary>
-    public string GatewayList => FleetLayout.Gateways(_silos.Select(s => s.Spec));
+    public string GatewayList => FleetLayout.Gateways(_silos.Select(s => s.Spec), _advertisedIp);
 
     /// <summary>
     /// Starts <paramref name="silos"/> silos on a new database; <paramref name="responseTimeout"/> bounds the client's
-    /// calls (Orleans' default is 30 s, long when a benchmark kills silos on purpose).
+    /// calls (Orleans' default is 30 s, long when a benchmark kills silos on purpose). The silos advertise
+    /// <paramref name="advertisedIp"/>, a local address of the host (the host end of a <see cref="NetworkNamespace"/>'s link).
     /// </summary>
-    public static async Task<BenchSilos> StartAsync(string serverConnectionString, int silos = 2, TimeSpan? responseTimeout = null)
+    public static async Task<BenchSilos> StartAsync(string serverConnectionString, int silos = 2, TimeSpan? responseTimeout = null, string advertisedIp = "127.0.0.1")
     {
-        var bench = new BenchSilos(await FleetDatabase.CreateAsync(serverConnectionString, "cms_bench"), silos);
+        var bench = new BenchSilos(await FleetDatabase.CreateAsync(serverConnectionString, "cms_bench"), silos, advertisedIp);
         foreach (var silo in bench._silos)
         {
             await bench.StartSiloAsync(silo);
         }
 
-        var gateways = bench._silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.Spec.Ports!.Gateway)).ToArray();
+        var gateways = bench._silos.Select(s => new IPEndPoint(IPAddress.Parse(advertisedIp), s.Spec.Ports!.Gateway)).ToArray();
         bench._client = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error))
             .UseOrleansClient(c => c
@@ -64,13 +68,14 @@ public sealed class BenchSilos : IAsyncDisposable
 
     /// <summary>
     /// Starts a real agent process for ECU <paramref name="mac"/> with <paramref name="programs"/>; each line of its
-    /// output goes to <paramref name="onOutput"/> when given, else nowhere. Disposing it SIGKILLs it with its programs.
+    /// output goes to <paramref name="onOutput"/> when given, else nowhere. Given a <paramref name="network"/>, it runs
+    /// inside that namespace. Disposing it SIGKILLs it with its programs.
     /// </summary>
-    public FleetMember StartAgent(string mac, long ramMb, IEnumerable<string> programs, Action<string>? onOutput = null)
+    public FleetMember StartAgent(string mac, long ramMb, IEnumerable<string> programs, Action<string>? onOutput = null, NetworkNamespace? network = null)
     {
         var spec = MemberSpec.Agent($"agent {mac}", mac, GatewayList,
             ["--cluster-id", ClusterId, "--ram-mb", $"{ramMb}", "--cpu-cores", "2", .. programs.SelectMany(p => new[] { "--program", p })]);
-        var agent = new FleetMember(spec, ProductPaths.Checkout, new LaunchOptions { Output = CopyErrors(spec.Name) with { OnOutput = onOutput } });
+        var agent = new FleetMember(spec, ProductPaths.Checkout, new LaunchOptions { Output = CopyErrors(spec.Name) with { OnOutput = onOutput }, Prefix = network?.ExecPrefix ?? [] });
         agent.Start();
         return agent;
     }
@@ -79,7 +84,7 @@ public sealed class BenchSilos : IAsyncDisposable
     public async Task StartSiloAsync(FleetMember silo)
     {
         silo.Start();
-        if (await SiloHealth.WaitAsync(silo, _http, TimeSpan.FromSeconds(60)) != HealthWait.Healthy)
+        if (await SiloHealth.WaitAsync(silo, _http, TimeSpan.FromSeconds(60), host: _advertisedIp) != HealthWait.Healthy)
         {
             throw new InvalidOperationException($"silo on HTTP port {silo.Spec.Ports!.Http} did not become healthy");
         }

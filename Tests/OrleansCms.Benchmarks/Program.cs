@@ -15,9 +15,11 @@ switch (name)
     case "restore":
         await RestoreBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
         return 0;
+    case "partition":
+        return await OrleansCms.Benchmarks.Partition.PartitionBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
     case "soak":
         return await OrleansCms.Benchmarks.Soak.SoakBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
     default:
-        await Console.Error.WriteLineAsync($"usage: ./cms bench ingest|liveness|restore [--quick]{Environment.NewLine}       {OrleansCms.Benchmarks.Soak.SoakOptions.Usage}");
+        await Console.Error.WriteLineAsync($"usage: ./cms bench ingest|liveness|restore [--quick]{Environment.NewLine}       {OrleansCms.Benchmarks.Partition.PartitionOptions.Usage}{Environment.NewLine}       {OrleansCms.Benchmarks.Soak.SoakOptions.Usage}");
         return 2;
 }

@@ -1,4 +1,5 @@
 using OrleansCms.Ecus;
+using OrleansCms.Fleet;
 using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Fencing;
@@ -23,7 +24,7 @@ public sealed class DeclaredFailureTests
         var oldCopies = live.ChildPids();
         Assert.Equal(2, oldCopies.Count);
 
-        await using (var sampler = ProgramCopySampler.Start(live, target))
+        await using (var sampler = CopySampling.Start(live, target))
         {
             var epoch = await cms.Grains.GetGrain<IEcuGrain>(live.Mac).DeclareFailedAsync("declared by the test operator");
             var restoration = await FleetProbe.WaitFinishedAsync(cms.Grains, $"failure:{live.Mac}:{epoch}");

@@ -1,4 +1,5 @@
 using OrleansCms.Ecus;
+using OrleansCms.Fleet;
 using OrleansCms.Programs;
 using OrleansCms.Restoration;
 using OrleansCms.Tests.Fixtures;
@@ -45,7 +46,7 @@ public sealed class CmsOutageTests(ITestOutputHelper output) : IAsyncLifetime
         IReadOnlyList<int> copies = [.. a.ChildPids(), .. b.ChildPids()];
         Assert.Equal(3, copies.Count);
 
-        await using (var sampler = ProgramCopySampler.Start(a, b))
+        await using (var sampler = CopySampling.Start(a, b))
         {
             _cms.KillSilo(0);
             _cms.KillSilo(1);

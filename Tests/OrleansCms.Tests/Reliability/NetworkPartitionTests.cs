@@ -1,4 +1,5 @@
 using OrleansCms.Ecus;
+using OrleansCms.Fleet;
 using OrleansCms.Restoration;
 using OrleansCms.Tests.Fixtures;
 
@@ -33,7 +34,7 @@ public sealed class NetworkPartitionTests
         var oldCopies = isolated.ChildPids();
         Assert.Equal(3, oldCopies.Count);
         RestorationView restoration;
-        await using (var sampler = ProgramCopySampler.Start(isolated, target))
+        await using (var sampler = CopySampling.Start(isolated, target))
         {
             network.Cut();
             restoration = await FleetProbe.WaitFinishedAsync(cms.Grains, $"failure:{isolated.Mac}:1");

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OrleansCms.Tests.Fixtures;
+namespace OrleansCms.Fleet;
 
 /// <summary>
 /// A Linux network namespace joined to the host by a veth pair (<c>ip netns</c>, needs root), for processes that
@@ -27,13 +27,13 @@ public sealed class NetworkNamespace : IDisposable
     public IReadOnlyList<string> ExecPrefix => ["ip", "netns", "exec", Name];
 
     /// <summary>
-    /// Creates the namespace and its link; fails the test with the reason when this host does not allow it (root
-    /// and CAP_NET_ADMIN are needed: CI runs as root, and a partition test that is skipped proves nothing).
+    /// Creates the namespace and its link; throws the reason when this host does not allow it (root
+    /// and CAP_NET_ADMIN are needed: CI runs as root, and a partition test or benchmark that is skipped proves nothing).
     /// </summary>
     public static NetworkNamespace Create()
     {
         var (created, refusal) = TryCreate();
-        return created ?? throw new InvalidOperationException($"this test needs a network namespace (run as root with CAP_NET_ADMIN): {refusal}");
+        return created ?? throw new InvalidOperationException($"a network partition needs a network namespace (run as root with CAP_NET_ADMIN): {refusal}");
     }
 
     /// <summary>Creates the namespace and its link, or returns why the kernel or the user may not.</summary>

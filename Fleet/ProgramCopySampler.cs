@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using OrleansCms.Programs;
 
-namespace OrleansCms.Tests.Fixtures;
+namespace OrleansCms.Fleet;
 
 /// <summary>
 /// Watches, every 50 ms, the sample-program processes under the given agents and tells them apart by the
@@ -18,6 +17,7 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, int> _maxUnfrozen = new();
     private readonly ConcurrentDictionary<int, Copy> _copies = new();
+    private readonly ConcurrentQueue<FrozenSpan> _frozenSpans = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Task _sampling;
     private int _samples;
@@ -34,16 +34,28 @@ public sealed class ProgramCopySampler : IAsyncDisposable
         public TimeSpan? FirstFrozen { get; set; }
 
         public TimeSpan LastSeen { get; set; }
+
+        /// <summary>When the current stretch of being stopped began; null while it runs.</summary>
+        public TimeSpan? FrozenSince { get; set; }
     }
+
+    /// <summary>A stretch a copy stayed stopped: from the first sample that saw it stopped to the first that saw it running again or gone.</summary>
+    public sealed record FrozenSpan(int Pid, string Program, TimeSpan From, TimeSpan To, bool Killed);
 
     /// <summary>A sample program declaration the sampler can tell apart from the others by its seed.</summary>
     public static string SeededProgram(string name, int seed, double stateMb = 0.25) =>
         $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb {stateMb.ToString(CultureInfo.InvariantCulture)} --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
 
-    public static ProgramCopySampler Start(params AgentProcess[] agents) =>
-        new(() => agents.Where(a => !a.HasExited).Select(a => a.Process.Id));
+    /// <summary>Starts sampling the descendants of the agents whose pids <paramref name="agentPids"/> names at each sample.</summary>
+    public static ProgramCopySampler Start(Func<IEnumerable<int>> agentPids) => new(agentPids);
 
     public int Samples => Volatile.Read(ref _samples);
+
+    /// <summary>The sampler's clock, on which <see cref="Copy"/> and <see cref="FrozenSpan"/> times are measured.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>Every ended stretch of a copy being stopped, in the order they ended.</summary>
+    public IReadOnlyList<FrozenSpan> FrozenSpans => [.. _frozenSpans];
 
     /// <summary>The most copies of any one program seen running unfrozen in one sample.</summary>
     public int MaxUnfrozenCopies => _maxUnfrozen.Values.DefaultIfEmpty(0).Max();
@@ -100,23 +112,33 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     {
         var now = _clock.Elapsed;
         var unfrozen = new Dictionary<string, int>();
-        foreach (var pid in _agentPids().SelectMany(ProcessTree.Descendants))
+        var table = ProcTable.Read();
+        var seen = new HashSet<int>();
+        foreach (var pid in _agentPids().SelectMany(table.Descendants))
         {
-            if (ProcessTree.State(pid) is not { } state || state is 'Z' or 'X' || ProgramOf(pid) is not { } program)
+            if (table.State(pid) is not { } state || state is 'Z' or 'X' || ProgramOf(pid) is not { } program)
             {
                 continue;
             }
 
             var copy = _copies.GetOrAdd(pid, _ => new Copy(pid, program, now));
             copy.LastSeen = now;
+            seen.Add(pid);
             if (state == 'T')
             {
                 copy.FirstFrozen ??= now;
+                copy.FrozenSince ??= now;
             }
             else
             {
                 unfrozen[program] = unfrozen.GetValueOrDefault(program) + 1;
+                EndFrozen(copy, now, killed: false);
             }
+        }
+
+        foreach (var copy in _copies.Values.Where(c => c.FrozenSince is not null && !seen.Contains(c.Pid)))
+        {
+            EndFrozen(copy, now, killed: true);
         }
 
         foreach (var (program, count) in unfrozen)
@@ -125,6 +147,15 @@ public sealed class ProgramCopySampler : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _samples);
+    }
+
+    private void EndFrozen(Copy copy, TimeSpan now, bool killed)
+    {
+        if (copy.FrozenSince is { } since)
+        {
+            _frozenSpans.Enqueue(new FrozenSpan(copy.Pid, copy.Program, since, now, killed));
+            copy.FrozenSince = null;
+        }
     }
 
     public override string ToString() => string.Join(Environment.NewLine, Copies.Select(c =>
