@@ -38,4 +38,11 @@ public sealed class EcuState
 
     [Id(8)]
     public int MigrationCount { get; set; }
+
+    /// <summary>
+    /// A lapsed lease declared this ECU failed while programs of <see cref="Checkpoints.IsolationPolicy.Continue"/>
+    /// ran on it: they are not restored until the failure is confirmed, and the ECU keeps them if it rejoins first.
+    /// </summary>
+    [Id(10)]
+    public bool ContinuingUnconfirmed { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using OrleansCms.Checkpoints;
 using OrleansCms.Programs;
 
 namespace OrleansCms.Tests.Fixtures;
@@ -37,8 +38,8 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     }
 
     /// <summary>A sample program declaration the sampler can tell apart from the others by its seed.</summary>
-    public static string SeededProgram(string name, int seed, double stateMb = 0.25) =>
-        $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb {stateMb.ToString(CultureInfo.InvariantCulture)} --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
+    public static string SeededProgram(string name, int seed, double stateMb = 0.25, IsolationPolicy isolation = IsolationPolicy.Freeze) =>
+        $"name={name},ram-mb=16,interval-ms=300,isolation={isolation.ToString().ToLowerInvariant()},cmd=sample --state-mb {stateMb.ToString(CultureInfo.InvariantCulture)} --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
 
     public static ProgramCopySampler Start(params AgentProcess[] agents) =>
         new(() => agents.Where(a => !a.HasExited).Select(a => a.Process.Id));
