@@ -43,8 +43,8 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     public sealed record FrozenSpan(int Pid, string Program, TimeSpan From, TimeSpan To, bool Killed);
 
     /// <summary>A sample program declaration the sampler can tell apart from the others by its seed.</summary>
-    public static string SeededProgram(string name, int seed, double stateMb = 0.25) =>
-        $"name={name},ram-mb=16,interval-ms=300,cmd=sample --state-mb {stateMb.ToString(CultureInfo.InvariantCulture)} --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
+    public static string SeededProgram(string name, int seed, double stateMb = 0.25, string isolation = "freeze") =>
+        $"name={name},ram-mb=16,interval-ms=300,isolation={isolation},cmd=sample --state-mb {stateMb.ToString(CultureInfo.InvariantCulture)} --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>Starts sampling the descendants of the agents whose pids <paramref name="agentPids"/> names at each sample.</summary>
     public static ProgramCopySampler Start(Func<IEnumerable<int>> agentPids) => new(agentPids);

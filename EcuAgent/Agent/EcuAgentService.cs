@@ -188,7 +188,8 @@ internal sealed class EcuAgentService : BackgroundService
         {
             _acceptsPrograms = false;
             _logger.Fenced(_options.Mac, reply.FailureEpoch, _supervisor.Programs.Count);
-            await _supervisor.StopAllAsync($"fenced: the CMS restored it elsewhere after failure epoch {reply.FailureEpoch}");
+            var kept = reply.KeepContinuing;
+            await _supervisor.StopAllAsync($"fenced: the CMS restored it elsewhere after failure epoch {reply.FailureEpoch}", keepContinuing: kept);
             var sent = _fence.Sending();
             reply = await Ecu.RejoinAsync(Registration);
             Answered(reply, sent);
@@ -196,6 +197,14 @@ internal sealed class EcuAgentService : BackgroundService
             if (reply.Status != EcuStatus.Alive)
             {
                 return;
+            }
+
+            if (kept)
+            {
+                // Kept because no one had confirmed the failure; a confirmation that came before the rejoin moved
+                // them after all, and then their entries are no longer this ECU's.
+                var active = (await Ecu.GetAsync()).Catalogue.Where(e => e.Status == ProgramEntryStatus.Active).Select(e => e.ProgramId).ToHashSet();
+                await _supervisor.StopUnlistedAsync(active, $"its failure (epoch {reply.FailureEpoch}) was confirmed: it runs elsewhere");
             }
         }
 

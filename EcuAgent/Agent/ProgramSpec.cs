@@ -5,7 +5,7 @@ namespace OrleansCms.Agent;
 
 /// <summary>
 /// A program as declared on the command line: <c>name=counter,ram-mb=64,interval-ms=1000,period-ms=10,wcet-ms=2,
-/// latency-critical,cmd=sample --state-mb 16</c>. <c>cmd</c> comes last and takes the rest of the text; its words
+/// latency-critical,isolation=freeze,cmd=sample --state-mb 16</c>. <c>cmd</c> comes last and takes the rest of the text; its words
 /// are the command line (<c>sample</c> is the bundled sample program).
 /// </summary>
 public static class ProgramSpec
@@ -39,6 +39,7 @@ public static class ProgramSpec
         long? ramMb = null;
         TimeSpan? period = null, wcet = null, interval = null;
         var latencyCritical = false;
+        var isolation = IsolationPolicy.Freeze;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var field in fields)
         {
@@ -59,7 +60,8 @@ public static class ProgramSpec
                 case "latency-critical":
                     latencyCritical = value is null ? true : throw new FormatException($"{which}: latency-critical takes no value; write just 'latency-critical', not '{field}'.");
                     break;
-                default: throw new FormatException($"{which}: unknown program field '{key}'; the fields are name, ram-mb, interval-ms, period-ms, wcet-ms, latency-critical and, last, cmd.");
+                case "isolation": isolation = Isolation(which, value); break;
+                default: throw new FormatException($"{which}: unknown program field '{key}'; the fields are name, ram-mb, interval-ms, period-ms, wcet-ms, latency-critical, isolation and, last, cmd.");
             }
         }
 
@@ -88,7 +90,7 @@ public static class ProgramSpec
             throw new FormatException($"{which}: wcet-ms ({wcet.Value.TotalMilliseconds}) must not exceed period-ms ({period!.Value.TotalMilliseconds}); lower wcet-ms or raise period-ms.");
         }
 
-        return new ProgramInfo(name, ram << 20, period, wcet, latencyCritical, command, interval ?? DefaultInterval);
+        return new ProgramInfo(name, ram << 20, period, wcet, latencyCritical, command, interval ?? DefaultInterval, isolation);
     }
 
     /// <summary>How an error names the program: by its name when it has one, and by its position on the command line.</summary>
@@ -129,6 +131,13 @@ public static class ProgramSpec
 
         return (fields, []);
     }
+
+    private static IsolationPolicy Isolation(string which, string? value) => value switch
+    {
+        "freeze" => IsolationPolicy.Freeze,
+        "continue" => IsolationPolicy.Continue,
+        _ => throw new FormatException($"{which}: isolation must be 'freeze' (the default: stopped while the ECU is cut off) or 'continue' (runs on; moved only on a confirmed failure), not '{value}'."),
+    };
 
     private static TimeSpan Milliseconds(string which, string key, string? value, long example) =>
         TimeSpan.FromMilliseconds(Number(which, key, value, MaxMilliseconds, "of milliseconds", example));

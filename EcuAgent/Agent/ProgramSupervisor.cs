@@ -10,7 +10,8 @@ namespace OrleansCms.Agent;
 /// <summary>
 /// The programs this agent runs: registers each in the ECU's catalogue before starting it, checkpoints it every
 /// interval through the uploader, reports an unexpected exit as a crash, and stops programs on request. While
-/// the agent's lease has lapsed every program is frozen (<see cref="FreezeAll"/>), those starting meanwhile too.
+/// the agent's lease has lapsed every program of <see cref="IsolationPolicy.Freeze"/> is frozen
+/// (<see cref="FreezeAll"/>), those starting meanwhile too; those of <see cref="IsolationPolicy.Continue"/> run on.
 /// </summary>
 internal sealed class ProgramSupervisor(
     string mac,
@@ -26,7 +27,7 @@ internal sealed class ProgramSupervisor(
     private readonly ConcurrentDictionary<(CheckpointKey, long), TaskCompletionSource<long>> _ackWaiters = new();
     private readonly Lock _idLock = new();
     private readonly Lock _freezeLock = new();
-    private readonly HashSet<ProgramProcess> _processes = []; // every live process, those still starting included
+    private readonly HashSet<ProgramProcess> _freezable = []; // the live processes to freeze, those still starting included
     private bool _frozen;
     private int _nextId;
     private int _fences;
@@ -47,18 +48,18 @@ internal sealed class ProgramSupervisor(
         }
     }
 
-    /// <summary>Freezes every program process, and each one started until <see cref="ThawAll"/>; returns how many run.</summary>
+    /// <summary>Freezes every freezable program process, and each one started until <see cref="ThawAll"/>; returns how many.</summary>
     public int FreezeAll()
     {
         lock (_freezeLock)
         {
             _frozen = true;
-            foreach (var process in _processes)
+            foreach (var process in _freezable)
             {
                 process.Freeze();
             }
 
-            return _processes.Count;
+            return _freezable.Count;
         }
     }
 
@@ -73,12 +74,12 @@ internal sealed class ProgramSupervisor(
             }
 
             _frozen = false;
-            foreach (var process in _processes)
+            foreach (var process in _freezable)
             {
                 process.Thaw();
             }
 
-            return _processes.Count;
+            return _freezable.Count;
         }
     }
 
@@ -119,7 +120,8 @@ internal sealed class ProgramSupervisor(
         ProgramProcess process;
         try
         {
-            process = await ProgramProcess.StartAsync(ProgramLaunches.Resolve(info.Command), state, protocol, logger, cancellationToken, Launched);
+            process = await ProgramProcess.StartAsync(ProgramLaunches.Resolve(info.Command), state, protocol, logger, cancellationToken,
+                launched => Launched(launched, info.Isolation));
         }
         catch (Exception e)
         {
@@ -183,12 +185,21 @@ internal sealed class ProgramSupervisor(
         await Ecu.EndProgramAsync(programId, successor is null ? ProgramEntryStatus.Stopped : ProgramEntryStatus.Retired, reason, successor?.ToString());
     }
 
-    /// <summary>Stops every program without telling the CMS (fencing: the CMS already restored them elsewhere).</summary>
-    public async Task StopAllAsync(string reason)
+    /// <summary>
+    /// Stops every program without telling the CMS (fencing: the CMS restores them elsewhere); with
+    /// <paramref name="keepContinuing"/> those of <see cref="IsolationPolicy.Continue"/> run on (a lapsed lease that
+    /// no one confirmed as a failure does not move them).
+    /// </summary>
+    public async Task StopAllAsync(string reason, bool keepContinuing = false)
     {
         Interlocked.Increment(ref _fences); // a start in flight stops itself (StartAsync)
         foreach (var id in _programs.Keys.ToList())
         {
+            if (keepContinuing && _programs.TryGetValue(id, out var kept) && kept.Info.Isolation == IsolationPolicy.Continue)
+            {
+                continue;
+            }
+
             if (_programs.TryRemove(id, out var program))
             {
                 program.StopRequested = true;
@@ -198,6 +209,25 @@ internal sealed class ProgramSupervisor(
                 logger.ProgramStopped(program.Key.ToString(), reason);
             }
         }
+    }
+
+    /// <summary>Stops, without telling the CMS, every program whose ID is not in <paramref name="listed"/>; returns how many.</summary>
+    public async Task<int> StopUnlistedAsync(IReadOnlySet<int> listed, string reason)
+    {
+        var stopped = 0;
+        foreach (var id in _programs.Keys.Where(id => !listed.Contains(id)).ToList())
+        {
+            if (_programs.TryRemove(id, out var program))
+            {
+                program.StopRequested = true;
+                await program.Stopping.CancelAsync();
+                await program.Process.StopAsync();
+                logger.ProgramStopped(program.Key.ToString(), reason);
+                stopped++;
+            }
+        }
+
+        return stopped;
     }
 
     public void OnAcknowledged(CheckpointKey key, long version)
@@ -305,11 +335,16 @@ internal sealed class ProgramSupervisor(
         }
     }
 
-    private void Launched(ProgramProcess process)
+    private void Launched(ProgramProcess process, IsolationPolicy isolation)
     {
+        if (isolation != IsolationPolicy.Freeze)
+        {
+            return;
+        }
+
         lock (_freezeLock)
         {
-            _processes.Add(process);
+            _freezable.Add(process);
             if (_frozen)
             {
                 process.Freeze();
@@ -320,7 +355,7 @@ internal sealed class ProgramSupervisor(
         {
             lock (_freezeLock)
             {
-                _processes.Remove(process);
+                _freezable.Remove(process);
             }
         }, TaskScheduler.Default);
     }

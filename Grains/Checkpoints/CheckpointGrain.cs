@@ -219,9 +219,24 @@ public sealed class CheckpointGrain(
 
         var manifest = Versions.Find(v => v.Version == version)
             ?? throw new CheckpointRejectedException(RejectReason.UnknownVersion, $"{Key()} has no retained version {version}.");
-        await foreach (var chunk in store.ReadAsync([.. manifest.Chunks.Select(c => c.Sha256)]))
+        await using var chunks = store.ReadAsync([.. manifest.Chunks.Select(c => c.Sha256)]).GetAsyncEnumerator();
+        while (true)
         {
-            yield return chunk;
+            // Each step of the stream is a call of its own, so offers run in between: a newer checkpoint may prune
+            // this version, and the collector delete its chunks, while a reader is half-way through it.
+            try
+            {
+                if (!await chunks.MoveNextAsync())
+                {
+                    break;
+                }
+            }
+            catch (InvalidOperationException) when (!Versions.Exists(v => v.Version == version))
+            {
+                throw new CheckpointRejectedException(RejectReason.UnknownVersion, $"{Key()} v{version} was pruned while it was read.");
+            }
+
+            yield return chunks.Current;
         }
     }
 

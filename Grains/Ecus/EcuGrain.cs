@@ -109,11 +109,23 @@ public sealed class EcuGrain(
         return Reply();
     }
 
-    public async Task<int> DeclareFailedAsync(string reason)
+    /// <summary>Declared by an operator or a monitor: a confirmed failure, which also moves the programs that run on while cut off.</summary>
+    public Task<int> DeclareFailedAsync(string reason) => FailAsync(reason, confirmed: true);
+
+    private async Task<int> FailAsync(string reason, bool confirmed)
     {
-        // Declared by an operator or a monitor while the agent may still hold its lease: its copies start elsewhere
-        // only once that lease is over by this clock, when a cut-off agent has frozen them.
-        if (!Lifecycle.Fail(reason, notBefore: (_lease.LastHeartbeat ?? clock.GetUtcNow()) + _liveness.Lease))
+        // Declared while the agent may still hold its lease: its copies start elsewhere only once that lease is over
+        // by this clock, when a cut-off agent has frozen them.
+        var notBefore = (_lease.LastHeartbeat ?? clock.GetUtcNow()) + _liveness.Lease;
+        if (confirmed && Lifecycle.ConfirmFailure(reason, notBefore))
+        {
+            await WriteAsync();
+            logger.EcuFailureConfirmed(Mac(), State.FailureEpoch, reason);
+            await DispatchOutboxAsync();
+            return State.FailureEpoch;
+        }
+
+        if (!Lifecycle.Fail(reason, notBefore, confirmed))
         {
             return State.FailureEpoch;
         }
@@ -235,7 +247,7 @@ public sealed class EcuGrain(
         var now = clock.GetUtcNow();
         if (State.Status == EcuStatus.Alive && _lease.Confirms(lastHeartbeat, now))
         {
-            await DeclareFailedAsync($"lease expired: no heartbeat for {(now - lastHeartbeat).TotalMilliseconds:0} ms");
+            await FailAsync($"lease expired: no heartbeat for {(now - lastHeartbeat).TotalMilliseconds:0} ms", confirmed: false);
         }
     }
 

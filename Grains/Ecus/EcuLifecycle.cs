@@ -1,3 +1,4 @@
+using OrleansCms.Checkpoints;
 using OrleansCms.Restoration;
 
 namespace OrleansCms.Ecus;
@@ -44,7 +45,9 @@ public sealed class EcuLifecycle(EcuState state, string key, TimeProvider clock)
     /// <summary>
     /// A cut-off ECU asks to join again as a fresh, empty ECU. One that was declared failed but not yet told so
     /// must first learn that it is fenced (and stop its old programs): false, nothing changes. A fenced one leaves
-    /// its old entries behind as abandoned; their restoration has its own snapshot of them.
+    /// its old entries behind as abandoned; their restoration has its own snapshot of them. Programs that run on
+    /// while cut off (<see cref="IsolationPolicy.Continue"/>) and were not moved, because no one confirmed the
+    /// failure, stay its own.
     /// </summary>
     public bool Rejoin(EcuRegistration registration)
     {
@@ -55,7 +58,9 @@ public sealed class EcuLifecycle(EcuState state, string key, TimeProvider clock)
 
         if (state.Status == EcuStatus.Fenced)
         {
-            Catalogue.AbandonActive("the fenced ECU rejoined as a fresh ECU");
+            var keepContinuing = state.ContinuingUnconfirmed;
+            Catalogue.AbandonActive("the fenced ECU rejoined as a fresh ECU", entry => keepContinuing && Continues(entry));
+            state.ContinuingUnconfirmed = false;
         }
 
         state.Registration = registration;
@@ -85,14 +90,17 @@ public sealed class EcuLifecycle(EcuState state, string key, TimeProvider clock)
     }
 
     /// <summary>
-    /// Declares an alive ECU failed in a new epoch and queues the restoration of every active program. The
-    /// catalogue is frozen from here on (no program can be added), so that snapshot is complete. False when the ECU
-    /// had failed already: its epoch stands.
+    /// Declares an alive ECU failed in a new epoch and queues the restoration of its active programs. The catalogue
+    /// is frozen from here on (no program can be added), so that snapshot is complete. A failure that is only a
+    /// lapsed lease (not <paramref name="confirmed"/>) leaves the programs that run on while cut off
+    /// (<see cref="IsolationPolicy.Continue"/>) where they are, until <see cref="ConfirmFailure"/>. False when the
+    /// ECU had failed already: its epoch stands.
     /// </summary>
     /// <param name="reason">Why, as the API and the restoration show it.</param>
     /// <param name="notBefore">When the ECU's lease ends (its last heartbeat plus the lease): no copy starts earlier.</param>
+    /// <param name="confirmed">Declared by an operator or a monitor, not inferred from silence.</param>
     /// <exception cref="InvalidOperationException">The ECU was never registered, or is retired.</exception>
-    public bool Fail(string reason, DateTimeOffset? notBefore = null)
+    public bool Fail(string reason, DateTimeOffset? notBefore = null, bool confirmed = true)
     {
         if (state.Status != EcuStatus.Alive)
         {
@@ -103,7 +111,28 @@ public sealed class EcuLifecycle(EcuState state, string key, TimeProvider clock)
         state.FailureEpoch++;
         state.FailureReason = reason;
         state.StatusSince = clock.GetUtcNow();
-        state.Outbox[$"failure:{Mac}:{state.FailureEpoch}"] = new RestorationRequest(RestorationKind.Failure, Mac, Catalogue.Active(), reason, NotBefore: notBefore);
+        var active = Catalogue.Active();
+        state.ContinuingUnconfirmed = !confirmed && active.Any(Continues);
+        var moved = state.ContinuingUnconfirmed ? [.. active.Where(entry => !Continues(entry))] : active;
+        state.Outbox[$"failure:{Mac}:{state.FailureEpoch}"] = new RestorationRequest(RestorationKind.Failure, Mac, moved, reason, NotBefore: notBefore);
+        return true;
+    }
+
+    /// <summary>
+    /// Confirms the failure of a cut-off ECU whose lapsed lease left programs running on (<see cref="IsolationPolicy.Continue"/>):
+    /// queues their restoration. False when there was nothing left to confirm.
+    /// </summary>
+    public bool ConfirmFailure(string reason, DateTimeOffset? notBefore = null)
+    {
+        if (!IsCutOff || !state.ContinuingUnconfirmed)
+        {
+            return false;
+        }
+
+        state.ContinuingUnconfirmed = false;
+        state.FailureReason = $"{state.FailureReason}; confirmed: {reason}";
+        state.Outbox[$"confirmed:{Mac}:{state.FailureEpoch}"] = new RestorationRequest(
+            RestorationKind.Failure, Mac, [.. Catalogue.Active().Where(Continues)], $"failure confirmed: {reason}", NotBefore: notBefore);
         return true;
     }
 
@@ -124,5 +153,8 @@ public sealed class EcuLifecycle(EcuState state, string key, TimeProvider clock)
 
     /// <summary>The answer to the agent; an alive ECU without <paramref name="agentAttached"/> asks it to attach again.</summary>
     public HeartbeatReply Reply(bool agentAttached) =>
-        new(state.Status, state.FailureEpoch, state.Status == EcuStatus.Alive && !agentAttached, state.NextProgramId);
+        new(state.Status, state.FailureEpoch, state.Status == EcuStatus.Alive && !agentAttached, state.NextProgramId,
+            KeepContinuing: IsCutOff && state.ContinuingUnconfirmed);
+
+    private static bool Continues(ProgramEntry entry) => entry.Program.Isolation == IsolationPolicy.Continue;
 }

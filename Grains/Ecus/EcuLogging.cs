@@ -10,6 +10,9 @@ internal static partial class EcuLogging
     [LoggerMessage(Level = LogLevel.Warning, Message = "ECU {Mac} declared failed (epoch {Epoch}): {Reason}")]
     public static partial void EcuFailed(this ILogger logger, string mac, int epoch, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ECU {Mac}'s failure (epoch {Epoch}) confirmed: {Reason}; its programs that ran on are restored elsewhere")]
+    public static partial void EcuFailureConfirmed(this ILogger logger, string mac, int epoch, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "ECU {Mac} came back after failure epoch {Epoch}; fenced")]
     public static partial void EcuFenced(this ILogger logger, string mac, int epoch);
 

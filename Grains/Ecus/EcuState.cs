@@ -45,4 +45,11 @@ public sealed class EcuState
     /// </summary>
     [Id(9)]
     public Dictionary<string, FencingMark> Fences { get; set; } = [];
+
+    /// <summary>
+    /// A lapsed lease declared this ECU failed while programs of <see cref="Checkpoints.IsolationPolicy.Continue"/>
+    /// ran on it: they are not restored until the failure is confirmed, and the ECU keeps them if it rejoins first.
+    /// </summary>
+    [Id(10)]
+    public bool ContinuingUnconfirmed { get; set; }
 }

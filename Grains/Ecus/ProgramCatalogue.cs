@@ -194,10 +194,13 @@ public sealed class ProgramCatalogue(EcuState state, string key, TimeProvider cl
         return id;
     }
 
-    /// <summary>Ends every active entry as abandoned (its ECU was retired, or rejoined after it was fenced).</summary>
-    public void AbandonActive(string reason)
+    /// <summary>
+    /// Ends every active entry as abandoned (its ECU was retired, or rejoined after it was fenced), but those that
+    /// <paramref name="keep"/> selects.
+    /// </summary>
+    public void AbandonActive(string reason, Func<ProgramEntry, bool>? keep = null)
     {
-        foreach (var entry in Active())
+        foreach (var entry in Active().Where(entry => keep?.Invoke(entry) != true))
         {
             Replace(entry with { Status = ProgramEntryStatus.Abandoned, EndedAt = clock.GetUtcNow(), EndReason = reason });
         }

@@ -37,6 +37,41 @@ public sealed class CheckpointRestoreReadTests(ClusterFixture fixture)
         Assert.Equal(older.Payload, payload.ToArray());
     }
 
+    [Fact]
+    public async Task ReadChunks_VersionPrunedAndCollectedMidRead_RejectedAsPrunedNotAsAMissingChunk()
+    {
+        var (grain, _) = fixture.NewProgram();
+        // More chunks than one streamed batch, so that the rest is read after the prune.
+        var first = TestCheckpoint.Create(TestCheckpoint.RandomPayload(300 * 1024, seed: 31), version: 1, chunkSize: 1024);
+        await fixture.OfferAsync(grain, first.Manifest, new RecordingChunkSource(first.Chunks));
+        await using var chunks = grain.ReadChunksAsync(1).GetAsyncEnumerator();
+        Assert.True(await chunks.MoveNextAsync());
+
+        for (var version = 2; version <= 4; version++)
+        {
+            var newer = TestCheckpoint.Create(TestCheckpoint.RandomPayload(4096, seed: 31 + version), version);
+            await fixture.OfferAsync(grain, newer.Manifest, new RecordingChunkSource(newer.Chunks));
+        }
+
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(fixture.Database.ConnectionString))
+        {
+            var store = new OrleansCms.Storage.ChunkStore(dataSource);
+            var hashes = first.Chunks.Keys.Select(Convert.FromHexString).ToArray();
+            await Eventually.TrueAsync(async () => await store.CollectAsync(batch: 10_000) >= 0
+                    && await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM cms_chunks WHERE sha256 = ANY($1)", (object)hashes) == 0,
+                TimeSpan.FromSeconds(30), "the pruned version's chunks are collected");
+        }
+
+        var rejected = await Assert.ThrowsAsync<CheckpointRejectedException>(async () =>
+        {
+            while (await chunks.MoveNextAsync())
+            {
+            }
+        });
+        Assert.Equal(RejectReason.UnknownVersion, rejected.Reason);
+        Assert.Contains("pruned while it was read", rejected.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A program with two retained versions of unrelated random payloads (so they share no chunk).</summary>
     private async Task<(ICheckpointGrain Grain, TestCheckpoint Older, TestCheckpoint Newer)> StoreTwoVersionsAsync(int seed)
     {

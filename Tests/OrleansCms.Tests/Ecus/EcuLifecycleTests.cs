@@ -186,6 +186,68 @@ public sealed class EcuLifecycleTests
         Assert.Equal(status, _state.Status);
     }
 
+    [Fact]
+    public void Fail_LeaseLapsed_TheProgramsThatRunOnStayUntilConfirmed_TheOthersAreQueued()
+    {
+        Alive(programs: 1);
+        Catalogue.Add(new ProgramEntry(1, new ProgramInfo("k", 1L << 20, Isolation: IsolationPolicy.Continue), null, TestClock.Start));
+
+        Assert.True(Lifecycle.Fail("lease expired", confirmed: false));
+
+        Assert.Equal([0], _state.Outbox[$"failure:{Mac}:1"].Programs.Select(p => p.ProgramId));
+        Assert.True(_state.ContinuingUnconfirmed);
+        Assert.Equal(new HeartbeatReply(EcuStatus.Failed, 1, false, 2, KeepContinuing: true), Lifecycle.Reply(agentAttached: false));
+    }
+
+    [Fact]
+    public void Fail_Confirmed_EveryProgramQueuedAtOnce()
+    {
+        Alive(programs: 1);
+        Catalogue.Add(new ProgramEntry(1, new ProgramInfo("k", 1L << 20, Isolation: IsolationPolicy.Continue), null, TestClock.Start));
+
+        Assert.True(Lifecycle.Fail("declared by an operator"));
+
+        Assert.Equal([0, 1], _state.Outbox[$"failure:{Mac}:1"].Programs.Select(p => p.ProgramId));
+        Assert.False(Lifecycle.ConfirmFailure("again"));
+        Assert.False(Lifecycle.Reply(agentAttached: false).KeepContinuing);
+    }
+
+    [Fact]
+    public void ConfirmFailure_AfterALapsedLease_QueuesTheProgramsThatRanOn_Once()
+    {
+        Alive(programs: 1);
+        Catalogue.Add(new ProgramEntry(1, new ProgramInfo("k", 1L << 20, Isolation: IsolationPolicy.Continue), null, TestClock.Start));
+        Assert.False(Lifecycle.ConfirmFailure("not failed yet"));
+        Lifecycle.Fail("lease expired", confirmed: false);
+
+        Assert.True(Lifecycle.ConfirmFailure("the ECU is dead", notBefore: TestClock.Start.AddSeconds(2)));
+
+        var confirmed = _state.Outbox[$"confirmed:{Mac}:1"];
+        Assert.Equal(([1], RestorationKind.Failure, TestClock.Start.AddSeconds(2)), (confirmed.Programs.Select(p => p.ProgramId).ToArray(), confirmed.Kind, confirmed.NotBefore));
+        Assert.False(Lifecycle.ConfirmFailure("twice"));
+        Assert.Equal(2, _state.Outbox.Count);
+        Assert.Equal(1, _state.FailureEpoch);
+        Lifecycle.Fence();
+        Assert.True(Lifecycle.Rejoin(Registration));
+        Assert.All(_state.Catalogue, p => Assert.Equal(ProgramEntryStatus.Abandoned, p.Status));
+    }
+
+    [Fact]
+    public void Rejoin_NoOneConfirmedTheFailure_TheProgramsThatRanOnStayActive()
+    {
+        Alive(programs: 1);
+        Catalogue.Add(new ProgramEntry(1, new ProgramInfo("k", 1L << 20, Isolation: IsolationPolicy.Continue), null, TestClock.Start));
+        Lifecycle.Fail("lease expired", confirmed: false);
+        Lifecycle.Fence();
+
+        Assert.True(Lifecycle.Rejoin(Registration));
+        Assert.True(Lifecycle.BecomeAlive());
+
+        Assert.Equal([ProgramEntryStatus.Abandoned, ProgramEntryStatus.Active], _state.Catalogue.Select(p => p.Status));
+        Assert.False(_state.ContinuingUnconfirmed);
+        Assert.False(Lifecycle.Reply(agentAttached: true).KeepContinuing);
+    }
+
     [Theory]
     [InlineData(EcuStatus.Alive, false, true)]
     [InlineData(EcuStatus.Alive, true, false)]

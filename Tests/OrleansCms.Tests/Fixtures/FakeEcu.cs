@@ -52,8 +52,9 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
     }
 
     /// <summary>Registers a program of its own, as an agent does for a declared program.</summary>
-    public Task<int> AddProgramAsync(string name) =>
-        Grain.AddProgramAsync(new ProgramEntry(Interlocked.Increment(ref _nextProgramId) - 1, new ProgramInfo(name, 32L << 20), null, DateTimeOffset.UtcNow));
+    public Task<int> AddProgramAsync(string name, IsolationPolicy isolation = IsolationPolicy.Freeze) =>
+        Grain.AddProgramAsync(new ProgramEntry(Interlocked.Increment(ref _nextProgramId) - 1,
+            new ProgramInfo(name, 32L << 20, Isolation: isolation), null, DateTimeOffset.UtcNow));
 
     /// <summary>The ECU dies: no more heartbeats.</summary>
     public async Task StopHeartbeatsAsync()

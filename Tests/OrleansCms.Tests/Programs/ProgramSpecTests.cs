@@ -9,7 +9,7 @@ public class ProgramSpecTests
     [Fact]
     public void Parse_EveryField_ReadsThemAll()
     {
-        var info = ProgramSpec.Parse("name=nav,ram-mb=128,interval-ms=1500,period-ms=10,wcet-ms=2,latency-critical,cmd=sample --state-mb 16  --dirty 0.1");
+        var info = ProgramSpec.Parse("name=nav,ram-mb=128,interval-ms=1500,period-ms=10,wcet-ms=2,latency-critical,isolation=continue,cmd=sample --state-mb 16  --dirty 0.1");
 
         Assert.Equal("nav", info.Name);
         Assert.Equal(128L << 20, info.RamBytes);
@@ -17,6 +17,7 @@ public class ProgramSpecTests
         Assert.Equal(TimeSpan.FromMilliseconds(10), info.Period);
         Assert.Equal(TimeSpan.FromMilliseconds(2), info.Wcet);
         Assert.True(info.LatencyCritical);
+        Assert.Equal(IsolationPolicy.Continue, info.Isolation);
         Assert.Equal(["sample", "--state-mb", "16", "--dirty", "0.1"], info.Command);
     }
 
@@ -26,6 +27,7 @@ public class ProgramSpecTests
         var info = ProgramSpec.Parse("name=logger,ram-mb=32,cmd=/usr/bin/logger-program");
 
         Assert.Equal(new ProgramInfo("logger", 32L << 20, null, null, false, info.Command, ProgramSpec.DefaultInterval), info);
+        Assert.Equal(IsolationPolicy.Freeze, info.Isolation);
         Assert.Equal(["/usr/bin/logger-program"], info.Command);
     }
 
@@ -58,6 +60,8 @@ public class ProgramSpecTests
     [InlineData("name=a,ram-mb=64,latency-critical=no,cmd=sample", "latency-critical takes no value")]
     [InlineData("name=a,ram-mb=64cmd=sample", "ram-mb must be a positive whole number of MiB, not '64cmd=sample'")]
     [InlineData("   ", "is empty; write name=")]
+    [InlineData("name=a,ram-mb=64,isolation=run,cmd=sample", "program 'a': isolation must be 'freeze' (the default: stopped while the ECU is cut off) or 'continue' (runs on; moved only on a confirmed failure), not 'run'.")]
+    [InlineData("name=a,ram-mb=64,isolation,cmd=sample", "isolation must be 'freeze'")]
     public void Parse_BadSpec_ThrowsFormatExceptionNamingTheProblem(string spec, string problem)
     {
         var error = Assert.Throws<FormatException>(() => ProgramSpec.Parse(spec));
