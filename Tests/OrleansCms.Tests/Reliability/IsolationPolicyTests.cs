@@ -1,5 +1,5 @@
-using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
+using OrleansCms.Fleet;
 using OrleansCms.Restoration;
 using OrleansCms.Tests.Fixtures;
 
@@ -33,7 +33,7 @@ public sealed class IsolationPolicyTests
         var runsOnId = before.Catalogue.Single(p => p.Program.Name == "runs-on").ProgramId;
         var runsOnPid = isolated.ChildPids().Single(pid => ProgramCopySampler.ProgramOf(pid) == "runs-on");
 
-        await using (var sampler = ProgramCopySampler.Start(isolated, target))
+        await using (var sampler = CopySampling.Start(isolated, target))
         {
             network.Cut();
             var restoration = await FleetProbe.WaitFinishedAsync(cms.Grains, $"failure:{isolated.Mac}:1");
