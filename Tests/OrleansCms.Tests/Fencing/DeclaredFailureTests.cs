@@ -10,7 +10,6 @@ namespace OrleansCms.Tests.Fencing;
 /// copies. At no sampled instant do two unfrozen copies of one program run.
 /// </summary>
 [Trait("Speed", "Process")]
-[Trait("Lane", "2")]
 [Collection(ProcessCollection.Name)]
 public sealed class DeclaredFailureTests
 {

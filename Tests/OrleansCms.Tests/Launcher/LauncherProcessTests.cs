@@ -13,7 +13,6 @@ namespace OrleansCms.Tests.Launcher;
 /// and stops everything it started on Ctrl+C (SIGINT).
 /// </summary>
 [Trait("Speed", "Process")]
-[Trait("Lane", "2")]
 [Collection(ProcessCollection.Name)]
 public sealed class LauncherProcessTests : IAsyncLifetime
 {

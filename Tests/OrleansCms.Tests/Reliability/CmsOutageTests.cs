@@ -13,7 +13,6 @@ namespace OrleansCms.Tests.Reliability;
 /// agents renew their leases, so no ECU is declared failed, nothing is restored, and every copy runs on.
 /// </summary>
 [Trait("Speed", "Process")]
-[Trait("Lane", "2")]
 [Collection(ProcessCollection.Name)]
 public sealed class CmsOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {

@@ -12,12 +12,14 @@ namespace OrleansCms.Tests.Reliability;
 /// checkpoints go on under its old key.
 /// </summary>
 [Trait("Speed", "Process")]
-[Trait("Lane", "2")]
 [Collection(ProcessCollection.Name)]
 public sealed class IsolationPolicyTests
 {
     private const string IsolatedMac = "02:00:00:00:0d:01";
     private const string TargetMac = "02:00:00:00:0d:02";
+
+    // The sampler tells copies apart by their seed: "runs-on" is declared with seed 2.
+    private const string RunsOnCopies = "seed 2";
 
     [Fact]
     public async Task AgentCutOff_TheFreezeProgramMovesFrozen_TheContinueProgramRunsOnUnmovedAndStaysWithTheRejoinedEcu()
@@ -31,7 +33,7 @@ public sealed class IsolationPolicyTests
         await FleetProbe.WaitForCheckpointsAsync(cms.Grains, isolated.Mac, versions: 2);
         var before = await cms.Grains.GetGrain<IEcuGrain>(isolated.Mac).GetAsync();
         var runsOnId = before.Catalogue.Single(p => p.Program.Name == "runs-on").ProgramId;
-        var runsOnPid = isolated.ChildPids().Single(pid => ProgramCopySampler.ProgramOf(pid) == "runs-on");
+        var runsOnPid = isolated.ChildPids().Single(pid => ProgramCopySampler.ProgramOf(pid) == RunsOnCopies);
 
         await using (var sampler = CopySampling.Start(isolated, target))
         {
@@ -50,8 +52,8 @@ public sealed class IsolationPolicyTests
             await Task.Delay(ProgramCopySampler.Period * 2); // the sampler sees the end state too
 
             Assert.True(sampler.MaxUnfrozenCopies == 1, $"two unfrozen copies of one program ran at once:{Environment.NewLine}{sampler}");
-            Assert.Equal([runsOnPid], sampler.CopiesOf("runs-on").Select(c => c.Pid));
-            Assert.Null(sampler.CopiesOf("runs-on").Single().FirstFrozen);
+            Assert.Equal([runsOnPid], sampler.CopiesOf(RunsOnCopies).Select(c => c.Pid));
+            Assert.Null(sampler.CopiesOf(RunsOnCopies).Single().FirstFrozen);
         }
 
         var restorations = await cms.Grains.GetGrain<IRestorationLogGrain>(0).ListAsync();

@@ -8,7 +8,6 @@ namespace OrleansCms.Tests.Restoration;
 
 /// <summary>Whole-system tests: real silos, real agents, real programs, real kills.</summary>
 [Trait("Speed", "Process")]
-[Trait("Lane", "2")]
 [Collection(ProcessCollection.Name)]
 public sealed class EcuFailureRestorationTests : IAsyncLifetime
 {

@@ -13,7 +13,6 @@ namespace OrleansCms.Tests.Restoration;
 /// ends with exactly one running copy that continues from a checkpoint no older than the last acknowledged one.
 /// </summary>
 [Trait("Speed", "Process")]
-[Trait("Lane", "2")]
 [Collection(ProcessCollection.Name)]
 public sealed class MigrationFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {
