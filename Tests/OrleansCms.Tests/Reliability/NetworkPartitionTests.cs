@@ -9,7 +9,8 @@ namespace OrleansCms.Tests.Reliability;
 /// An agent in a network namespace of its own loses its link to every silo. Its lease lapses on its own clock
 /// first, so it freezes its programs before the CMS may restore them elsewhere: at no sampled instant do two
 /// unfrozen copies of one program run. When the link heals it learns it was fenced and kills the frozen copies.
-/// A cut shorter than the lease restores nothing and leaves every program running.
+/// A short cut (400 ms: well below half the lease, see "Cuts shorter than the lease, over TCP" in
+/// docs/architecture.md) restores nothing and leaves every program running.
 /// </summary>
 [Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
@@ -79,7 +80,7 @@ public sealed class NetworkPartitionTests
     }
 
     [Fact]
-    public async Task CutShorterThanTheLease_RestoresNothing_EveryCopyRunsOnUnfrozen()
+    public async Task CutWellBelowTheLease_RestoresNothing_EveryCopyRunsOnUnfrozen()
     {
         using var network = NetworkNamespace.Create();
         await using var cms = await CmsProcesses.StartAsync(silos: 1, advertisedIp: network.HostAddress);
@@ -89,7 +90,8 @@ public sealed class NetworkPartitionTests
         var copies = isolated.ChildPids();
         Assert.Equal(3, copies.Count);
 
-        // Well inside the lease (2 s) even with TCP's retransmission back-off after the heal (200, 400 ms, …).
+        // Short enough that TCP's retransmission back-off after the heal (200, 400, 800 ms, …) cannot stretch the
+        // silence the CMS sees to the lease (2 s).
         network.Cut();
         await Task.Delay(TimeSpan.FromMilliseconds(400));
         network.Heal();
