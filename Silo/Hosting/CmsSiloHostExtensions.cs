@@ -38,9 +38,9 @@ public static class CmsSiloHostExtensions
                 o.AdvertisedIPAddress = IPAddress.Parse(silo.Value.AdvertisedIp);
                 o.SiloPort = silo.Value.SiloPort;
                 o.GatewayPort = silo.Value.GatewayPort;
-                // Listen on every address of the host, advertise the configured one.
-                o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, silo.Value.SiloPort);
-                o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, silo.Value.GatewayPort);
+                // Listen only where the silo is advertised (loopback unless configured otherwise), as HTTP does.
+                o.SiloListeningEndpoint = new IPEndPoint(o.AdvertisedIPAddress, silo.Value.SiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(o.AdvertisedIPAddress, silo.Value.GatewayPort);
             });
             orleans.Services.AddOptions<SiloOptions>().Configure<IOptions<CmsSiloOptions>>((o, silo) =>
                 o.SiloName = SiloNames.Format(silo.Value.SiloPort, silo.Value.HttpPort));

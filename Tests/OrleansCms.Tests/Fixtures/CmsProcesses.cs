@@ -56,7 +56,7 @@ public sealed class CmsProcesses : IAsyncDisposable
         await Task.WhenAll(Enumerable.Range(0, silos).Select(cms.StartSiloAsync));
         cms._client = Host.CreateDefaultBuilder()
             .UseOrleansClient(c => c
-                .UseStaticClustering([.. cms._silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.Spec.Ports!.Gateway))])
+                .UseStaticClustering([.. cms._silos.Select(s => new IPEndPoint(IPAddress.Parse(advertisedIp), s.Spec.Ports!.Gateway))])
                 .Configure<ClusterOptions>(o => { o.ClusterId = cms._clusterId; o.ServiceId = "orleans-cms"; })
                 .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)))
             .Build();
@@ -102,7 +102,7 @@ public sealed class CmsProcesses : IAsyncDisposable
     public async Task<AgentProcess> StartAgentAsync(string mac, long ramMb, IReadOnlyList<string> programs, bool waitForPrograms,
         NetworkNamespace? network = null)
     {
-        var gateways = FleetLayout.Gateways(_silos.Select(s => s.Spec), network?.HostAddress ?? "127.0.0.1");
+        var gateways = FleetLayout.Gateways(_silos.Select(s => s.Spec), _advertisedIp);
         var spec = MemberSpec.Agent($"agent {mac}", mac, gateways,
             ["--cluster-id", _clusterId, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2",
              .. programs.SelectMany(program => new[] { "--program", program })]);

@@ -1,7 +1,9 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using OrleansCms.Hosting;
 using OrleansCms.Schema;
 using OrleansCms.Storage;
@@ -50,6 +52,19 @@ public sealed class SiloOptionsTests
         app.Services.GetRequiredService<IStartupValidator>().Validate();
 
         Assert.Equal(ConnectionString, app.Services.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("10.1.2.3", "--Cms:AdvertisedIp=10.1.2.3")]
+    public void Endpoints_ListenOnlyWhereTheSiloIsAdvertised(string address, params string[] args)
+    {
+        using var app = Build(["--Cms:SiloPort=31001", "--Cms:GatewayPort=31002", .. args]);
+
+        var endpoints = app.Services.GetRequiredService<IOptions<EndpointOptions>>().Value;
+
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(address), 31001), endpoints.SiloListeningEndpoint);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(address), 31002), endpoints.GatewayListeningEndpoint);
     }
 
     [Fact]
