@@ -18,6 +18,7 @@ public static class CmsTlsExtensions
         var services = silo.Services;
         services.AddOptions<CmsTlsOptions>().BindConfiguration(CmsTlsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.ConfigureFormatter<CmsTlsOptions>();
+        services.AddHostedService<PlainTransportWarning>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<CmsTlsOptions>>().Value.LoadCertificates());
         services.AddOptions<SiloConnectionOptions>().Configure<IOptions<CmsTlsOptions>, IServiceProvider>((connections, tls, sp) =>
         {
