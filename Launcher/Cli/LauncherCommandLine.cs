@@ -34,9 +34,13 @@ public static class LauncherCommandLine
         };
         var statusSeconds = new Option<double>("--status-s") { Description = "Seconds between status lines.", DefaultValueFactory = _ => 5 };
         var stopPostgres = new Option<bool>("--stop-postgres") { Description = "Stop the embedded PostgreSQL (./cms pg stop) at the end." };
+        var plain = new Option<bool>("--plain")
+        {
+            Description = "No TLS: any client that reaches a gateway may connect. For trials only; by default every connection is mutual TLS.",
+        };
         var up = new Command("up", "Run two silos and three ECU agents until Ctrl+C or SIGTERM (PostgreSQL: $CMS_POSTGRES).")
         {
-            Home, portOffset, statusSeconds, stopPostgres,
+            Home, portOffset, statusSeconds, stopPostgres, plain,
         };
         up.SetAction(async (result, _) =>
         {
@@ -63,8 +67,26 @@ public static class LauncherCommandLine
                 PostgresConnectionString = postgres,
                 StatusInterval = TimeSpan.FromSeconds(Math.Max(0.5, result.GetValue(statusSeconds))),
             };
+            var tls = result.GetValue(plain) ? null : CertificatesOf(options.Home);
+            if (tls is null)
+            {
+                await Console.Error.WriteLineAsync("cms: WARNING --plain: silos and agents connect without TLS, unauthenticated; use it for trials only.");
+            }
+            else
+            {
+                try
+                {
+                    await tls.EnsureAsync(ProductPaths.Checkout, FleetLayout.Default(offset, tls).All.Select(m => m.Name));
+                }
+                catch (InvalidOperationException e)
+                {
+                    await Console.Error.WriteLineAsync($"cms: {e.Message} (./cms up --plain runs without TLS)");
+                    return 2;
+                }
+            }
+
             int code;
-            await using (var run = new FleetRun(FleetLayout.Default(offset), ProductPaths.Checkout, options, Console.Out))
+            await using (var run = new FleetRun(FleetLayout.Default(offset, tls), ProductPaths.Checkout, options, Console.Out))
             {
                 code = await run.RunAsync(stop.Token);
             }
@@ -113,8 +135,15 @@ public static class LauncherCommandLine
                 return 1;
             }
 
-            var (mac, gateways) = (source.Text.Split(' ')[0], source.Text.Split(' ')[1]);
+            // "MAC GATEWAYS tls|plain": over TLS the command speaks for the ECU with that ECU's certificate.
+            var words = source.Text.Split(' ');
+            var (mac, gateways) = (words[0], words[1]);
             var args = new List<string> { ProductPaths.Checkout.AgentDll, "migrate", "--cms", gateways, "--mac", mac, "--program", result.GetValue(program)! };
+            if (words.ElementAtOrDefault(2) == "tls")
+            {
+                args.AddRange(CertificatesOf(Path.GetFullPath(result.GetValue(Home)!)).AgentOptions(result.GetValue(ecu)!.ToLowerInvariant()));
+            }
+
             if (result.GetValue(target) is { } to)
             {
                 var destination = await ControlClient.SendAsync(socket, $"where {to}");
@@ -141,6 +170,9 @@ public static class LauncherCommandLine
 
     private static string SocketOf(ParseResult result) =>
         new FleetRunOptions { Home = Path.GetFullPath(result.GetValue(Home)!), PostgresConnectionString = "" }.ControlSocket;
+
+    /// <summary>Where <c>up</c> keeps the fleet CA and the members' certificates.</summary>
+    private static FleetTlsFiles CertificatesOf(string home) => new(Path.Combine(home, "certs"));
 
     private static async Task<int> RunAsync(string file, params string[] args)
     {

@@ -150,7 +150,7 @@ public sealed class FleetRun : IAsyncDisposable
             "kill" => Kill(member),
             "start" => StartAgain(member),
             _ => member.Spec.Mac is { } mac
-                ? ControlReply.Done($"{mac} {_layout.GatewayList}")
+                ? ControlReply.Done($"{mac} {_layout.GatewayList} {(_layout.Tls is null ? "plain" : "tls")}")
                 : ControlReply.Refused($"{member.Spec.Name} is a silo; name an ECU (ecu-1, ecu-2, ...)."),
         };
     }

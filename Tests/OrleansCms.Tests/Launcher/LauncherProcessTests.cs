@@ -46,6 +46,10 @@ public sealed class LauncherProcessTests : IAsyncLifetime
         var before = await WaitForProgramsAsync(http, api, p => p.Count == 3 && p.All(x => x.RunningCopies == 1), "the three sample programs run",
             Transient.HttpUnreachable); // the launcher is still starting the silos
         Assert.Equal("02:00:00:00:00:02", before.Single(p => p.Name == "navigation").Mac);
+        // Secure by default: every member got its own certificate of one fleet CA, and the silos run with them.
+        Assert.Equal(["ca.pem", "ecu-1.pem", "ecu-2.pem", "ecu-3.pem", "silo-1.pem", "silo-2.pem"],
+            Directory.GetFiles(Path.Combine(_home, "certs"), "*.pem").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("No TLS", await File.ReadAllTextAsync(Path.Combine(_home, "logs", "silo-1.log")), StringComparison.Ordinal);
         await Eventually.TrueAsync(async () => (await NewestVersionsAsync(http, api)) is { Count: 3 } versions && versions.Values.All(v => v >= 1),
             Patience, "every program has an acknowledged checkpoint");
 
