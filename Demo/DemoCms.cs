@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 using OrleansCms.Fleet;
+using OrleansCms.Security;
 
 namespace OrleansCms.Demo;
 
@@ -15,6 +17,9 @@ public sealed class DemoCms : IAsyncDisposable
 {
     /// <summary>The cluster id of the demo's silos and agents.</summary>
     public const string ClusterId = "orleans-cms-demo";
+
+    /// <summary>The certificate name of the demo's own Orleans client.</summary>
+    public const string ClientName = "demo-client";
 
     private readonly FleetDatabase _database;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
@@ -57,11 +62,24 @@ public sealed class DemoCms : IAsyncDisposable
             }
         }
 
+        var tls = layout.Tls is { } files ? FleetCertificates.Load(files.Certificate(ClientName), files.Key(ClientName), files.Ca) : null;
         cms._client = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error))
-            .UseOrleansClient(c => c
-                .UseStaticClustering([.. cms.Silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.Spec.Ports!.Gateway))])
-                .Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = "orleans-cms"; }))
+            .UseOrleansClient(c =>
+            {
+                c.UseStaticClustering([.. cms.Silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.Spec.Ports!.Gateway))])
+                    .Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = "orleans-cms"; });
+                if (tls is not null)
+                {
+                    c.UseTls(options =>
+                    {
+                        options.LocalCertificate = tls.Own;
+                        options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                        // Gateways are reached by address: trust is the fleet CA's signature.
+                        options.RemoteCertificateValidation = (certificate, _, _) => tls.IsFleetMember(certificate);
+                    });
+                }
+            })
             .Build();
         await cms._client.StartAsync();
         foreach (var agent in cms.Agents)

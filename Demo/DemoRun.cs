@@ -22,8 +22,12 @@ public static class DemoRun
         Directory.CreateDirectory(logFolder);
         var clock = Stopwatch.StartNew();
         var checks = new DemoChecks();
-        Step("Starting two CMS silos on a fresh PostgreSQL database and three ECU agents");
-        await using var cms = await DemoCms.StartAsync(serverConnectionString, Layout(), logFolder);
+        Step("Starting two CMS silos on a fresh PostgreSQL database and three ECU agents, every connection mutual TLS");
+        // One fleet CA and a certificate per process, beside the logs (made once, reused by later runs).
+        var tls = new FleetTlsFiles(Path.Combine(logFolder, "demo-certs"));
+        var layout = Layout(tls);
+        await tls.EnsureAsync(ProductPaths.Checkout, [.. layout.All.Select(m => m.Name), DemoCms.ClientName]);
+        await using var cms = await DemoCms.StartAsync(serverConnectionString, layout, logFolder);
         // silo 2 survives the demo, so the demo talks HTTP to it.
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{cms.Silos[1].Spec.Ports!.Http}/") };
         var fleet = new DemoFleet(cms.Client, http);
@@ -143,10 +147,10 @@ public static class DemoRun
     /// The demo's fleet: two silos on free ports and three ECUs, ecu-1 with a latency-critical brake controller and a
     /// logger, ecu-2 with navigation and infotainment, and an empty ecu-3 of 2 GiB with room for what is restored.
     /// </summary>
-    private static FleetLayout Layout()
+    private static FleetLayout Layout(FleetTlsFiles tls)
     {
         List<MemberSpec> silos = [.. new[] { 1, 2 }.Select(n => MemberSpec.Silo($"demo-silo-{n}", SiloPorts.Free(),
-            $"--Cms:ClusterId={DemoCms.ClusterId}", "--Logging:LogLevel:Default=Warning"))];
+            [$"--Cms:ClusterId={DemoCms.ClusterId}", "--Logging:LogLevel:Default=Warning", .. tls.SiloSettings($"demo-silo-{n}")]))];
         var gateways = FleetLayout.Gateways(silos);
         return new FleetLayout(silos,
         [
@@ -157,11 +161,11 @@ public static class DemoRun
                 "name=navigation,ram-mb=128,interval-ms=500,cmd=sample --state-mb 16 --dirty 0.02",
                 "name=infotainment,ram-mb=64,interval-ms=500,cmd=sample --state-mb 8"),
             Agent(3, Ecu3, 2048),
-        ]);
+        ]) { Tls = tls };
 
         MemberSpec Agent(int number, string mac, int ramMb, params string[] programs) =>
             MemberSpec.Agent($"demo-ecu-{number}", mac, gateways, ["--cluster-id", DemoCms.ClusterId, "--ram-mb", $"{ramMb}", "--cpu-cores", "2",
-                .. programs.SelectMany(p => new[] { "--program", p })]);
+                .. tls.AgentOptions($"demo-ecu-{number}"), .. programs.SelectMany(p => new[] { "--program", p })]);
     }
 
     private static async Task<Dictionary<string, long>> AcknowledgedAsync(DemoFleet fleet)

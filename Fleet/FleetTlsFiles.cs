@@ -31,10 +31,13 @@ public sealed record FleetTlsFiles(string Folder)
         var start = new ProcessStartInfo("/bin/bash", [Path.Combine(paths.Root, "scripts", "fleet-certs.sh"), Folder, .. missing])
         {
             UseShellExecute = false,
+            RedirectStandardOutput = true, // the files it made, one per line: nothing to show
             RedirectStandardError = true,
         };
         using var script = Process.Start(start)!;
+        var output = script.StandardOutput.ReadToEndAsync();
         var error = await script.StandardError.ReadToEndAsync();
+        await output;
         await script.WaitForExitAsync();
         if (script.ExitCode != 0)
         {
@@ -42,7 +45,7 @@ public sealed record FleetTlsFiles(string Folder)
         }
     }
 
-    private string Certificate(string name) => Path.Combine(Folder, $"{name}.pem");
+    public string Certificate(string name) => Path.Combine(Folder, $"{name}.pem");
 
-    private string Key(string name) => Path.Combine(Folder, $"{name}.key");
+    public string Key(string name) => Path.Combine(Folder, $"{name}.key");
 }
