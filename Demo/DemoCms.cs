@@ -75,8 +75,8 @@ public sealed class DemoCms : IAsyncDisposable
                     {
                         options.LocalCertificate = tls.Own;
                         options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-                        // Gateways are reached by address: trust is the fleet CA's signature.
-                        options.RemoteCertificateValidation = (certificate, _, _) => tls.IsFleetMember(certificate);
+                        // Gateways are reached by address: trust is the fleet CA's signature on a silo certificate.
+                        options.RemoteCertificateValidation = (certificate, _, _) => tls.IsSilo(certificate);
                     });
                 }
             })

@@ -26,7 +26,7 @@ public static class DemoRun
         // One fleet CA and a certificate per process, beside the logs (made once, reused by later runs).
         var tls = new FleetTlsFiles(Path.Combine(logFolder, "demo-certs"));
         var layout = Layout(tls);
-        await tls.EnsureAsync(ProductPaths.Checkout, [.. layout.All.Select(m => m.Name), DemoCms.ClientName]);
+        await tls.EnsureAsync(ProductPaths.Checkout, layout.Silos.Select(m => m.Name), [.. layout.Agents.Select(m => m.Name), DemoCms.ClientName]);
         await using var cms = await DemoCms.StartAsync(serverConnectionString, layout, logFolder);
         // silo 2 survives the demo, so the demo talks HTTP to it.
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{cms.Silos[1].Spec.Ports!.Http}/") };

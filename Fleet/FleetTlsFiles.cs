@@ -18,11 +18,17 @@ public sealed record FleetTlsFiles(string Folder)
     /// <summary>The options that make an agent (or its migrate command) connect over mutual TLS as <paramref name="name"/>.</summary>
     public IReadOnlyList<string> AgentOptions(string name) => ["--tls-cert", Certificate(name), "--tls-key", Key(name), "--tls-ca", Ca];
 
-    /// <summary>Makes the CA and the certificates of <paramref name="names"/> that are missing; throws the script's error.</summary>
-    public async Task EnsureAsync(ProductPaths paths, IEnumerable<string> names)
+    /// <summary>
+    /// Makes the CA and the certificates that are missing: a silo certificate for each of <paramref name="silos"/>,
+    /// a client one for each of <paramref name="clients"/> (ECUs and the like); throws the script's error.
+    /// </summary>
+    public async Task EnsureAsync(ProductPaths paths, IEnumerable<string> silos, IEnumerable<string> clients)
     {
         // Without the CA every certificate is issued again: ones signed by a lost CA would be refused.
-        var missing = names.Where(name => !File.Exists(Ca) || !File.Exists(Certificate(name)) || !File.Exists(Key(name))).ToList();
+        var missing = silos.Select(name => (Name: name, Spec: $"silo:{name}")).Concat(clients.Select(name => (Name: name, Spec: name)))
+            .Where(member => !File.Exists(Ca) || !File.Exists(Certificate(member.Name)) || !File.Exists(Key(member.Name)))
+            .Select(member => member.Spec)
+            .ToList();
         if (missing.Count == 0)
         {
             return;

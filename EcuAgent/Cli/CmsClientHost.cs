@@ -46,8 +46,8 @@ public static class CmsClientHost
                     options.LocalCertificate = tls.Own;
                     options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
                     options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-                    // Trust is the fleet CA's signature, not a host name: gateways are listed by address.
-                    options.RemoteCertificateValidation = (certificate, _, _) => tls.IsFleetMember(certificate);
+                    // Trust is the fleet CA's signature on a silo certificate, not a host name: gateways are listed by address.
+                    options.RemoteCertificateValidation = (certificate, _, _) => tls.IsSilo(certificate);
                 });
             }
 

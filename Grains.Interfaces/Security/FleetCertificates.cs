@@ -49,11 +49,28 @@ public sealed class FleetCertificates : IDisposable
         return chain.Build(remote) && chain.ChainElements[^1].Certificate.RawDataMemory.Span.SequenceEqual(Ca.RawDataMemory.Span);
     }
 
+    /// <summary>
+    /// True for a fleet member's certificate issued to a silo: one that may serve TLS (extended key usage
+    /// serverAuth). Silos accept only these from each other, and agents only these from a gateway.
+    /// </summary>
+    public bool IsSilo(X509Certificate2 remote) => IsFleetMember(remote) && MayServe(remote);
+
+    /// <summary>
+    /// True for a fleet member's certificate issued to an ECU or another client: client use only. Gateways accept
+    /// only these, so a silo's key cannot act as an ECU, nor an ECU's as a silo.
+    /// </summary>
+    public bool IsClient(X509Certificate2 remote) => IsFleetMember(remote) && !MayServe(remote);
+
     public void Dispose()
     {
         Own.Dispose();
         Ca.Dispose();
     }
+
+    private static bool MayServe(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().Any(usage => usage.EnhancedKeyUsages[ServerAuthentication] is not null);
+
+    private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
 
     private static X509Certificate2 Read(string path, Func<X509Certificate2> load, string what, string? otherPath = null)
     {

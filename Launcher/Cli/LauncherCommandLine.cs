@@ -76,7 +76,8 @@ public static class LauncherCommandLine
             {
                 try
                 {
-                    await tls.EnsureAsync(ProductPaths.Checkout, FleetLayout.Default(offset, tls).All.Select(m => m.Name));
+                    var layout = FleetLayout.Default(offset, tls);
+                    await tls.EnsureAsync(ProductPaths.Checkout, layout.Silos.Select(m => m.Name), layout.Agents.Select(m => m.Name));
                 }
                 catch (InvalidOperationException e)
                 {

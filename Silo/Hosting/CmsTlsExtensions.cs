@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
@@ -28,17 +29,19 @@ public static class CmsTlsExtensions
             }
 
             var certificates = sp.GetRequiredService<FleetCertificates>();
-            var options = new TlsOptions
+            // Peers are reached by address, so trust is the fleet CA's signature rather than a host name, and the
+            // kind of certificate: silo links take only silos', the gateway only ECUs' (and other clients').
+            TlsOptions Accepting(Func<X509Certificate2, bool> accepts) => new()
             {
                 LocalCertificate = certificates.Own,
                 RemoteCertificateMode = RemoteCertificateMode.RequireCertificate,
                 ClientCertificateMode = RemoteCertificateMode.RequireCertificate,
-                // Peers are reached by address, so trust is the fleet CA's signature rather than a host name.
-                RemoteCertificateValidation = (certificate, _, _) => certificates.IsFleetMember(certificate),
+                RemoteCertificateValidation = (certificate, _, _) => accepts(certificate),
             };
-            connections.ConfigureSiloInboundConnection(connection => connection.UseServerTls(options));
-            connections.ConfigureGatewayInboundConnection(connection => connection.UseServerTls(options));
-            connections.ConfigureSiloOutboundConnection(connection => connection.UseClientTls(options));
+            var silos = Accepting(certificates.IsSilo);
+            connections.ConfigureSiloInboundConnection(connection => connection.UseServerTls(silos));
+            connections.ConfigureSiloOutboundConnection(connection => connection.UseClientTls(silos));
+            connections.ConfigureGatewayInboundConnection(connection => connection.UseServerTls(Accepting(certificates.IsClient)));
         });
         return silo;
     }

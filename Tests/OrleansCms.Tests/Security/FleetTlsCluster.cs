@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OrleansCms.Fleet;
 using OrleansCms.Security;
 using OrleansCms.Tests.Fixtures;
@@ -27,8 +26,8 @@ public sealed class FleetTlsCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await MakeCertificatesAsync(Certificates, "silo-1", "silo-2", "ecu");
-        await MakeCertificatesAsync(RogueCertificates, "ecu");
+        await new FleetTlsFiles(Certificates).EnsureAsync(ProductPaths.Checkout, ["silo-1", "silo-2"], ["ecu"]);
+        await new FleetTlsFiles(RogueCertificates).EnsureAsync(ProductPaths.Checkout, [], ["ecu"]);
         _database = await TestDatabase.CreateAsync();
         await Task.WhenAll(StartSiloAsync("silo-1"), StartSiloAsync("silo-2"));
     }
@@ -95,17 +94,5 @@ public sealed class FleetTlsCluster : IAsyncLifetime
         {
             throw new TimeoutException($"TLS silo {name} is not healthy ({health}){Environment.NewLine}{string.Join(Environment.NewLine, silo.Output.TakeLast(20))}");
         }
-    }
-
-    private static async Task MakeCertificatesAsync(string dir, params string[] names)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(ProductPaths.Checkout.Root, "scripts", "fleet-certs.sh"));
-        info.ArgumentList.Add(dir);
-        names.ToList().ForEach(info.ArgumentList.Add);
-        using var script = Process.Start(info)!;
-        var errors = await script.StandardError.ReadToEndAsync();
-        await script.WaitForExitAsync();
-        Assert.True(script.ExitCode == 0, $"fleet-certs.sh failed: {errors}");
     }
 }

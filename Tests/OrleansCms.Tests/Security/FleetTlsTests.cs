@@ -73,6 +73,26 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<Fleet
     }
 
     [Fact]
+    public async Task AClientShowingASiloCertificate_IsRefusedByTheGateway()
+    {
+        // A silo's key may serve TLS and join the cluster, but it does not make its holder an ECU.
+        using var silo = FleetTlsCluster.Load(cluster.Certificates, "silo-1");
+        await RefusedAsync<OperationCanceledException>(() => ConnectTrustingAnySiloAsync(silo));
+    }
+
+    [Fact]
+    public void FleetCertificates_TellSiloCertificatesFromClientOnes()
+    {
+        using var ecu = FleetTlsCluster.Load(cluster.Certificates, "ecu");
+        using var silo = FleetTlsCluster.Load(cluster.Certificates, "silo-1");
+        using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
+
+        Assert.Equal((true, false), (ecu.IsSilo(silo.Own), ecu.IsClient(silo.Own)));
+        Assert.Equal((false, true), (silo.IsSilo(ecu.Own), silo.IsClient(ecu.Own)));
+        Assert.Equal((false, false), (ecu.IsSilo(rogue.Own), ecu.IsClient(rogue.Own)));
+    }
+
+    [Fact]
     public void FleetCertificates_AcceptOnlyCertificatesSignedByTheFleetCa()
     {
         using var fleet = FleetTlsCluster.Load(cluster.Certificates, "ecu");
