@@ -34,7 +34,7 @@ public static class LauncherCommandLine
         };
         var statusSeconds = new Option<double>("--status-s") { Description = "Seconds between status lines.", DefaultValueFactory = _ => 5 };
         var stopPostgres = new Option<bool>("--stop-postgres") { Description = "Stop the embedded PostgreSQL (./cms pg stop) at the end." };
-        var up = new Command("up", "Run two silos and three ECU agents until Ctrl+C or SIGTERM (PostgreSQL: $CMS_POSTGRES).")
+        var up = new Command("up", "Run two silos and three ECU agents until Ctrl+C or SIGTERM (PostgreSQL: $CMS_POSTGRES, schema owner: $CMS_POSTGRES_SCHEMA).")
         {
             Home, portOffset, statusSeconds, stopPostgres,
         };
@@ -61,6 +61,7 @@ public static class LauncherCommandLine
             {
                 Home = Path.GetFullPath(result.GetValue(Home)!),
                 PostgresConnectionString = postgres,
+                PostgresSchemaConnectionString = Environment.GetEnvironmentVariable(PostgresEnvironment.SchemaOwner) is { Length: > 0 } owner ? owner : null,
                 StatusInterval = TimeSpan.FromSeconds(Math.Max(0.5, result.GetValue(statusSeconds))),
             };
             int code;
