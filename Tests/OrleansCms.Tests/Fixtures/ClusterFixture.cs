@@ -31,7 +31,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Database = await TestDatabase.CreateAsync();
+        // Empty: the first silo applies the schema as the owner and grants the silos' role, as in production.
+        Database = await TestDatabase.CreateAsync(applySchema: false);
         var builder = new TestClusterBuilder(SiloCount);
         builder.Options.UseTestClusterMembership = false;
         builder.Options.ClusterId = $"test-{Guid.NewGuid():N}"[..20];
