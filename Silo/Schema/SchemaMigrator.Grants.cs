@@ -40,6 +40,12 @@ public sealed partial class SchemaMigrator
             logger.RuntimeRolePrivileged(runtimeRole);
         }
 
+        if (runtimeRole == owner)
+        {
+            // Nothing to grant, and the REVOKE below would take the owner's own right to record scripts.
+            return;
+        }
+
         // The scripts create their objects in the owner's current schema (public unless the owner's search_path says otherwise).
         var (role, schema) = (QuoteIdentifier(runtimeRole), QuoteIdentifier(await CurrentSchemaAsync(connection, tx, cancellationToken)));
         await ExecuteAsync(connection, tx, $"""

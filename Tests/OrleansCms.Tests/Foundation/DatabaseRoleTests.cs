@@ -98,15 +98,17 @@ public sealed class DatabaseRoleTests
     }
 
     [Fact]
-    public async Task Bootstrap_RuntimeRoleIsTheOwner_Warns()
+    public async Task Grant_RuntimeRoleIsTheOwner_WarnsAndOwnerKeepsRecordingScripts()
     {
-        await using var database = await TestDatabase.CreateAsync(applySchema: false);
+        await using var database = await TestDatabase.CreateAsync();
         var logger = new ListLogger<SchemaMigrator>();
 
         await new SchemaMigrator(logger).GrantRuntimeRoleAsync(
             database.ConnectionString, SchemaMigrator.RuntimeRoleOf(database.ConnectionString), CancellationToken.None);
 
         Assert.Contains(logger.Messages, m => m.Contains("is a superuser or the schema owner", StringComparison.Ordinal));
+        Assert.Equal(1L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM information_schema.table_privileges WHERE table_name = 'cms_schema_history' AND privilege_type = 'INSERT' AND grantee = current_user"));
     }
 
     /// <summary>An empty database, bootstrapped as a silo given both connection strings does it.</summary>
