@@ -28,7 +28,7 @@ public sealed class DemoCms : IAsyncDisposable
     private DemoCms(FleetDatabase database, FleetLayout layout, string logFolder)
     {
         _database = database;
-        var environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = database.ConnectionString };
+        var environment = database.SiloEnvironment;
         var members = layout.All.Select(spec => new FleetMember(spec, ProductPaths.Checkout, new LaunchOptions
         {
             Environment = environment,

@@ -3,11 +3,13 @@
 #
 #   pg_start NAME   initdb (first time) and start the server in $CMS_HOME/NAME on a free loopback port
 #   pg_stop NAME    stop it (fast shutdown: clients are disconnected, nothing committed is lost)
-#   pg_url NAME     print its Npgsql connection string
+#   pg_url NAME     print its Npgsql connection string as the superuser that owns the CMS schema
+#   pg_silo_url NAME  print the silos' one: the least-privilege role $PG_SILO_USER (see pg_ensure_silo_role)
 
 PG_OS_USER="${CMS_PG_OS_USER:-cmspg}"   # the unprivileged account the server runs as when ./cms runs as root
 PG_DB_USER="cms"
 PG_DB_NAME="cms"
+PG_SILO_USER="cms_silo"                 # the silos' runtime role: no superuser, owns nothing, granted DML by the owner
 
 pg_bindir() {
   if [ -n "${CMS_PG_BIN:-}" ]; then echo "$CMS_PG_BIN"; return 0; fi
@@ -83,11 +85,14 @@ pg_start() {
   home=$(pg_home "$name") || return 1
   data="$home/data"
 
-  if [ ! -s "$home/password" ]; then
-    head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$home/password"
-  fi
-  [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$home/password"
-  chmod 600 "$home/password"
+  local file
+  for file in password silo-password; do
+    if [ ! -s "$home/$file" ]; then
+      head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$home/$file"
+    fi
+    [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$home/$file"
+    chmod 600 "$home/$file"
+  done
 
   if [ ! -f "$data/PG_VERSION" ]; then
     rm -rf "$data"
@@ -118,7 +123,22 @@ CONF
     PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U "$PG_DB_USER" -d postgres -qc \
       "CREATE DATABASE $PG_DB_NAME" >/dev/null || return 1
   fi
+  pg_ensure_silo_role "$bin" "$port" "$password" "$(cat "$home/silo-password")" || return 1
   echo "$home" > "$CMS_HOME/$name.home"
+}
+
+# Creates the silos' login role, or resets it to what it must be (its password from silo-password, no
+# privileges of its own); the silos' schema owner grants it the use of the CMS tables at every silo start.
+# The SQL goes through stdin so that the password never shows in a process list.
+pg_ensure_silo_role() {
+  local bin=$1 port=$2 password=$3 silo_password=$4
+  PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U "$PG_DB_USER" -d postgres -qAt -v ON_ERROR_STOP=1 >/dev/null <<SQL ||
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_SILO_USER') THEN CREATE ROLE $PG_SILO_USER; END IF;
+END \$\$;
+ALTER ROLE $PG_SILO_USER LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '$silo_password';
+SQL
+    { echo "cms: could not create the silos' PostgreSQL role $PG_SILO_USER" >&2; return 1; }
 }
 
 pg_stop() {
@@ -147,4 +167,10 @@ pg_url() {
   local name=$1 home
   home=$(cat "$CMS_HOME/$name.home")
   echo "Host=127.0.0.1;Port=$(cat "$home/port");Username=$PG_DB_USER;Password=$(cat "$home/password");Database=$PG_DB_NAME"
+}
+
+pg_silo_url() {
+  local name=$1 home
+  home=$(cat "$CMS_HOME/$name.home")
+  echo "Host=127.0.0.1;Port=$(cat "$home/port");Username=$PG_SILO_USER;Password=$(cat "$home/silo-password");Database=$PG_DB_NAME"
 }

@@ -38,7 +38,7 @@ public static class LauncherCommandLine
         {
             Description = "No TLS: any client that reaches a gateway may connect. For trials only; by default every connection is mutual TLS.",
         };
-        var up = new Command("up", "Run two silos and three ECU agents until Ctrl+C or SIGTERM (PostgreSQL: $CMS_POSTGRES).")
+        var up = new Command("up", "Run two silos and three ECU agents until Ctrl+C or SIGTERM (PostgreSQL: $CMS_POSTGRES, schema owner: $CMS_POSTGRES_SCHEMA).")
         {
             Home, portOffset, statusSeconds, stopPostgres, plain,
         };
@@ -65,6 +65,7 @@ public static class LauncherCommandLine
             {
                 Home = Path.GetFullPath(result.GetValue(Home)!),
                 PostgresConnectionString = postgres,
+                PostgresSchemaConnectionString = Environment.GetEnvironmentVariable(PostgresEnvironment.SchemaOwner) is { Length: > 0 } owner ? owner : null,
                 StatusInterval = TimeSpan.FromSeconds(Math.Max(0.5, result.GetValue(statusSeconds))),
             };
             var tls = result.GetValue(plain) ? null : CertificatesOf(options.Home);

@@ -26,7 +26,7 @@ public sealed class FleetRun : IAsyncDisposable
         _layout = layout;
         _options = options;
         _output = TextWriter.Synchronized(output);
-        var environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = options.PostgresConnectionString };
+        var environment = PostgresEnvironment.ForSilos(options.PostgresConnectionString, options.PostgresSchemaConnectionString);
         _members = [.. layout.All.Select(spec => new FleetMember(spec, paths, new LaunchOptions
         {
             Environment = environment,

@@ -6,8 +6,11 @@ public sealed record FleetRunOptions
     /// <summary>The run's folder (<c>.cms</c>): <c>run/</c> holds its control socket and process table, <c>logs/</c> one log per process.</summary>
     public required string Home { get; init; }
 
-    /// <summary>The Npgsql connection string the silos use.</summary>
+    /// <summary>The Npgsql connection string the silos use (their runtime role).</summary>
     public required string PostgresConnectionString { get; init; }
+
+    /// <summary>The schema owner's connection string the silos apply the schema with; null: they apply it as their own role.</summary>
+    public string? PostgresSchemaConnectionString { get; init; }
 
     /// <summary>How often the status line is printed.</summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(5);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Npgsql;
 using OrleansCms.Storage;
 
 namespace OrleansCms.Schema;
@@ -7,7 +8,8 @@ namespace OrleansCms.Schema;
 /// Runs before the silo touches its membership table: checks that PostgreSQL answers and that the schema
 /// is current (applying it unless <see cref="CmsStorageOptions.ApplySchemaOnStart"/> is off). The scripts are those of
 /// every <see cref="SchemaScriptSource"/> registered (the silo's and the grains'). A failure stops the start with one
-/// clear message instead of the providers' retries.
+/// clear message instead of the providers' retries. With <see cref="CmsStorageOptions.SchemaConnectionString"/> the scripts are
+/// applied as that owner, who then grants the silo's runtime role (the user of the connection string) what it needs.
 /// </summary>
 public sealed class SchemaBootstrapper(
     SchemaMigrator migrator,
@@ -37,9 +39,17 @@ public sealed class SchemaBootstrapper(
     {
         var scripts = SchemaScript.Load(sources);
         var storage = options.Value;
-        if (storage.ApplySchemaOnStart)
+        if (storage.ApplySchemaOnStart && storage.SchemaConnectionString is { Length: > 0 } owner)
+        {
+            // The owner applies the scripts; the silo's own role gets only what it uses.
+            var runtimeRole = SchemaMigrator.RuntimeRoleOf(storage.ConnectionString);
+            await migrator.ApplyAsync(owner, scripts, cancellationToken);
+            await migrator.GrantRuntimeRoleAsync(owner, runtimeRole, cancellationToken);
+        }
+        else if (storage.ApplySchemaOnStart)
         {
             await migrator.ApplyAsync(storage.ConnectionString, scripts, cancellationToken);
+            logger.SilosRunAsSchemaOwner(new NpgsqlConnectionStringBuilder(storage.ConnectionString).Username ?? "(the default user)");
         }
         else
         {

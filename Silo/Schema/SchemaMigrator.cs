@@ -6,7 +6,7 @@ namespace OrleansCms.Schema;
 /// Applies the numbered schema scripts that a database has not seen yet, each once, in its own
 /// transaction. Silos starting together serialize on an advisory lock, so a script never runs twice.
 /// </summary>
-public sealed class SchemaMigrator(ILogger<SchemaMigrator> logger)
+public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
 {
     // Any constant works; it only has to be the same for every silo of every version.
     private const long MigrationLockKey = 0x0C4E_5C4E_3A00_0001;

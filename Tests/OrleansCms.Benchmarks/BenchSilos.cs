@@ -23,7 +23,7 @@ public sealed class BenchSilos : IAsyncDisposable
     {
         _database = database;
         _advertisedIp = advertisedIp;
-        var options = new LaunchOptions { Environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = database.ConnectionString } };
+        var options = new LaunchOptions { Environment = database.SiloEnvironment };
         _silos = [.. Enumerable.Range(1, silos).Select(n => new FleetMember(
             MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), $"--Cms:ClusterId={ClusterId}", $"--Cms:AdvertisedIp={advertisedIp}", "--Logging:LogLevel:Default=Warning"),
             ProductPaths.Checkout, options with { Output = CopyErrors($"silo-{n}") }))];

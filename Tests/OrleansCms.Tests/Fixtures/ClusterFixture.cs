@@ -31,12 +31,15 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Database = await TestDatabase.CreateAsync();
+        // Empty: the first silo applies the schema as the owner and grants the silos' role, as in production.
+        Database = await TestDatabase.CreateAsync(applySchema: false);
         var builder = new TestClusterBuilder(SiloCount);
         builder.Options.UseTestClusterMembership = false;
         builder.Options.ClusterId = $"test-{Guid.NewGuid():N}"[..20];
         builder.Options.ServiceId = "orleans-cms-tests";
-        builder.Properties[$"{CmsStorageOptions.Section}:{nameof(CmsStorageOptions.ConnectionString)}"] = Database.ConnectionString;
+        // The silos work as the database's least-privilege role; the owner only applies the schema and grants it.
+        builder.Properties[$"{CmsStorageOptions.Section}:{nameof(CmsStorageOptions.ConnectionString)}"] = Database.SiloConnectionString;
+        builder.Properties[$"{CmsStorageOptions.Section}:{nameof(CmsStorageOptions.SchemaConnectionString)}"] = Database.ConnectionString;
         // Checkpoints that are needed no more are released within seconds, so that tests can watch it happen.
         builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseAfter)}"] = ReleaseAfter.ToString();
         builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseCheckInterval)}"] = ReleaseCheckInterval.ToString();

@@ -67,7 +67,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         var database = await TestDatabase.CreateAsync();
         var clusterId = $"proc-{Guid.NewGuid():N}"[..20];
         var silo = new FleetMember(MemberSpec.Silo("silo", SiloPorts.Free(), $"--Cms:ClusterId={clusterId}"), ProductPaths.Checkout,
-            new LaunchOptions { Environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = database.ConnectionString } });
+            new LaunchOptions { Environment = database.SiloEnvironment });
         var (gatewayPort, httpPort) = (silo.Spec.Ports!.Gateway, silo.Spec.Ports.Http);
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         silo.Start();

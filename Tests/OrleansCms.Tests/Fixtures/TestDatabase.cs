@@ -1,27 +1,41 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using OrleansCms.Fleet;
 using OrleansCms.Schema;
 
 namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>
 /// A database of its own on the test PostgreSQL server (CMS_POSTGRES, started by <c>./cms test</c>),
-/// so that test runs and fixtures never see each other's data. Dropped on dispose.
+/// so that test runs and fixtures never see each other's data, with a login role of its own for the silos
+/// (<see cref="SiloRole"/>), so that parallel tests never share one. Both dropped on dispose.
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
     private readonly string _server;
 
-    private TestDatabase(string server, string name, string connectionString)
+    private TestDatabase(string server, string name, string connectionString, string siloPassword)
     {
         _server = server;
         Name = name;
         ConnectionString = connectionString;
+        SiloConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Username = SiloRole, Password = siloPassword }.ConnectionString;
     }
 
     public string Name { get; }
 
+    /// <summary>The server's administrative role on this database: the schema owner, and what tests verify with.</summary>
     public string ConnectionString { get; }
+
+    /// <summary>The silos' least-privilege role: no privileges until a silo's schema owner grants them.</summary>
+    public string SiloRole => $"{Name}_silo";
+
+    /// <summary>The silos' runtime connection string (as <see cref="SiloRole"/>).</summary>
+    public string SiloConnectionString { get; }
+
+    /// <summary>What a silo process's environment needs: the runtime role, and the owner that applies the schema.</summary>
+    public Dictionary<string, string?> SiloEnvironment => PostgresEnvironment.ForSilos(SiloConnectionString, ConnectionString);
 
     /// <summary>The server's administrative connection string (from CMS_POSTGRES).</summary>
     public static string ServerConnectionString =>
@@ -37,15 +51,19 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         server ??= ServerConnectionString;
         var name = $"cms_test_{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Guid.NewGuid():N}"[..48];
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         await using (var admin = new NpgsqlConnection(server))
         {
             await admin.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
             await create.ExecuteNonQueryAsync();
+            await using var role = new NpgsqlCommand(
+                $"CREATE ROLE \"{name}_silo\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'", admin);
+            await role.ExecuteNonQueryAsync();
         }
 
         var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
-        var database = new TestDatabase(server, name, connectionString);
+        var database = new TestDatabase(server, name, connectionString, password);
         if (applySchema)
         {
             await new SchemaMigrator(NullLogger<SchemaMigrator>.Instance)
@@ -83,5 +101,8 @@ public sealed class TestDatabase : IAsyncDisposable
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
+        // Only now: the role's privileges lived in the database.
+        await using var dropRole = new NpgsqlCommand($"DROP ROLE IF EXISTS \"{SiloRole}\"", admin);
+        await dropRole.ExecuteNonQueryAsync();
     }
 }

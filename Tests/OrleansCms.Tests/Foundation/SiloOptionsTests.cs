@@ -87,6 +87,21 @@ public sealed class SiloOptionsTests
     }
 
     [Fact]
+    public void OptionsLog_SchemaConnectionString_Redacted()
+    {
+        const string ownerPassword = "owner-pw-8d21b7";
+        using var app = Build($"--Cms:Storage:SchemaConnectionString=Host=127.0.0.1;Username=cms_owner;Password={ownerPassword};Database=cms");
+        var logger = new ListLogger<SiloOptionsTests>();
+
+        new CapturingOptionsLogger(logger, app.Services).LogOptions();
+        var log = string.Join(Environment.NewLine, logger.Messages);
+
+        Assert.Contains("SchemaConnectionString: REDACTED", log, StringComparison.Ordinal);
+        Assert.DoesNotContain(ownerPassword, log, StringComparison.Ordinal);
+        Assert.DoesNotContain("cms_owner", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SchemaScripts_OfASilo_TheSilosAndTheGrains()
     {
         using var app = Build();

@@ -28,7 +28,7 @@ public sealed class LauncherProcessTests : IAsyncLifetime
         _offset = FreePortOffset();
         _launcher = DotnetProcess.Start(ProductPaths.Checkout.LauncherDll,
             ["up", "--home", _home, "--port-offset", _offset.ToString(CultureInfo.InvariantCulture), "--status-s", "1"],
-            new LaunchOptions { Environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString } });
+            new LaunchOptions { Environment = _database.SiloEnvironment });
     }
 
     public async Task DisposeAsync()

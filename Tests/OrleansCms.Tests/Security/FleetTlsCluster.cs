@@ -83,7 +83,7 @@ public sealed class FleetTlsCluster : IAsyncLifetime
                 $"--Cms:Tls:CertificatePath={Path.Combine(Certificates, name + ".pem")}",
                 $"--Cms:Tls:KeyPath={Path.Combine(Certificates, name + ".key")}",
                 $"--Cms:Tls:CaPath={Path.Combine(Certificates, "ca.pem")}"),
-            new LaunchOptions { Environment = new Dictionary<string, string?> { ["CMS_POSTGRES"] = _database.ConnectionString } });
+            new LaunchOptions { Environment = _database.SiloEnvironment });
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Spec.Ports!.Http}") };
         lock (_members)
         {
