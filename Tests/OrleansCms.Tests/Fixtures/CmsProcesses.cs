@@ -2,13 +2,16 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 using OrleansCms.Ecus;
 using OrleansCms.Fleet;
+using OrleansCms.Security;
 
 namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>
-/// A whole CMS made of real processes on a database of its own: N silo processes (killed with SIGKILL and
+/// A whole CMS made of real processes on a database of its own, every connection mutual TLS as in production
+/// (<see cref="TestCertificates"/>): N silo processes (killed with SIGKILL and
 /// restarted on the same ports by the tests), ECU agent processes, and an Orleans client on every gateway.
 /// </summary>
 public sealed class CmsProcesses : IAsyncDisposable
@@ -19,15 +22,18 @@ public sealed class CmsProcesses : IAsyncDisposable
     private readonly List<FleetMember> _silos;
     private readonly List<HttpClient> _http;
     private readonly List<AgentProcess> _agents = [];
+    private readonly FleetTlsFiles _tls;
+    private FleetCertificates? _certificates;
     private IHost? _client;
 
-    private CmsProcesses(TestDatabase database, int silos, string advertisedIp)
+    private CmsProcesses(TestDatabase database, int silos, string advertisedIp, FleetTlsFiles tls)
     {
         _database = database;
         _advertisedIp = advertisedIp;
+        _tls = tls;
         var options = new LaunchOptions { Environment = database.SiloEnvironment };
         _silos = [.. Enumerable.Range(1, silos).Select(n => new FleetMember(
-            MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), $"--Cms:ClusterId={_clusterId}", $"--Cms:AdvertisedIp={advertisedIp}"),
+            MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), [$"--Cms:ClusterId={_clusterId}", $"--Cms:AdvertisedIp={advertisedIp}", .. tls.SiloSettings($"silo-{n}")]),
             ProductPaths.Checkout, options))];
         _http = [.. _silos.Select(s => new HttpClient { BaseAddress = new Uri($"http://{advertisedIp}:{s.Spec.Ports!.Http}"), Timeout = TimeSpan.FromSeconds(15) })];
     }
@@ -46,16 +52,27 @@ public sealed class CmsProcesses : IAsyncDisposable
 
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
+    /// <summary>The options that let an agent process (or its migrate command) through the gateways' mutual TLS.</summary>
+    public IReadOnlyList<string> AgentTlsOptions => _tls.AgentOptions(TestCertificates.Client);
+
     /// <summary>
     /// Starts the silos on a fresh database of the test server (or of <paramref name="server"/>), reachable at
     /// <paramref name="advertisedIp"/> (one of this host's addresses).
     /// </summary>
     public static async Task<CmsProcesses> StartAsync(int silos = 2, string? server = null, string advertisedIp = "127.0.0.1")
     {
-        var cms = new CmsProcesses(await TestDatabase.CreateAsync(server: server), silos, advertisedIp);
+        var tls = await TestCertificates.GetAsync();
+        var cms = new CmsProcesses(await TestDatabase.CreateAsync(server: server), silos, advertisedIp, tls);
         await Task.WhenAll(Enumerable.Range(0, silos).Select(cms.StartSiloAsync));
+        var certificates = cms._certificates = FleetCertificates.Load(tls.Certificate(TestCertificates.Client), tls.Key(TestCertificates.Client), tls.Ca);
         cms._client = Host.CreateDefaultBuilder()
             .UseOrleansClient(c => c
+                .UseTls(options =>
+                {
+                    options.LocalCertificate = certificates.Own;
+                    options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    options.RemoteCertificateValidation = (certificate, _, _) => certificates.IsSilo(certificate);
+                })
                 .UseStaticClustering([.. cms._silos.Select(s => new IPEndPoint(IPAddress.Parse(advertisedIp), s.Spec.Ports!.Gateway))])
                 .Configure<ClusterOptions>(o => { o.ClusterId = cms._clusterId; o.ServiceId = "orleans-cms"; })
                 .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)))
@@ -105,7 +122,7 @@ public sealed class CmsProcesses : IAsyncDisposable
         var gateways = FleetLayout.Gateways(_silos.Select(s => s.Spec), _advertisedIp);
         var spec = MemberSpec.Agent($"agent {mac}", mac, gateways,
             ["--cluster-id", _clusterId, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2",
-             .. programs.SelectMany(program => new[] { "--program", program })]);
+             .. AgentTlsOptions, .. programs.SelectMany(program => new[] { "--program", program })]);
         var agent = AgentProcess.Start(new FleetMember(spec, ProductPaths.Checkout, new LaunchOptions { Prefix = network?.ExecPrefix ?? [] }));
         _agents.Add(agent);
         try
@@ -135,6 +152,8 @@ public sealed class CmsProcesses : IAsyncDisposable
             await _client.StopAsync();
             _client.Dispose();
         }
+
+        _certificates?.Dispose();
 
         _http.ForEach(http => http.Dispose());
         foreach (var silo in _silos)

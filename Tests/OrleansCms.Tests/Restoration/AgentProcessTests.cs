@@ -26,6 +26,8 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
 
         var program = Assert.Single(view.Programs);
         Assert.True(program.Running);
+        // The process tests run as production does: over mutual TLS (a silo without it warns at start).
+        Assert.DoesNotContain(_cms.SiloOutput(0, lines: int.MaxValue), line => line.Contains("No TLS", StringComparison.Ordinal));
         Assert.True(program.RssBytes > 2 << 20, $"the program's resident memory is {program.RssBytes} bytes");
         Assert.Equal(512L << 20, view.Metrics!.RamTotalBytes);
         Assert.True(view.Metrics.RamUsedBytes > program.RssBytes, "the ECU's RAM includes its program and its agent");
