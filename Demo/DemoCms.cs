@@ -81,7 +81,19 @@ public sealed class DemoCms : IAsyncDisposable
                 }
             })
             .Build();
-        await cms._client.StartAsync();
+        try
+        {
+            await cms._client.StartAsync();
+        }
+        catch
+        {
+            // Without this the silos would outlive the demo that failed to reach them.
+            cms._client.Dispose();
+            cms._client = null;
+            await cms.DisposeAsync();
+            throw;
+        }
+
         foreach (var agent in cms.Agents)
         {
             agent.Start();

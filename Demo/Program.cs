@@ -7,4 +7,13 @@ if (Environment.GetEnvironmentVariable("CMS_POSTGRES") is not { Length: > 0 } co
     return 2;
 }
 
-return await DemoRun.RunAsync(connectionString, args.ElementAtOrDefault(0) ?? "logs");
+try
+{
+    return await DemoRun.RunAsync(connectionString, args.ElementAtOrDefault(0) ?? "logs");
+}
+catch (Exception e) when (e is Orleans.Runtime.Messaging.ConnectionFailedException or InvalidOperationException)
+{
+    // The fleet did not come up (its processes are stopped by then); their logs say why.
+    await Console.Error.WriteLineAsync($"cms demo: {e.Message}");
+    return 1;
+}
