@@ -69,6 +69,7 @@ public static class LauncherCommandLine
                 StatusInterval = TimeSpan.FromSeconds(Math.Max(0.5, result.GetValue(statusSeconds))),
             };
             var tls = result.GetValue(plain) ? null : CertificatesOf(options.Home);
+            var layout = FleetLayout.Default(offset, tls);
             if (tls is null)
             {
                 await Console.Error.WriteLineAsync("cms: WARNING --plain: silos and agents connect without TLS, unauthenticated; use it for trials only.");
@@ -77,7 +78,6 @@ public static class LauncherCommandLine
             {
                 try
                 {
-                    var layout = FleetLayout.Default(offset, tls);
                     await tls.EnsureAsync(ProductPaths.Checkout, layout.Silos.Select(m => m.Name), layout.Agents.Select(m => m.Name));
                 }
                 catch (InvalidOperationException e)
@@ -88,7 +88,7 @@ public static class LauncherCommandLine
             }
 
             int code;
-            await using (var run = new FleetRun(FleetLayout.Default(offset, tls), ProductPaths.Checkout, options, Console.Out))
+            await using (var run = new FleetRun(layout, ProductPaths.Checkout, options, Console.Out))
             {
                 code = await run.RunAsync(stop.Token);
             }
