@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
-using Orleans.Connections.Security;
 using OrleansCms.Fleet;
 using OrleansCms.Security;
 
@@ -18,8 +17,8 @@ public sealed class DemoCms : IAsyncDisposable
     /// <summary>The cluster id of the demo's silos and agents.</summary>
     public const string ClusterId = "orleans-cms-demo";
 
-    /// <summary>The certificate name of the demo's own Orleans client.</summary>
-    public const string ClientName = "demo-client";
+    /// <summary>Who the demo's own Orleans client speaks as: an operator, which may watch and ask but not act as an ECU.</summary>
+    public static FleetIdentity Operator { get; } = FleetIdentity.Operator("demo");
 
     private readonly FleetDatabase _database;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
@@ -62,7 +61,7 @@ public sealed class DemoCms : IAsyncDisposable
             }
         }
 
-        var tls = layout.Tls is { } files ? FleetCertificates.Load(files.Certificate(ClientName), files.Key(ClientName), files.Ca) : null;
+        var tls = layout.Tls?.Load(Operator);
         cms._client = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error))
             .UseOrleansClient(c =>
@@ -71,13 +70,7 @@ public sealed class DemoCms : IAsyncDisposable
                     .Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = "orleans-cms"; });
                 if (tls is not null)
                 {
-                    c.UseTls(options =>
-                    {
-                        options.LocalCertificate = tls.Own;
-                        options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-                        // Gateways are reached by address: trust is the fleet CA's signature on a silo certificate.
-                        options.RemoteCertificateValidation = (certificate, _, _) => tls.IsSilo(certificate);
-                    });
+                    c.UseFleetTls(tls);
                 }
             })
             .Build();

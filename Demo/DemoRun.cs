@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using OrleansCms.Ecus;
 using OrleansCms.Fleet;
+using OrleansCms.Security;
 using OrleansCms.Restoration;
 
 namespace OrleansCms.Demo;
@@ -26,7 +27,7 @@ public static class DemoRun
         // One fleet CA and a certificate per process, beside the logs (made once, reused by later runs).
         var tls = new FleetTlsFiles(Path.Combine(logFolder, "demo-certs"));
         var layout = Layout(tls);
-        await tls.EnsureAsync(ProductPaths.Checkout, layout.Silos.Select(m => m.Name), [.. layout.Agents.Select(m => m.Name), DemoCms.ClientName]);
+        tls.Ensure([.. layout.Identities, DemoCms.Operator]);
         await using var cms = await DemoCms.StartAsync(serverConnectionString, layout, logFolder);
         // silo 2 survives the demo, so the demo talks HTTP to it.
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{cms.Silos[1].Spec.Ports!.Http}/") };
@@ -165,7 +166,7 @@ public static class DemoRun
 
         MemberSpec Agent(int number, string mac, int ramMb, params string[] programs) =>
             MemberSpec.Agent($"demo-ecu-{number}", mac, gateways, ["--cluster-id", DemoCms.ClusterId, "--ram-mb", $"{ramMb}", "--cpu-cores", "2",
-                .. tls.AgentOptions($"demo-ecu-{number}"), .. programs.SelectMany(p => new[] { "--program", p })]);
+                .. tls.AgentOptions(FleetIdentity.Ecu(mac)), .. programs.SelectMany(p => new[] { "--program", p })]);
     }
 
     private static async Task<Dictionary<string, long>> AcknowledgedAsync(DemoFleet fleet)

@@ -1,3 +1,5 @@
+using OrleansCms.Security;
+
 namespace OrleansCms.Fleet;
 
 /// <summary>What a fleet run starts: silos first (in order), then agents.</summary>
@@ -31,6 +33,9 @@ public sealed record FleetLayout(IReadOnlyList<MemberSpec> Silos, IReadOnlyList<
         return new FleetLayout(silos, agents) { Tls = tls };
     }
 
+    /// <summary>The operator that <c>./cms</c>'s own commands (such as <c>migrate</c>) speak as over TLS.</summary>
+    public static FleetIdentity Operator { get; } = FleetIdentity.Operator("cms");
+
     /// <summary>The certificates every member connects with (mutual TLS), or null for plain connections.</summary>
     public FleetTlsFiles? Tls { get; init; }
 
@@ -41,7 +46,12 @@ public sealed record FleetLayout(IReadOnlyList<MemberSpec> Silos, IReadOnlyList<
     /// <summary>The member called <paramref name="name"/>, or null.</summary>
     public MemberSpec? Find(string name) => All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    private static MemberSpec Agent(int number, string gateways, FleetTlsFiles? tls, params string[] more) =>
-        MemberSpec.Agent($"ecu-{number}", $"02:00:00:00:00:{number:x2}", gateways,
-            ["--name", $"ecu-{number}", .. tls?.AgentOptions($"ecu-{number}") ?? [], .. more]);
+    private static MemberSpec Agent(int number, string gateways, FleetTlsFiles? tls, params string[] more)
+    {
+        var mac = $"02:00:00:00:00:{number:x2}";
+        return MemberSpec.Agent($"ecu-{number}", mac, gateways, ["--name", $"ecu-{number}", .. tls?.AgentOptions(FleetIdentity.Ecu(mac)) ?? [], .. more]);
+    }
+
+    /// <summary>The identity of every member, for their certificates: silos by name, agents by MAC.</summary>
+    public IEnumerable<FleetIdentity> Identities => All.Select(FleetTlsFiles.IdentityOf);
 }

@@ -1,57 +1,81 @@
-using System.Diagnostics;
+using OrleansCms.Security;
 
 namespace OrleansCms.Fleet;
 
 /// <summary>
-/// The fleet CA and one certificate per member in a folder (<c>ca.pem</c>, <c>NAME.pem</c>, <c>NAME.key</c>), made by
-/// <c>scripts/fleet-certs.sh</c> (openssl), and the arguments that give them to a silo or an agent: mutual TLS on
-/// every Orleans connection of a fleet run.
+/// The fleet CA and one certificate per member in a folder (<c>ca.pem</c>, <c>ca.key</c>, and <c>FILE.pem</c> /
+/// <c>FILE.key</c> per <see cref="FleetIdentity.FileName"/>), made by <see cref="FleetCertificateAuthority"/>, and the
+/// arguments that give them to a silo or an agent: mutual TLS on every Orleans connection of a fleet run.
 /// </summary>
 public sealed record FleetTlsFiles(string Folder)
 {
     public string Ca => Path.Combine(Folder, "ca.pem");
 
-    /// <summary>The settings that make a silo require mutual TLS with its certificate.</summary>
-    public IReadOnlyList<string> SiloSettings(string name) =>
-        [$"--Cms:Tls:CertificatePath={Certificate(name)}", $"--Cms:Tls:KeyPath={Key(name)}", $"--Cms:Tls:CaPath={Ca}"];
+    private string CaKey => Path.Combine(Folder, "ca.key");
 
-    /// <summary>The options that make an agent (or its migrate command) connect over mutual TLS as <paramref name="name"/>.</summary>
-    public IReadOnlyList<string> AgentOptions(string name) => ["--tls-cert", Certificate(name), "--tls-key", Key(name), "--tls-ca", Ca];
+    /// <summary>The settings that make a silo require mutual TLS with its certificate.</summary>
+    public IReadOnlyList<string> SiloSettings(string name)
+    {
+        var silo = FleetIdentity.Silo(name);
+        return [$"--Cms:Tls:CertificatePath={Certificate(silo)}", $"--Cms:Tls:KeyPath={Key(silo)}", $"--Cms:Tls:CaPath={Ca}"];
+    }
+
+    /// <summary>The options that make an agent (or its migrate command) connect over mutual TLS as <paramref name="member"/>.</summary>
+    public IReadOnlyList<string> AgentOptions(FleetIdentity member) => ["--tls-cert", Certificate(member), "--tls-key", Key(member), "--tls-ca", Ca];
+
+    /// <summary>Who a member of a fleet run is: a silo by its name, an agent by its ECU's MAC.</summary>
+    public static FleetIdentity IdentityOf(MemberSpec member) =>
+        member.Kind == MemberKind.Silo ? FleetIdentity.Silo(member.Name) : FleetIdentity.Ecu(member.Mac!);
 
     /// <summary>
-    /// Makes the CA and the certificates that are missing: a silo certificate for each of <paramref name="silos"/>,
-    /// a client one for each of <paramref name="clients"/> (ECUs and the like); throws the script's error.
+    /// Makes the CA (once) and the certificates that are missing or name another identity (left by an older run);
+    /// with a new CA, every certificate is issued again, since ones signed by a lost CA would be refused.
     /// </summary>
-    public async Task EnsureAsync(ProductPaths paths, IEnumerable<string> silos, IEnumerable<string> clients)
+    public void Ensure(IEnumerable<FleetIdentity> members)
     {
-        // Without the CA every certificate is issued again: ones signed by a lost CA would be refused.
-        var missing = silos.Select(name => (Name: name, Spec: $"silo:{name}")).Concat(clients.Select(name => (Name: name, Spec: name)))
-            .Where(member => !File.Exists(Ca) || !File.Exists(Certificate(member.Name)) || !File.Exists(Key(member.Name)))
-            .Select(member => member.Spec)
-            .ToList();
-        if (missing.Count == 0)
+        Directory.CreateDirectory(Folder);
+        var fresh = !File.Exists(Ca) || !File.Exists(CaKey);
+        using var authority = fresh ? FleetCertificateAuthority.Create() : FleetCertificateAuthority.Load(Ca, CaKey);
+        if (fresh)
         {
-            return;
+            FleetCertificateAuthority.WritePem(authority.Root, Ca, CaKey);
         }
 
-        var start = new ProcessStartInfo("/bin/bash", [Path.Combine(paths.Root, "scripts", "fleet-certs.sh"), Folder, .. missing])
+        foreach (var member in members.Distinct())
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true, // the files it made, one per line: nothing to show
-            RedirectStandardError = true,
-        };
-        using var script = Process.Start(start)!;
-        var output = script.StandardOutput.ReadToEndAsync();
-        var error = await script.StandardError.ReadToEndAsync();
-        await output;
-        await script.WaitForExitAsync();
-        if (script.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"could not make the fleet's TLS certificates in {Folder}: {error.Trim()}");
+            if (fresh || !IsCurrent(member))
+            {
+                using var issued = authority.Issue(member);
+                FleetCertificateAuthority.WritePem(issued, Certificate(member), Key(member));
+            }
         }
     }
 
-    public string Certificate(string name) => Path.Combine(Folder, $"{name}.pem");
+    /// <summary>The CA itself, with its key, to issue more certificates (tests and trials).</summary>
+    public FleetCertificateAuthority LoadAuthority() => FleetCertificateAuthority.Load(Ca, CaKey);
 
-    public string Key(string name) => Path.Combine(Folder, $"{name}.key");
+    /// <summary>The certificates of <paramref name="member"/>, for a client that connects as it.</summary>
+    public FleetCertificates Load(FleetIdentity member) => FleetCertificates.Load(Certificate(member), Key(member), Ca);
+
+    public string Certificate(FleetIdentity member) => Path.Combine(Folder, $"{member.FileName}.pem");
+
+    public string Key(FleetIdentity member) => Path.Combine(Folder, $"{member.FileName}.key");
+
+    private bool IsCurrent(FleetIdentity member)
+    {
+        if (!File.Exists(Certificate(member)) || !File.Exists(Key(member)))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var certificates = Load(member);
+            return FleetIdentity.Of(certificates.Own) == member;
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // unreadable, or signed by another CA
+        }
+    }
 }

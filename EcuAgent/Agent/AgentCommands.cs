@@ -110,12 +110,14 @@ internal sealed class AgentCommands(
 
     private async Task<byte[]> ReadVerifiedAsync(RestoreCommand command)
     {
-        var grain = grains.GetGrain<ICheckpointGrain>(command.Source.ToString());
+        var grant = command.Grant
+            ?? throw new RestoreRefusedException(RestoreRefusal.Unavailable, $"the command for {command.Source} v{command.Manifest.Version} carries no read grant.");
+        var grain = grains.GetGrain<IRestoreSourceGrain>(command.Source.ToString());
         using var payload = new MemoryStream(checked((int)command.Manifest.TotalSize));
         bool verified;
         try
         {
-            verified = await CheckpointReader.TryReadVersionAsync(grain, command.Manifest, payload);
+            verified = await CheckpointReader.TryReadGrantedAsync(grain, grant, command.Manifest, payload);
         }
         catch (CheckpointRejectedException e)
         {

@@ -71,7 +71,9 @@ internal sealed class EcuAgentService : BackgroundService
         _metrics = new EcuMetricsCollector(_options);
     }
 
-    private IEcuGrain Ecu => _client.GetGrain<IEcuGrain>(_options.Mac);
+    private IEcuAgentGrain Ecu => _client.GetGrain<IEcuAgentGrain>(_options.Mac);
+
+    private IEcuSharedGrain EcuView => _client.GetGrain<IEcuSharedGrain>(_options.Mac);
 
     private EcuRegistration Registration => new(_options.Name, _options.RamBytes, _options.CpuCores, _options.BesideCmsSilo, _instance);
 
@@ -144,7 +146,7 @@ internal sealed class EcuAgentService : BackgroundService
             // Declared programs start once in the ECU's life: after an agent restart the CMS restores the ones it
             // knows (their old processes died with the agent), and a fenced ECU does not start again what was
             // restored elsewhere. They start once the ECU is alive (after a rejoin, if it was fenced).
-            var known = (await Ecu.GetAsync().WaitAsync(Timeout, stoppingToken)).Catalogue.Select(e => e.Program.Name).ToHashSet();
+            var known = (await EcuView.GetAsync().WaitAsync(Timeout, stoppingToken)).Catalogue.Select(e => e.Program.Name).ToHashSet();
             _declaredQueued = true;
             foreach (var spec in _options.Programs.Where(spec => !known.Contains(ProgramSpec.Parse(spec).Name)))
             {
@@ -203,7 +205,7 @@ internal sealed class EcuAgentService : BackgroundService
             {
                 // Kept because no one had confirmed the failure; a confirmation that came before the rejoin moved
                 // them after all, and then their entries are no longer this ECU's.
-                var active = (await Ecu.GetAsync()).Catalogue.Where(e => e.Status == ProgramEntryStatus.Active).Select(e => e.ProgramId).ToHashSet();
+                var active = (await EcuView.GetAsync()).Catalogue.Where(e => e.Status == ProgramEntryStatus.Active).Select(e => e.ProgramId).ToHashSet();
                 await _supervisor.StopUnlistedAsync(active, $"its failure (epoch {reply.FailureEpoch}) was confirmed: it runs elsewhere");
             }
         }

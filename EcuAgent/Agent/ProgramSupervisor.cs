@@ -32,7 +32,7 @@ internal sealed class ProgramSupervisor(
     private int _nextId;
     private int _fences;
 
-    private IEcuGrain Ecu => grains.GetGrain<IEcuGrain>(mac);
+    private IEcuAgentGrain Ecu => grains.GetGrain<IEcuAgentGrain>(mac);
 
     public IReadOnlyCollection<ManagedProgram> Programs => [.. _programs.Values];
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
-using Orleans.Connections.Security;
 using OrleansCms.Security;
 
 namespace OrleansCms.Cli;
@@ -41,14 +40,7 @@ public static class CmsClientHost
         {
             if (tls is not null)
             {
-                client.UseTls(options =>
-                {
-                    options.LocalCertificate = tls.Own;
-                    options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-                    options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-                    // Trust is the fleet CA's signature on a silo certificate, not a host name: gateways are listed by address.
-                    options.RemoteCertificateValidation = (certificate, _, _) => tls.IsSilo(certificate);
-                });
+                client.UseFleetTls(tls);
             }
 
             cluster(client);

@@ -56,7 +56,7 @@ internal static class MigrationClient
             try
             {
                 var grains = host.Services.GetRequiredService<IClusterClient>();
-                var ecu = grains.GetGrain<IEcuGrain>(source);
+                var ecu = grains.GetGrain<IEcuSharedGrain>(source);
                 var programId = program.Resolve(await ecu.GetAsync());
                 if (targetMac is not null)
                 {
@@ -88,7 +88,7 @@ internal static class MigrationClient
             throw new FormatException($"--target {target} is the ECU the program runs on; name another ECU, or leave --target out for the best one.");
         }
 
-        var status = (await grains.GetGrain<IEcuGrain>(target).GetAsync()).Status;
+        var status = (await grains.GetGrain<IEcuSharedGrain>(target).GetAsync()).Status;
         if (status != EcuStatus.Alive)
         {
             throw new FormatException(status == EcuStatus.Unknown

@@ -12,7 +12,7 @@ namespace OrleansCms.Ingest;
 public sealed class CheckpointUploader
 {
     private readonly CheckpointBuffer _buffer;
-    private readonly Func<CheckpointKey, ICheckpointGrain> _grains;
+    private readonly Func<CheckpointKey, ICheckpointAgentGrain> _grains;
     private readonly Func<IChunkSource, IChunkSource> _createReference;
     private readonly IngestClientOptions _options;
     private readonly ILogger _logger;
@@ -31,7 +31,7 @@ public sealed class CheckpointUploader
     /// </summary>
     public CheckpointUploader(
         CheckpointBuffer buffer,
-        Func<CheckpointKey, ICheckpointGrain> grains,
+        Func<CheckpointKey, ICheckpointAgentGrain> grains,
         Func<IChunkSource, IChunkSource> createReference,
         IngestClientOptions options,
         ILogger<CheckpointUploader>? logger = null)
@@ -47,7 +47,7 @@ public sealed class CheckpointUploader
     }
 
     public CheckpointUploader(IGrainFactory grains, CheckpointBuffer buffer, IngestClientOptions options, ILogger<CheckpointUploader>? logger = null)
-        : this(buffer, key => grains.GetGrain<ICheckpointGrain>(key.ToString()), grains.CreateObjectReference<IChunkSource>, options, logger)
+        : this(buffer, key => grains.GetGrain<ICheckpointAgentGrain>(key.ToString()), grains.CreateObjectReference<IChunkSource>, options, logger)
     {
     }
 

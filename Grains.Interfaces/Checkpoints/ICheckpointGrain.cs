@@ -4,19 +4,12 @@ namespace OrleansCms.Checkpoints;
 
 /// <summary>
 /// The checkpoints of one program, keyed by <see cref="CheckpointKey.ToString"/> (<c>mac/programId</c>).
-/// Bad input throws <see cref="CheckpointRejectedException"/> and changes nothing.
+/// Bad input throws <see cref="CheckpointRejectedException"/> and changes nothing. The methods declared here are the
+/// CMS's and operators'; the ECU's own are in <see cref="ICheckpointAgentGrain"/> and <see cref="IRestoreSourceGrain"/>.
 /// </summary>
 [Alias("OrleansCms.ICheckpointGrain")]
-public interface ICheckpointGrain : IGrainWithStringKey
+public interface ICheckpointGrain : ICheckpointAgentGrain, IRestoreSourceGrain
 {
-    /// <summary>
-    /// Offers a new version. The CMS pulls the chunks it does not hold from <paramref name="source"/> within
-    /// its in-flight byte budget, verifies every chunk and the whole digest, commits, prunes old versions,
-    /// and acknowledges. Idempotent: re-offering a stored version is acknowledged at once.
-    /// </summary>
-    [Alias("Offer")]
-    Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source);
-
     /// <summary>The retained versions, newest first; empty if the program has none or they were released.</summary>
     [Alias("GetVersions"), AlwaysInterleave]
     Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync();

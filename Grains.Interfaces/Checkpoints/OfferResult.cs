@@ -10,7 +10,7 @@ public enum OfferStatus
     Busy = 2,
 }
 
-/// <summary>The answer to <see cref="ICheckpointGrain.OfferAsync"/>.</summary>
+/// <summary>The answer to <see cref="ICheckpointAgentGrain.OfferAsync"/>.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.OfferResult")]
 public sealed record OfferResult(
     [property: Id(0)] OfferStatus Status,

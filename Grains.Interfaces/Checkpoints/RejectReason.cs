@@ -16,4 +16,7 @@ public enum RejectReason
     SourceUnavailable = 11,
     Retired = 12,
     Released = 13,
+
+    /// <summary>A read grant for another program or version than the read asks for.</summary>
+    NotGranted = 14,
 }

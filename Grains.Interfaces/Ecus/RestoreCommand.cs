@@ -1,4 +1,5 @@
 using OrleansCms.Checkpoints;
+using OrleansCms.Security;
 
 namespace OrleansCms.Ecus;
 
@@ -7,6 +8,7 @@ namespace OrleansCms.Ecus;
 /// <paramref name="Fresh"/>, start the program of <paramref name="Manifest"/> from its declaration (it never
 /// checkpointed, so there is no state to read). <paramref name="Token"/> orders it among the commands for
 /// <paramref name="Root"/>: the ECU refuses it once it has taken a newer one (<see cref="RestoreRefusal.Stale"/>).
+/// <paramref name="Grant"/> lets the target's agent read the checkpoint (absent for a fresh start).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.RestoreCommand")]
 public sealed record RestoreCommand(
@@ -15,7 +17,8 @@ public sealed record RestoreCommand(
     [property: Id(2)] CheckpointManifest Manifest,
     [property: Id(3)] string Root,
     [property: Id(4)] bool Fresh = false,
-    [property: Id(5)] FencingToken Token = default);
+    [property: Id(5)] FencingToken Token = default,
+    [property: Id(6)] ReadGrant? Grant = null);
 
 /// <summary>The program a restore started: its new ECU and program ID.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.RestoreResult")]

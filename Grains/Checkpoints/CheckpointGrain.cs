@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
+using OrleansCms.Security;
 using OrleansCms.Storage;
 using OrleansCms.Telemetry;
 
@@ -31,6 +32,9 @@ public sealed class CheckpointGrain(
     // An upload whose references are older than this and that never committed was abandoned by its agent.
     private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
+
+    // Chunks per granted read: a few MiB per call at the usual chunk sizes, so a restore reads in few round trips.
+    private const int MaxReadBatch = CheckpointReader.GrantedBatch;
 
     private readonly IngestOptions _limits = options.Value;
     private CheckpointState _persisted = null!;
@@ -207,18 +211,7 @@ public sealed class CheckpointGrain(
 
     public async IAsyncEnumerable<ChunkData> ReadChunksAsync(long version)
     {
-        if (state.State.ReleasedAt is { } released)
-        {
-            throw new CheckpointRejectedException(RejectReason.Released, $"the checkpoints of {Key()} were released at {released:O}.");
-        }
-
-        if (Versions.Count == 0)
-        {
-            throw new CheckpointRejectedException(RejectReason.UnknownProgram, $"no checkpoint is stored for {Key()}.");
-        }
-
-        var manifest = Versions.Find(v => v.Version == version)
-            ?? throw new CheckpointRejectedException(RejectReason.UnknownVersion, $"{Key()} has no retained version {version}.");
+        var manifest = RetainedVersion(version);
         await using var chunks = store.ReadAsync([.. manifest.Chunks.Select(c => c.Sha256)]).GetAsyncEnumerator();
         while (true)
         {
@@ -238,6 +231,35 @@ public sealed class CheckpointGrain(
 
             yield return chunks.Current;
         }
+    }
+
+    public async Task<IReadOnlyList<ChunkData>> ReadGrantedAsync(ReadGrant grant, int first, int count)
+    {
+        var key = Key();
+        if (grant.Source.ToString() != key)
+        {
+            throw new CheckpointRejectedException(RejectReason.NotGranted, $"the read grant is for {grant.Source}, not {key}.");
+        }
+
+        var manifest = RetainedVersion(grant.Version);
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(first, manifest.Chunks.Length);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var hashes = manifest.Chunks.Skip(first).Take(Math.Min(count, MaxReadBatch)).Select(c => c.Sha256).ToList();
+        var chunks = new List<ChunkData>(hashes.Count);
+        try
+        {
+            await foreach (var chunk in store.ReadAsync(hashes))
+            {
+                chunks.Add(chunk);
+            }
+        }
+        catch (InvalidOperationException) when (!Versions.Exists(v => v.Version == grant.Version))
+        {
+            throw new CheckpointRejectedException(RejectReason.UnknownVersion, $"{key} v{grant.Version} was pruned while it was read.");
+        }
+
+        return chunks;
     }
 
     /// <summary>
@@ -448,6 +470,23 @@ public sealed class CheckpointGrain(
 
     /// <summary>Persists the state; a failed write puts back the last stored state (see <see cref="StateWrites"/>).</summary>
     private async Task WriteAsync() => _persisted = await state.WriteOrRevertAsync(_persisted, copier, DeactivateOnIdle);
+
+    /// <summary>A retained version, or the rejection that says why there is none.</summary>
+    private CheckpointManifest RetainedVersion(long version)
+    {
+        if (state.State.ReleasedAt is { } released)
+        {
+            throw new CheckpointRejectedException(RejectReason.Released, $"the checkpoints of {Key()} were released at {released:O}.");
+        }
+
+        if (Versions.Count == 0)
+        {
+            throw new CheckpointRejectedException(RejectReason.UnknownProgram, $"no checkpoint is stored for {Key()}.");
+        }
+
+        return Versions.Find(v => v.Version == version)
+            ?? throw new CheckpointRejectedException(RejectReason.UnknownVersion, $"{Key()} has no retained version {version}.");
+    }
 
     private string Key()
     {

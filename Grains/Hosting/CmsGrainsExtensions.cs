@@ -5,6 +5,7 @@ using Npgsql;
 using Orleans.Configuration;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
+using OrleansCms.Security;
 using OrleansCms.Storage;
 using OrleansCms.Telemetry;
 
@@ -52,6 +53,13 @@ public static class CmsGrainsExtensions
         services.AddSingleton(sp => new ClusterFormation(
             sp.GetRequiredService<IClusterMembershipService>(), sp.GetRequiredService<ILocalSiloDetails>(), siloBuilt));
         services.AddSingleton(sp => new PlacementPolicy(sp.GetRequiredService<IOptions<PlacementOptions>>().Value));
+
+        // Deny by default once the silo has a fleet CA (UseCmsTls registers it): see docs/security.md.
+        services.TryAddSingleton(new FleetTrust(null));
+        services.AddSingleton<ClusterSecret>();
+        services.AddSingleton<Seals>();
+        silo.AddIncomingGrainCallFilter<AuthorizationFilter>();
+        silo.AddOutgoingGrainCallFilter<SiloCallMark>();
         return silo;
     }
 }

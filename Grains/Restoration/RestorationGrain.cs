@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
+using OrleansCms.Security;
 using OrleansCms.Storage;
 using OrleansCms.Telemetry;
 
@@ -22,6 +23,7 @@ public sealed class RestorationGrain(
     [PersistentState("restoration", CmsStorageOptions.GrainStorageName)] IPersistentState<RestorationState> state,
     IOptions<RestorationOptions> options,
     PlacementPolicy placement,
+    Seals seals,
     TimeProvider clock,
     DeepCopier<RestorationState> copier,
     CmsMetrics metrics,
@@ -301,6 +303,12 @@ public sealed class RestorationGrain(
         try
         {
             var command = Plan.Command(index, manifest);
+            if (!command.Fresh)
+            {
+                // The target's agent reads the checkpoint of another ECU: only this version, only that agent.
+                command = command with { Grant = await seals.GrantAsync(item.TargetMac!, command.Source, manifest.Version) };
+            }
+
             return new RestoreAnswer.Started(await _agentAnswer.AnsweredAsync(item.TargetMac!, agent.RestoreAsync(command), _options.RestoreTimeout, StatusOf(item.TargetMac!)));
         }
         catch (RestoreRefusedException e) when (e.Refusal == RestoreRefusal.CorruptCheckpoint)

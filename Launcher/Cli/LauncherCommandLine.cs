@@ -78,11 +78,11 @@ public static class LauncherCommandLine
             {
                 try
                 {
-                    await tls.EnsureAsync(ProductPaths.Checkout, layout.Silos.Select(m => m.Name), layout.Agents.Select(m => m.Name));
+                    tls.Ensure([.. layout.Identities, FleetLayout.Operator]);
                 }
-                catch (InvalidOperationException e)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
                 {
-                    await Console.Error.WriteLineAsync($"cms: {e.Message} (./cms up --plain runs without TLS)");
+                    await Console.Error.WriteLineAsync($"cms: could not make the fleet's TLS certificates in {tls.Folder}: {e.Message} (./cms up --plain runs without TLS)");
                     return 2;
                 }
             }
@@ -137,13 +137,13 @@ public static class LauncherCommandLine
                 return 1;
             }
 
-            // "MAC GATEWAYS tls|plain": over TLS the command speaks for the ECU with that ECU's certificate.
+            // "MAC GATEWAYS tls|plain": over TLS the command speaks as the fleet's operator (it follows the migration too).
             var words = source.Text.Split(' ');
             var (mac, gateways) = (words[0], words[1]);
             var args = new List<string> { ProductPaths.Checkout.AgentDll, "migrate", "--cms", gateways, "--mac", mac, "--program", result.GetValue(program)! };
             if (words.ElementAtOrDefault(2) == "tls")
             {
-                args.AddRange(CertificatesOf(Path.GetFullPath(result.GetValue(Home)!)).AgentOptions(result.GetValue(ecu)!.ToLowerInvariant()));
+                args.AddRange(CertificatesOf(Path.GetFullPath(result.GetValue(Home)!)).AgentOptions(FleetLayout.Operator));
             }
 
             if (result.GetValue(target) is { } to)

@@ -21,6 +21,8 @@ public static class CmsTlsExtensions
         services.ConfigureFormatter<CmsTlsOptions>();
         services.AddHostedService<PlainTransportWarning>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<CmsTlsOptions>>().Value.LoadCertificates());
+        // The fleet CA also checks the certificates that open sessions: with TLS, every outside call is authorized.
+        services.AddSingleton(sp => new FleetTrust(sp.GetRequiredService<IOptions<CmsTlsOptions>>().Value.Enabled ? sp.GetRequiredService<FleetCertificates>() : null));
         services.AddOptions<SiloConnectionOptions>().Configure<IOptions<CmsTlsOptions>, IServiceProvider>((connections, tls, sp) =>
         {
             if (!tls.Value.Enabled)

@@ -54,6 +54,7 @@ public sealed partial class SchemaMigrator
             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
             GRANT EXECUTE ON ALL ROUTINES IN SCHEMA {schema} TO {role};
             REVOKE INSERT, UPDATE, DELETE ON cms_schema_history FROM {role};
+            REVOKE INSERT, UPDATE, DELETE ON cms_cluster_secret FROM {role};
             """, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         logger.RuntimeRoleGranted(runtimeRole);

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
-using Orleans.Connections.Security;
 using OrleansCms.Ecus;
 using OrleansCms.Fleet;
 using OrleansCms.Security;
@@ -52,8 +51,8 @@ public sealed class CmsProcesses : IAsyncDisposable
 
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
-    /// <summary>The options that let an agent process (or its migrate command) through the gateways' mutual TLS.</summary>
-    public IReadOnlyList<string> AgentTlsOptions => _tls.AgentOptions(TestCertificates.Client);
+    /// <summary>The TLS options of an agent's migrate command: it speaks as the tests' operator.</summary>
+    public IReadOnlyList<string> OperatorTlsOptions => _tls.AgentOptions(TestCertificates.Operator);
 
     /// <summary>
     /// Starts the silos on a fresh database of the test server (or of <paramref name="server"/>), reachable at
@@ -61,18 +60,13 @@ public sealed class CmsProcesses : IAsyncDisposable
     /// </summary>
     public static async Task<CmsProcesses> StartAsync(int silos = 2, string? server = null, string advertisedIp = "127.0.0.1")
     {
-        var tls = await TestCertificates.GetAsync();
+        var tls = TestCertificates.Get();
         var cms = new CmsProcesses(await TestDatabase.CreateAsync(server: server), silos, advertisedIp, tls);
         await Task.WhenAll(Enumerable.Range(0, silos).Select(cms.StartSiloAsync));
-        var certificates = cms._certificates = FleetCertificates.Load(tls.Certificate(TestCertificates.Client), tls.Key(TestCertificates.Client), tls.Ca);
+        var certificates = cms._certificates = tls.Load(TestCertificates.Operator);
         cms._client = Host.CreateDefaultBuilder()
             .UseOrleansClient(c => c
-                .UseTls(options =>
-                {
-                    options.LocalCertificate = certificates.Own;
-                    options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-                    options.RemoteCertificateValidation = (certificate, _, _) => certificates.IsSilo(certificate);
-                })
+                .UseFleetTls(certificates, TestCertificates.AnyEcuOrOperator())
                 .UseStaticClustering([.. cms._silos.Select(s => new IPEndPoint(IPAddress.Parse(advertisedIp), s.Spec.Ports!.Gateway))])
                 .Configure<ClusterOptions>(o => { o.ClusterId = cms._clusterId; o.ServiceId = "orleans-cms"; })
                 .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)))
@@ -122,7 +116,7 @@ public sealed class CmsProcesses : IAsyncDisposable
         var gateways = FleetLayout.Gateways(_silos.Select(s => s.Spec), _advertisedIp);
         var spec = MemberSpec.Agent($"agent {mac}", mac, gateways,
             ["--cluster-id", _clusterId, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2",
-             .. AgentTlsOptions, .. programs.SelectMany(program => new[] { "--program", program })]);
+             .. TestCertificates.AgentOptions(mac), .. programs.SelectMany(program => new[] { "--program", program })]);
         var agent = AgentProcess.Start(new FleetMember(spec, ProductPaths.Checkout, new LaunchOptions { Prefix = network?.ExecPrefix ?? [] }));
         _agents.Add(agent);
         try

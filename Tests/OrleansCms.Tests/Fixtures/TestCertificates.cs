@@ -1,29 +1,61 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
 using OrleansCms.Fleet;
+using OrleansCms.Security;
 
 namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>
 /// The fleet CA and certificates that the process tests' silos, agents and clients use, so that they run over
-/// mutual TLS as <c>./cms up</c> does: made once per test run, in the run's results folder when <c>./cms test</c>
-/// gives one.
+/// mutual TLS, and under the silos' authorization, as <c>./cms up</c> does: made once per test run, in the run's
+/// results folder when <c>./cms test</c> gives one. Each agent gets a certificate naming its MAC.
 /// </summary>
 public static class TestCertificates
 {
-    /// <summary>The client certificate every test agent and client shows (certificates do not name a MAC yet).</summary>
-    public const string Client = "ecu";
-
     /// <summary>Silo certificates exist for <c>silo-1</c> … <c>silo-N</c>.</summary>
     public const int Silos = 4;
 
-    private static readonly Lazy<Task<FleetTlsFiles>> Files = new(MakeAsync);
+    /// <summary>The operator the tests' own clients speak as where a call concerns no ECU.</summary>
+    public static FleetIdentity Operator { get; } = FleetIdentity.Operator("tests");
 
-    public static Task<FleetTlsFiles> GetAsync() => Files.Value;
+    private static readonly Lazy<FleetTlsFiles> Files = new(Make);
+    private static readonly Lock Issuing = new();
 
-    private static async Task<FleetTlsFiles> MakeAsync()
+    public static FleetTlsFiles Get() => Files.Value;
+
+    /// <summary>The options of an agent process for ECU <paramref name="mac"/>: its own certificate, made on first use.</summary>
+    public static IReadOnlyList<string> AgentOptions(string mac)
+    {
+        var ecu = FleetIdentity.Ecu(mac);
+        lock (Issuing)
+        {
+            Get().Ensure([ecu]);
+        }
+
+        return Get().AgentOptions(ecu);
+    }
+
+    /// <summary>
+    /// A test client's credentials: for a call an ECU makes, a certificate of that ECU (issued in memory on first use),
+    /// so that a test can play any number of ECUs; for any other, the tests' operator.
+    /// </summary>
+    public static ICallerCredentials AnyEcuOrOperator() => new Minted(Get());
+
+    private static FleetTlsFiles Make()
     {
         var root = Environment.GetEnvironmentVariable("CMS_TEST_RESULTS") is { Length: > 0 } results ? results : Path.GetTempPath();
         var files = new FleetTlsFiles(Path.Combine(root, $"certs-{Environment.ProcessId}"));
-        await files.EnsureAsync(ProductPaths.Checkout, Enumerable.Range(1, Silos).Select(n => $"silo-{n}"), [Client]);
+        files.Ensure([.. Enumerable.Range(1, Silos).Select(n => FleetIdentity.Silo($"silo-{n}")), Operator]);
         return files;
+    }
+
+    private sealed class Minted(FleetTlsFiles files) : ICallerCredentials
+    {
+        private readonly FleetCertificateAuthority _authority = files.LoadAuthority();
+        private readonly X509Certificate2 _operator = files.Load(Operator).Own;
+        private readonly ConcurrentDictionary<string, Lazy<X509Certificate2>> _ecus = new();
+
+        public X509Certificate2? CertificateFor(string? ownerMac) =>
+            ownerMac is null ? _operator : _ecus.GetOrAdd(ownerMac, mac => new(() => _authority.Issue(FleetIdentity.Ecu(mac)))).Value;
     }
 }

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 namespace OrleansCms.Tests.Fuzz;
 
 /// <summary>
-/// Bad offers through <c>ICheckpointGrain.OfferAsync</c>, as an agent makes them (manifest plus a chunk source
+/// Bad offers through <c>ICheckpointAgentGrain.OfferAsync</c>, as an agent makes them (manifest plus a chunk source
 /// observer): each is rejected with a reason, and the program's stored checkpoint, its versions and its chunk
 /// references stay exactly as they were.
 /// </summary>

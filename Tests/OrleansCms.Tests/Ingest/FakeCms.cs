@@ -22,7 +22,7 @@ internal sealed class FakeCms
 
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
-    public ICheckpointGrain Grain(CheckpointKey key) => new FakeCheckpointGrain(this, key);
+    public ICheckpointAgentGrain Grain(CheckpointKey key) => new FakeCheckpointGrain(this, key);
 
     public int OffersOf(CheckpointKey key, long version) => _offers.Count(o => o.Key == key && o.Manifest.Version == version);
 
@@ -88,18 +88,8 @@ internal sealed class FakeCms
     /// <summary>One call of OfferAsync; <see cref="Attempt"/> counts the offers of this version so far, this one included.</summary>
     public sealed record Offer(CheckpointKey Key, CheckpointManifest Manifest, IChunkSource Source, int Attempt);
 
-    private sealed class FakeCheckpointGrain(FakeCms cms, CheckpointKey key) : ICheckpointGrain
+    private sealed class FakeCheckpointGrain(FakeCms cms, CheckpointKey key) : ICheckpointAgentGrain
     {
         public Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source) => cms.OfferAsync(key, manifest, source);
-
-        public Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync() => throw new NotSupportedException();
-
-        public IAsyncEnumerable<ChunkData> ReadChunksAsync(long version) => throw new NotSupportedException();
-
-        public Task<CheckpointStatus> GetStatusAsync() => throw new NotSupportedException();
-
-        public Task<ClaimResult> ClaimAsync(string claimant) => throw new NotSupportedException();
-
-        public Task AbandonUploadAsync(string reason) => throw new NotSupportedException();
     }
 }

@@ -53,7 +53,7 @@ public sealed class MigrationAndCorruptionTests : IAsyncLifetime
         await FleetProbe.WaitForCheckpointsAsync(Grains, source.Mac, versions: 1);
 
         await using var migrate = DotnetProcess.Start(ProductPaths.Checkout.AgentDll,
-            ["migrate", "--cms", _cms.GatewayList, "--cluster-id", _cms.ClusterId, "--mac", source.Mac, "--program-id", "0", "--target", target.Mac, .. _cms.AgentTlsOptions]);
+            ["migrate", "--cms", _cms.GatewayList, "--cluster-id", _cms.ClusterId, "--mac", source.Mac, "--program-id", "0", "--target", target.Mac, .. _cms.OperatorTlsOptions]);
         var exit = await migrate.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         Assert.True(exit == 0, $"exit {exit}: {string.Join(Environment.NewLine, migrate.StandardOutput.Concat(migrate.StandardError))}");

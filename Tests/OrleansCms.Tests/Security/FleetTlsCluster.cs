@@ -5,8 +5,8 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Security;
 
 /// <summary>
-/// Fleet certificates made by scripts/fleet-certs.sh (plus a rogue CA's), and two silo processes with mutual
-/// TLS on a database of their own, shared by the tests of a class.
+/// Fleet certificates (two ECUs, an operator, two silos, plus a rogue CA's ECU A) and two silo processes with
+/// mutual TLS on a database of their own, shared by the tests of the <see cref="FleetTlsCollection"/>.
 /// </summary>
 public sealed class FleetTlsCluster : IAsyncLifetime
 {
@@ -14,9 +14,22 @@ public sealed class FleetTlsCluster : IAsyncLifetime
     private readonly List<HttpClient> _http = [];
     private TestDatabase _database = null!;
 
-    public string Certificates { get; } = Path.Combine(Path.GetTempPath(), $"cms-tls-{Guid.NewGuid():N}");
+    /// <summary>ECU A, which the tests play (and whose agent one test runs).</summary>
+    public static FleetIdentity EcuA { get; } = FleetIdentity.Ecu("02:00:00:00:7a:01");
 
-    public string RogueCertificates => Path.Combine(Certificates, "rogue");
+    /// <summary>ECU B, whose grains ECU A must not touch.</summary>
+    public static FleetIdentity EcuB { get; } = FleetIdentity.Ecu("02:00:00:00:7a:02");
+
+    public static FleetIdentity Operator { get; } = FleetIdentity.Operator("ops");
+
+    public static FleetIdentity Silo1 { get; } = FleetIdentity.Silo("silo-1");
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"cms-tls-{Guid.NewGuid():N}");
+
+    public FleetTlsFiles Certificates => new(_folder);
+
+    /// <summary>Another CA's certificates, under the same names.</summary>
+    public FleetTlsFiles RogueCertificates => new(Path.Combine(_folder, "rogue"));
 
     public string ClusterId { get; } = $"tls-{Guid.NewGuid():N}"[..20];
 
@@ -26,8 +39,8 @@ public sealed class FleetTlsCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await new FleetTlsFiles(Certificates).EnsureAsync(ProductPaths.Checkout, ["silo-1", "silo-2"], ["ecu"]);
-        await new FleetTlsFiles(RogueCertificates).EnsureAsync(ProductPaths.Checkout, [], ["ecu"]);
+        Certificates.Ensure([Silo1, FleetIdentity.Silo("silo-2"), EcuA, EcuB, Operator]);
+        RogueCertificates.Ensure([EcuA]);
         _database = await TestDatabase.CreateAsync();
         await Task.WhenAll(StartSiloAsync("silo-1"), StartSiloAsync("silo-2"));
     }
@@ -36,11 +49,6 @@ public sealed class FleetTlsCluster : IAsyncLifetime
     public FleetMember StartAgent(string mac, params IEnumerable<string> options) =>
         Start(MemberSpec.Agent($"agent {mac}", mac, FleetLayout.Gateways(Silos.Select(s => s.Spec)), options), new LaunchOptions());
 
-    public static string[] TlsArgs(string dir, string name) =>
-        ["--tls-cert", Path.Combine(dir, name + ".pem"), "--tls-key", Path.Combine(dir, name + ".key"), "--tls-ca", Path.Combine(dir, "ca.pem")];
-
-    public static FleetCertificates Load(string dir, string name) =>
-        FleetCertificates.Load(Path.Combine(dir, name + ".pem"), Path.Combine(dir, name + ".key"), Path.Combine(dir, "ca.pem"));
 
     public async Task DisposeAsync()
     {
@@ -51,7 +59,7 @@ public sealed class FleetTlsCluster : IAsyncLifetime
 
         _http.ForEach(h => h.Dispose());
         await _database.DisposeAsync();
-        Directory.Delete(Certificates, recursive: true);
+        Directory.Delete(_folder, recursive: true);
     }
 
     private IEnumerable<FleetMember> Silos
@@ -79,10 +87,7 @@ public sealed class FleetTlsCluster : IAsyncLifetime
 
     private async Task StartSiloAsync(string name)
     {
-        var silo = Start(MemberSpec.Silo(name, SiloPorts.Free(), $"--Cms:ClusterId={ClusterId}",
-                $"--Cms:Tls:CertificatePath={Path.Combine(Certificates, name + ".pem")}",
-                $"--Cms:Tls:KeyPath={Path.Combine(Certificates, name + ".key")}",
-                $"--Cms:Tls:CaPath={Path.Combine(Certificates, "ca.pem")}"),
+        var silo = Start(MemberSpec.Silo(name, SiloPorts.Free(), [$"--Cms:ClusterId={ClusterId}", .. Certificates.SiloSettings(name)]),
             new LaunchOptions { Environment = _database.SiloEnvironment });
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Spec.Ports!.Http}") };
         lock (_members)
@@ -95,4 +100,10 @@ public sealed class FleetTlsCluster : IAsyncLifetime
             throw new TimeoutException($"TLS silo {name} is not healthy ({health}){Environment.NewLine}{string.Join(Environment.NewLine, silo.Output.TakeLast(20))}");
         }
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FleetTlsCollection : ICollectionFixture<FleetTlsCluster>
+{
+    public const string Name = "fleet over mutual TLS";
 }

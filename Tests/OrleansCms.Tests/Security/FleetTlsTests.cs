@@ -16,8 +16,8 @@ namespace OrleansCms.Tests.Security;
 /// Mutual TLS among silos and from agents: TLS silos form a cluster, an agent with a fleet certificate
 /// registers, and clients without a certificate or with one from another CA are refused.
 /// </summary>
-[Trait("Speed", "Process")]
-public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<FleetTlsCluster>
+[Trait("Speed", "Process"), Collection(FleetTlsCollection.Name)]
+public sealed class FleetTlsTests(FleetTlsCluster cluster)
 {
     [Fact]
     public async Task TwoTlsSilos_FormOneCluster_AndAnAgentWithAFleetCertificateRegisters()
@@ -26,9 +26,9 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<Fleet
         var view = await cluster.Http.GetFromJsonAsync<ClusterAnswer>("/api/cluster");
         Assert.Equal(2, view!.Silos.Count(s => s.Status == "Active"));
 
-        const string mac = "02:00:00:00:7a:01";
+        var mac = FleetTlsCluster.EcuA.Name;
         var agent = cluster.StartAgent(mac,
-            ["--cluster-id", cluster.ClusterId, "--ram-mb", "256", "--cpu-cores", "1", .. FleetTlsCluster.TlsArgs(cluster.Certificates, "ecu")]);
+            ["--cluster-id", cluster.ClusterId, "--ram-mb", "256", "--cpu-cores", "1", .. cluster.Certificates.AgentOptions(FleetTlsCluster.EcuA)]);
         await Eventually.TrueAsync(async () => await EcuStatusAsync(mac) == "Alive", TimeSpan.FromSeconds(60),
             $"the TLS agent registers{Environment.NewLine}{string.Join(Environment.NewLine, agent.Output.TakeLast(20))}");
         await Eventually.TrueAsync(async () => (await EcusAsync()).Contains(mac), TimeSpan.FromSeconds(10), "the fleet lists the TLS agent");
@@ -37,17 +37,17 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<Fleet
     [Fact]
     public async Task AClientWithAFleetCertificate_Connects()
     {
-        using var certificates = FleetTlsCluster.Load(cluster.Certificates, "ecu");
+        using var certificates = cluster.Certificates.Load(FleetTlsCluster.EcuB);
         using var host = await ConnectAsync(certificates);
-        var view = await host.Services.GetRequiredService<IClusterClient>().GetGrain<IEcuGrain>("02:00:00:00:7a:02").GetAsync();
+        var view = await host.Services.GetRequiredService<IClusterClient>().GetGrain<IEcuSharedGrain>(FleetTlsCluster.EcuB.Name).GetAsync();
         Assert.Equal(EcuStatus.Unknown, view.Status);
     }
 
     [Fact]
     public async Task AClientWithACertificateFromAnotherCa_IsRefusedByTheSilo()
     {
-        using var fleet = FleetTlsCluster.Load(cluster.Certificates, "ecu");
-        using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
+        using var fleet = cluster.Certificates.Load(FleetTlsCluster.EcuA);
+        using var rogue = cluster.RogueCertificates.Load(FleetTlsCluster.EcuA);
         (await ConnectTrustingAnySiloAsync(fleet)).Dispose(); // the same client with a fleet certificate gets in
         await RefusedAsync<OperationCanceledException>(() => ConnectTrustingAnySiloAsync(rogue));
     }
@@ -67,7 +67,7 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<Fleet
     public async Task AClientOfTheFleet_RefusesASiloOfAnotherCa()
     {
         // The same client code, trusting only the rogue CA: the fleet's silos are then the strangers.
-        using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
+        using var rogue = cluster.RogueCertificates.Load(FleetTlsCluster.EcuA);
         var error = await RefusedAsync<ConnectionFailedException>(() => ConnectAsync(rogue));
         AssertNoGatewayLetIn(error);
     }
@@ -76,16 +76,16 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<Fleet
     public async Task AClientShowingASiloCertificate_IsRefusedByTheGateway()
     {
         // A silo's key may serve TLS and join the cluster, but it does not make its holder an ECU.
-        using var silo = FleetTlsCluster.Load(cluster.Certificates, "silo-1");
+        using var silo = cluster.Certificates.Load(FleetTlsCluster.Silo1);
         await RefusedAsync<OperationCanceledException>(() => ConnectTrustingAnySiloAsync(silo));
     }
 
     [Fact]
     public void FleetCertificates_TellSiloCertificatesFromClientOnes()
     {
-        using var ecu = FleetTlsCluster.Load(cluster.Certificates, "ecu");
-        using var silo = FleetTlsCluster.Load(cluster.Certificates, "silo-1");
-        using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
+        using var ecu = cluster.Certificates.Load(FleetTlsCluster.EcuA);
+        using var silo = cluster.Certificates.Load(FleetTlsCluster.Silo1);
+        using var rogue = cluster.RogueCertificates.Load(FleetTlsCluster.EcuA);
 
         Assert.Equal((true, false), (ecu.IsSilo(silo.Own), ecu.IsClient(silo.Own)));
         Assert.Equal((false, true), (silo.IsSilo(ecu.Own), silo.IsClient(ecu.Own)));
@@ -95,13 +95,13 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster) : IClassFixture<Fleet
     [Fact]
     public void FleetCertificates_AcceptOnlyCertificatesSignedByTheFleetCa()
     {
-        using var fleet = FleetTlsCluster.Load(cluster.Certificates, "ecu");
-        using var rogue = FleetTlsCluster.Load(cluster.RogueCertificates, "ecu");
+        using var fleet = cluster.Certificates.Load(FleetTlsCluster.EcuA);
+        using var rogue = cluster.RogueCertificates.Load(FleetTlsCluster.EcuA);
         Assert.True(fleet.IsFleetMember(fleet.Own));
         Assert.False(fleet.IsFleetMember(rogue.Own));
         Assert.False(fleet.IsFleetMember(rogue.Ca));
         var error = Assert.Throws<InvalidOperationException>(() => FleetCertificates.Load(
-            Path.Combine(cluster.RogueCertificates, "ecu.pem"), Path.Combine(cluster.RogueCertificates, "ecu.key"), Path.Combine(cluster.Certificates, "ca.pem")));
+            cluster.RogueCertificates.Certificate(FleetTlsCluster.EcuA), cluster.RogueCertificates.Key(FleetTlsCluster.EcuA), cluster.Certificates.Ca));
         Assert.Contains("not signed by the fleet CA", error.Message, StringComparison.Ordinal);
     }
 

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansCms.Security;
+
+/// <summary>
+/// Deny by default, on every silo: a call runs only when it carries this cluster's silo mark or a session that
+/// <see cref="CallRules"/> admits for its target. Filters run on the silo that hosts the target, whichever gateway
+/// the call came through. Orleans' own system targets are left to Orleans.
+/// </summary>
+public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, ILogger<AuthorizationFilter> logger) : IIncomingGrainCallFilter
+{
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (!trust.Enforced || GrainTypePrefix.IsSystemTarget(context.TargetId) || await seals.IsSiloMarkAsync(RequestContext.Get(SiloCallMark.Key)))
+        {
+            await context.Invoke();
+            return;
+        }
+
+        var caller = await seals.ReadSessionAsync(RequestContext.Get(CallerSession.TokenKey));
+        var owner = GrainOwner.MacOf(context.TargetId);
+        var (verdict, why) = CallRules.Decide(GrainOwner.CallersOf(context.InterfaceMethod?.DeclaringType), caller, owner);
+        if (verdict == CallVerdict.AllowedWithGrant && await IsGrantedAsync(context, caller!))
+        {
+            verdict = CallVerdict.Allowed;
+        }
+
+        if (verdict != CallVerdict.Allowed)
+        {
+            var what = $"{context.InterfaceName}.{context.MethodName} on {context.TargetId}";
+            Refused(what, caller?.ToString() ?? "(no session)", why ?? "");
+            throw new AccessDeniedException($"{what} refused: {why}.");
+        }
+
+        await context.Invoke();
+    }
+
+    private async Task<bool> IsGrantedAsync(IIncomingGrainCallContext context, CallerIdentity caller) =>
+        context.Request.GetArgumentCount() > 0
+        && context.Request.GetArgument(0) is ReadGrant grant
+        && grant.Source.ToString() == context.TargetId.Key.ToString()
+        && await seals.IsValidGrantAsync(grant, caller.Subject);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Call} from {Caller}: {Why}")]
+    private partial void Refused(string call, string caller, string why);
+}
