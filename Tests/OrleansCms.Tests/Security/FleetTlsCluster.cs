@@ -37,6 +37,12 @@ public sealed class FleetTlsCluster : IAsyncLifetime
 
     public HttpClient Http => _http[0];
 
+    /// <summary>The cluster's database (as its owner), to check what a refused call left in it.</summary>
+    public TestDatabase Database => _database;
+
+    /// <summary>The fleet's gateways, for a client of the tests' own.</summary>
+    public IReadOnlyList<System.Net.IPEndPoint> Gateways => [.. GatewayPorts.Select(p => new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, p))];
+
     public async Task InitializeAsync()
     {
         Certificates.Ensure([Silo1, FleetIdentity.Silo("silo-2"), EcuA, EcuB, Operator]);
