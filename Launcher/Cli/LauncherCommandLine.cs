@@ -22,7 +22,7 @@ public static class LauncherCommandLine
         new("OrleansCms launcher: runs a fleet of CMS silos and ECU agents, and acts on the running one.")
         {
             UpCommand(), PsCommand(), Acting("kill", "SIGKILL one process of the running fleet (silo-N or ecu-N), as a crash or power loss."),
-            Acting("start", "Start a killed or exited process of the running fleet again."), MigrateCommand(),
+            Acting("start", "Start a killed or exited process of the running fleet again."), MigrateCommand(), CertsCommand.Build(),
         };
 
     private static Command UpCommand()
