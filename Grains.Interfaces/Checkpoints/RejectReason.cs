@@ -16,4 +16,10 @@ public enum RejectReason
     SourceUnavailable = 11,
     Retired = 12,
     Released = 13,
+
+    /// <summary>Storing the version would take the ECU's retained checkpoints over its storage quota.</summary>
+    QuotaExceeded = 14,
+
+    /// <summary>The manifest lists more chunks than one checkpoint may have.</summary>
+    TooManyChunks = 15,
 }

@@ -141,14 +141,14 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public async Task Apply_DatabaseMigratedWhenTheSiloHeldEveryScript_AppliesNothing()
+    public async Task Apply_DatabaseMigratedWhenTheSiloHeldEveryScript_AppliesOnlyLaterScripts()
     {
         await using var database = await TestDatabase.CreateAsync(applySchema: false);
         // As a silo did before the chunk scripts moved: the Orleans scripts, then 010 and 011 from its own resources.
         await Migrator.ApplyAsync(database.ConnectionString, SchemaScript.Load([CmsPersistenceExtensions.SchemaScripts]), CancellationToken.None);
         await using (var connection = await database.OpenAsync())
         {
-            foreach (var script in SchemaScript.Load([CmsGrainsExtensions.SchemaScripts]))
+            foreach (var script in SchemaScript.Load([CmsGrainsExtensions.SchemaScripts]).Where(s => s.Version is 10 or 11))
             {
                 await using var create = new NpgsqlCommand(script.Sql, connection);
                 await create.ExecuteNonQueryAsync();
@@ -164,8 +164,9 @@ public sealed class SchemaTests
 
         var applied = await Migrator.ApplyAsync(database.ConnectionString, SchemaScript.LoadEmbedded(), CancellationToken.None);
 
-        Assert.Equal(0, applied);
-        Assert.Equal(6, await database.ScalarAsync<long>("SELECT count(*) FROM cms_schema_history"));
+        // Only the scripts added since (040_cms_ecu_usage.sql, ...) are new to such a database.
+        Assert.Equal(SchemaScript.LoadEmbedded().Count(s => s.Version > 11), applied);
+        Assert.Equal((long)SchemaScript.LoadEmbedded().Count, await database.ScalarAsync<long>("SELECT count(*) FROM cms_schema_history"));
     }
 
     [Fact]
