@@ -31,8 +31,8 @@ public sealed class VersionRate(double perSecond, int burst, TimeProvider clock)
             return true;
         }
 
-        // Whole milliseconds, rounded up, so that an offer made after the wait finds the token there.
-        retryAfter = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling((1 - _tokens) / perSecond * 1000)));
+        // Whole milliseconds, rounded up (past floating-point noise), so that an offer made after the wait finds the token there.
+        retryAfter = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling(Math.Round((1 - _tokens) / perSecond * 1000, 6))));
         return false;
     }
 

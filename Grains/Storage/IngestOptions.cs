@@ -54,7 +54,7 @@ public sealed class IngestOptions
     /// (and of the upload under way per program). An offer that would take the ECU beyond it is refused as
     /// <c>QuotaExceeded</c>.
     /// </summary>
-    [Range(1L << 20, long.MaxValue)]
+    [Range(64L << 10, long.MaxValue)]
     public long MaxBytesPerEcu { get; set; } = 16L << 30;
 
     /// <summary>How often each silo deletes chunks that no retained version references any more.</summary>
