@@ -104,8 +104,8 @@ public sealed class SchemaTests
     public void Load_TheSilosAndTheGrainsScripts_EachFromItsOwnAssembly()
     {
         Assert.Equal([1, 2, 3, 4], SchemaScript.Load([CmsPersistenceExtensions.SchemaScripts]).Select(s => s.Version));
-        Assert.Equal([10, 11], SchemaScript.Load([CmsGrainsExtensions.SchemaScripts]).Select(s => s.Version));
-        Assert.Equal([1, 2, 3, 4, 10, 11], SchemaScript.LoadEmbedded().Select(s => s.Version));
+        Assert.Equal([10, 11, 40], SchemaScript.Load([CmsGrainsExtensions.SchemaScripts]).Select(s => s.Version));
+        Assert.Equal([1, 2, 3, 4, 10, 11, 40], SchemaScript.LoadEmbedded().Select(s => s.Version));
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class SchemaTests
     {
         var scripts = SchemaScript.Load([Contributed, CmsGrainsExtensions.SchemaScripts, CmsPersistenceExtensions.SchemaScripts]);
 
-        Assert.Equal([1, 2, 3, 4, 10, 11, 50], scripts.Select(s => s.Version));
+        Assert.Equal([1, 2, 3, 4, 10, 11, 40, 50], scripts.Select(s => s.Version));
         Assert.Equal("050_test_contributed.sql", scripts[^1].Name);
     }
 
@@ -181,7 +181,7 @@ public sealed class SchemaTests
         var again = await Migrator.ApplyAsync(database.ConnectionString, SchemaScript.Load(sources), CancellationToken.None);
 
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM test_contributed"));
-        Assert.Equal(7L, await database.ScalarAsync<long>("SELECT count(*) FROM cms_schema_history"));
+        Assert.Equal(8L, await database.ScalarAsync<long>("SELECT count(*) FROM cms_schema_history"));
         Assert.Equal(0, again);
         Assert.Equal(appliedAt, await database.ScalarAsync<DateTime>("SELECT applied_at FROM cms_schema_history WHERE version = 50"));
     }
