@@ -1,6 +1,7 @@
 -- Per-ECU storage accounting for the quota (Cms:Ingest:MaxBytesPerEcu). Logical bytes: the total sizes of a
 -- program copy's retained versions (plus the upload under way), whatever deduplication saves. Each checkpoint
--- grain sets its own row; the ECU's row is the sum of its programs' rows, kept in the same transaction.
+-- grain sets its own row; the ECU's row is the sum of its programs' rows, kept in the same transaction. Neither
+-- keeps a row of zero bytes.
 CREATE TABLE cms_ecu_usage (
     mac    text   PRIMARY KEY,
     bytes  bigint NOT NULL CHECK (bytes >= 0)
@@ -30,6 +31,8 @@ BEGIN
     SELECT c.bytes INTO old_bytes FROM cms_checkpoint_usage c WHERE c.checkpoint = p_checkpoint;
     old_bytes := coalesce(old_bytes, 0);
     IF p_quota IS NOT NULL AND p_bytes > old_bytes AND ecu_bytes - old_bytes + p_bytes > p_quota THEN
+        -- A refusal leaves no row behind (an ECU that holds nothing has none).
+        DELETE FROM cms_ecu_usage e WHERE e.mac = p_mac AND e.bytes = 0;
         RETURN QUERY SELECT false, ecu_bytes, ecu_bytes - old_bytes + p_bytes;
         RETURN;
     END IF;
@@ -41,7 +44,11 @@ BEGIN
         ON CONFLICT (checkpoint) DO UPDATE SET bytes = excluded.bytes;
     END IF;
 
-    UPDATE cms_ecu_usage e SET bytes = ecu_bytes - old_bytes + p_bytes WHERE e.mac = p_mac;
+    IF ecu_bytes - old_bytes + p_bytes = 0 THEN
+        DELETE FROM cms_ecu_usage e WHERE e.mac = p_mac;
+    ELSE
+        UPDATE cms_ecu_usage e SET bytes = ecu_bytes - old_bytes + p_bytes WHERE e.mac = p_mac;
+    END IF;
     RETURN QUERY SELECT true, ecu_bytes - old_bytes + p_bytes, ecu_bytes - old_bytes + p_bytes;
 END
 $$;

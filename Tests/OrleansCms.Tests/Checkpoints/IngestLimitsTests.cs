@@ -111,6 +111,25 @@ public sealed class IngestLimitsTests(LimitedClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Offer_CheckpointLargerThanTheWholeQuota_QuotaExceededAndNoUsageRecorded()
+    {
+        var (grain, key) = fixture.NewProgram();
+        var tooLarge = Checkpoint((int)Quota + 1, seed: 21, version: 1);
+        var source = new RecordingChunkSource(tooLarge.Chunks);
+
+        var error = await Assert.ThrowsAsync<CheckpointRejectedException>(() => fixture.OfferAsync(grain, tooLarge.Manifest, source));
+
+        Assert.Equal(RejectReason.QuotaExceeded, error.Reason);
+        Assert.Contains($"ECU {key.Mac} keeps 0 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Empty(source.Pulled);
+        Assert.Empty(await grain.GetVersionsAsync());
+        Assert.Equal(0L, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM cms_chunk_refs WHERE checkpoint = $1", key.ToString()));
+        Assert.Equal(0L, await ChunksPresentAsync(tooLarge));
+        Assert.Equal(0L, await fixture.Database.ScalarAsync<long>(
+            "SELECT (SELECT count(*) FROM cms_ecu_usage WHERE mac = $1) + (SELECT count(*) FROM cms_checkpoint_usage WHERE mac = $1)", key.Mac));
+    }
+
+    [Fact]
     public async Task Offer_NewVersionReplacingTheOldest_ChargedWhatIsKeptAfterwards()
     {
         var (grain, key) = fixture.NewProgram();
