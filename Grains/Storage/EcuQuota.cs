@@ -10,7 +10,7 @@ namespace OrleansCms.Storage;
 /// sizes of the versions each program copy of the ECU retains, plus the upload under way, whatever deduplication saves
 /// (so no ECU pays for, or escapes through, chunks it shares with another). Each checkpoint grain sets what its copy
 /// holds; PostgreSQL keeps one counter per ECU beside it in the same transaction (<c>cms_charge_checkpoint</c>), so an
-/// offer costs one indexed call and never a scan. The counter is raised before an upload and lowered only once the
+/// offer costs two primary-key calls (charge, settle) and never a scan. The counter is raised before an upload and lowered only once the
 /// grain state no longer lists the bytes, so it never counts less than the ECU keeps.
 /// </summary>
 public sealed class EcuQuota(NpgsqlDataSource dataSource, IOptions<IngestOptions> options)
@@ -47,14 +47,6 @@ public sealed class EcuQuota(NpgsqlDataSource dataSource, IOptions<IngestOptions
     /// <summary>Sets what <paramref name="key"/> holds to what its grain state lists now (after a commit, a failed upload or a release).</summary>
     public async Task SettleAsync(CheckpointKey key, long bytes, CancellationToken cancellationToken = default) =>
         await SetAsync(key, bytes, quota: null, cancellationToken);
-
-    /// <summary>The bytes the ECU's programs hold, as counted (0 for an ECU never charged).</summary>
-    public async Task<long> UsedAsync(string mac, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand("SELECT coalesce((SELECT bytes FROM cms_ecu_usage WHERE mac = $1), 0)");
-        command.Parameters.Add(new() { Value = MacAddress.Normalize(mac) });
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
 
     private async Task<(bool Granted, long Used, long Wanted)> SetAsync(CheckpointKey key, long bytes, long? quota, CancellationToken cancellationToken)
     {
