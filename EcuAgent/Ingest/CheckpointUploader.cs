@@ -7,7 +7,8 @@ namespace OrleansCms.Ingest;
 /// <summary>
 /// Offers the buffered checkpoints to the CMS until each is acknowledged or rejected: per program one at a time
 /// in version order, programs independently, at most <see cref="IngestClientOptions.MaxConcurrentOffers"/> offers
-/// in flight. Busy answers wait as told; failures back off exponentially and retry while the checkpoint is buffered.
+/// in flight. Busy and RateLimited answers wait as told; failures back off exponentially and retry while the checkpoint
+/// is buffered; a rejection drops it.
 /// </summary>
 public sealed class CheckpointUploader
 {
@@ -166,9 +167,18 @@ public sealed class CheckpointUploader
                 return;
             }
 
+            // Busy or RateLimited (or a status newer than this agent): nothing is wrong with the checkpoint, only its timing.
             failures = 0;
             var retryAfter = result.RetryAfter > TimeSpan.Zero ? result.RetryAfter : _options.InitialBackoff;
-            _logger.CmsBusy(key.ToString(), version, retryAfter);
+            if (result.Status == OfferStatus.RateLimited)
+            {
+                _logger.CmsRateLimited(key.ToString(), version, retryAfter);
+            }
+            else
+            {
+                _logger.CmsBusy(key.ToString(), version, retryAfter);
+            }
+
             await Task.Delay(retryAfter, cancellationToken);
         }
     }

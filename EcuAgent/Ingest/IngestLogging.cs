@@ -19,6 +19,9 @@ internal static partial class IngestLogging
     [LoggerMessage(Level = LogLevel.Debug, Message = "CMS busy with checkpoint {Key} v{Version}; offering again in {RetryAfter}")]
     public static partial void CmsBusy(this ILogger logger, string key, long version, TimeSpan retryAfter);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "CMS rate-limits the new versions of {Key} (checkpoints come faster than Cms:Ingest:MaxVersionsPerSecond); offering v{Version} again in {RetryAfter}")]
+    public static partial void CmsRateLimited(this ILogger logger, string key, long version, TimeSpan retryAfter);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offer of checkpoint {Key} v{Version} failed (attempt {Attempt}); retrying in {Delay}")]
     public static partial void OfferFailed(this ILogger logger, Exception exception, string key, long version, int attempt, TimeSpan delay);
 

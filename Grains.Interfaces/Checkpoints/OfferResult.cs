@@ -8,6 +8,12 @@ public enum OfferStatus
 
     /// <summary>The CMS is saturated; offer again after <see cref="OfferResult.RetryAfter"/>. Nothing was lost.</summary>
     Busy = 2,
+
+    /// <summary>
+    /// The program offered new versions faster than the CMS accepts them; offer again after
+    /// <see cref="OfferResult.RetryAfter"/>. Nothing was stored, and nothing is wrong with the checkpoint.
+    /// </summary>
+    RateLimited = 3,
 }
 
 /// <summary>The answer to <see cref="ICheckpointAgentGrain.OfferAsync"/>.</summary>

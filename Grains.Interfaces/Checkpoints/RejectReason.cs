@@ -17,6 +17,12 @@ public enum RejectReason
     Retired = 12,
     Released = 13,
 
+    /// <summary>Storing the version would take the ECU's retained checkpoints over its storage quota.</summary>
+    QuotaExceeded = 14,
+
+    /// <summary>The manifest lists more chunks than one checkpoint may have.</summary>
+    TooManyChunks = 15,
+
     /// <summary>A read grant for another program or version than the read asks for.</summary>
-    NotGranted = 14,
+    NotGranted = 16,
 }

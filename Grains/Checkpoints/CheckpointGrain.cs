@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Serialization;
 using OrleansCms.Security;
 using OrleansCms.Storage;
@@ -20,6 +21,7 @@ public sealed class CheckpointGrain(
     [PersistentState("checkpoints", CmsStorageOptions.GrainStorageName)] IPersistentState<CheckpointState> state,
     ChunkStore store,
     IngestBudget budget,
+    EcuQuota quota,
     IOptions<IngestOptions> options,
     IOptions<ReminderOptions> reminders,
     TimeProvider clock,
@@ -37,6 +39,9 @@ public sealed class CheckpointGrain(
     private const int MaxReadBatch = CheckpointReader.GrantedBatch;
 
     private readonly IngestOptions _limits = options.Value;
+
+    // In memory: a new activation starts with a full bucket, which the limit allows anyway.
+    private readonly VersionRate _rate = new(options.Value.MaxVersionsPerSecond, options.Value.VersionBurst, clock);
     private CheckpointState _persisted = null!;
     private CancellationTokenSource? _upload;
     private bool _releaseChecksRegistered;
@@ -89,6 +94,38 @@ public sealed class CheckpointGrain(
             throw;
         }
 
+        // Every new version that passed validation takes a token, whatever becomes of it.
+        if (!_rate.TryTake(out var retryAfter))
+        {
+            logger.OfferRateLimited(key, manifest.Version, retryAfter.TotalMilliseconds);
+            return new OfferResult(OfferStatus.RateLimited, manifest.Version, 0, 0, retryAfter);
+        }
+
+        var checkpointKey = CheckpointKey.Parse(key);
+        try
+        {
+            await quota.ChargeAsync(checkpointKey, manifest.Version, EcuQuota.Charge(Versions, manifest, _limits.RetainedVersions));
+        }
+        catch (CheckpointRejectedException e)
+        {
+            logger.CheckpointRejected(key, manifest.Version, e.Message);
+            throw;
+        }
+
+        try
+        {
+            return await UploadAsync(key, manifest, source, started);
+        }
+        finally
+        {
+            // Stored or not, the ECU's count follows what the state lists now.
+            await SettleQuotaAsync(checkpointKey);
+        }
+    }
+
+    /// <summary>References, pulls, verifies and commits an admitted version (see <see cref="ICheckpointAgentGrain.OfferAsync"/>).</summary>
+    private async Task<OfferResult> UploadAsync(string key, CheckpointManifest manifest, IChunkSource source, long started)
+    {
         var missing = await store.ReserveAsync(key, manifest.Version, [.. manifest.Chunks.Select(c => c.Sha256)]);
         Transfer? transfer;
         var upload = _upload = new CancellationTokenSource();
@@ -201,6 +238,7 @@ public sealed class CheckpointGrain(
         {
             // Repeated on the next tick when the silo died between the state write and this one; dropping nothing is harmless.
             await store.ReleaseCheckpointAsync(key);
+            await quota.SettleAsync(CheckpointKey.Parse(key), 0);
         }
 
         if (await this.GetReminder(ReleaseReminder) is { } reminder)
@@ -466,6 +504,19 @@ public sealed class CheckpointGrain(
         state.State.ReleasedAt = clock.GetUtcNow();
         await WriteAsync();
         logger.CheckpointsReleased(key, versions, state.State.Claimant ?? "nobody", state.State.SettledAt);
+    }
+
+    /// <summary>Sets the ECU's count of this program to its retained versions; when that fails, the count stays higher until the next offer.</summary>
+    private async Task SettleQuotaAsync(CheckpointKey key)
+    {
+        try
+        {
+            await quota.SettleAsync(key, EcuQuota.Held(Versions));
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            logger.QuotaNotSettled(key.ToString(), e.Message);
+        }
     }
 
     /// <summary>Persists the state; a failed write puts back the last stored state (see <see cref="StateWrites"/>).</summary>

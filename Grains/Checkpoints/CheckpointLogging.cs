@@ -33,4 +33,10 @@ internal static partial class CheckpointLogging
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register the release reminder of {Key}, trying again at its next checkpoint: {Reason}")]
     public static partial void ReleaseChecksNotRegistered(this ILogger logger, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Offer of {Key} v{Version} rate-limited: the program offers new versions too fast; offer again in {RetryAfterMs:0} ms")]
+    public static partial void OfferRateLimited(this ILogger logger, string key, long version, double retryAfterMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the ECU storage count of {Key}; it stays higher until the program's next offer: {Reason}")]
+    public static partial void QuotaNotSettled(this ILogger logger, string key, string reason);
 }

@@ -2,7 +2,12 @@ using OrleansCms.Storage;
 
 namespace OrleansCms.Checkpoints;
 
-/// <summary>Checks an offered manifest before anything is stored; every failure is a clear rejection.</summary>
+/// <summary>
+/// Checks an offered manifest before anything is stored; every failure is a clear rejection. Its size is bounded
+/// twice: the declared total by <see cref="IngestOptions.MaxPayloadBytes"/> (checked first, so an absurd total such as
+/// <see cref="long.MaxValue"/> costs nothing more) and the chunk list by <see cref="IngestOptions.MaxChunksPerManifest"/>
+/// (checked before it is walked); the chunks must then add up to the declared total exactly.
+/// </summary>
 public static class ManifestValidator
 {
     public static void Validate(CheckpointManifest? manifest, IngestOptions limits)
@@ -59,6 +64,11 @@ public static class ManifestValidator
         if (manifest.Chunks.IsDefault)
         {
             throw Reject(RejectReason.InvalidManifest, "the chunk list is missing.");
+        }
+
+        if (manifest.Chunks.Length > limits.MaxChunksPerManifest)
+        {
+            throw Reject(RejectReason.TooManyChunks, $"the manifest lists {manifest.Chunks.Length} chunks, over the limit of {limits.MaxChunksPerManifest}.");
         }
 
         long total = 0;

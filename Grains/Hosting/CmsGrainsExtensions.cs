@@ -20,7 +20,7 @@ public static class CmsGrainsExtensions
     /// <summary>
     /// Registers the grains' options (sections <c>Cms:Ingest</c>, <c>Cms:Liveness</c>, <c>Cms:Restoration</c>,
     /// <c>Cms:Placement</c>, <c>Cms:Storage</c>), validated at start-up; the chunk store and its collector, the ingest
-    /// budget, the metrics, the fleet census, silo-death watching and placement; and the chunk tables' schema scripts.
+    /// budget, the per-ECU quota, the metrics, the fleet census, silo-death watching and placement; and the chunk tables' schema scripts.
     /// Clustering, grain storage and reminders are the host's (<c>AddCmsPersistence</c> in the silo).
     /// </summary>
     public static ISiloBuilder AddCmsGrains(this ISiloBuilder silo)
@@ -41,6 +41,7 @@ public static class CmsGrainsExtensions
         services.AddSingleton<ChunkStore>();
         services.AddHostedService<ChunkCollector>();
         services.AddSingleton<IngestBudget>();
+        services.AddSingleton<EcuQuota>();
 
         services.AddMetrics();
         services.AddSingleton<CmsMetrics>();

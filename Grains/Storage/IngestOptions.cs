@@ -34,6 +34,29 @@ public sealed class IngestOptions
     [Range(1, 64 << 20)]
     public int MaxChunkBytes { get; set; } = 1 << 20;
 
+    /// <summary>Most chunks one manifest may list: a 1 GiB checkpoint cut into the agent's smallest chunks (4 KiB).</summary>
+    [Range(1, 16 << 20)]
+    public int MaxChunksPerManifest { get; set; } = 256 << 10;
+
+    /// <summary>
+    /// New versions one program may offer per second, on average (a token bucket of <see cref="VersionBurst"/> tokens
+    /// in its checkpoint grain); an offer beyond it is answered <c>RateLimited</c> with the time to wait.
+    /// </summary>
+    [Range(0.001, 1_000_000)]
+    public double MaxVersionsPerSecond { get; set; } = 100;
+
+    /// <summary>New versions one program may offer back to back before <see cref="MaxVersionsPerSecond"/> applies.</summary>
+    [Range(1, 1_000_000)]
+    public int VersionBurst { get; set; } = 200;
+
+    /// <summary>
+    /// Logical bytes all programs of one ECU may keep stored: the sum of the total sizes of their retained versions
+    /// (and of the upload under way per program). An offer that would take the ECU beyond it is refused as
+    /// <c>QuotaExceeded</c>.
+    /// </summary>
+    [Range(64L << 10, long.MaxValue)]
+    public long MaxBytesPerEcu { get; set; } = 16L << 30;
+
     /// <summary>How often each silo deletes chunks that no retained version references any more.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan CollectInterval { get; set; } = TimeSpan.FromSeconds(2);

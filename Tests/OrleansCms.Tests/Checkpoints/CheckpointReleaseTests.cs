@@ -87,6 +87,7 @@ public sealed class CheckpointReleaseTests(ClusterFixture fixture)
         var id = await ecu.AddProgramAsync("stopped");
         var stopped = await StoredAsync(new CheckpointKey(ecu.Mac, id), [.. shared, .. UniquePayload()]);
         Assert.Equal(live.Checkpoint.Manifest.Chunks[0].Sha256, stopped.Checkpoint.Manifest.Chunks[0].Sha256);
+        Assert.Equal(stopped.Checkpoint.Manifest.TotalSize, await EcuBytesAsync(ecu.Mac));
 
         await ecu.Grain.EndProgramAsync(id, ProgramEntryStatus.Stopped, "release test");
 
@@ -98,6 +99,8 @@ public sealed class CheckpointReleaseTests(ClusterFixture fixture)
         Assert.Null(status.Claimant);
         Assert.Equal(live.Checkpoint.Payload, await ClusterFixture.ReadPayloadAsync(Grain(live.Key), 1));
         Assert.Equal((live.Chunks, live.Chunks), await RowsAsync(live));
+        await Eventually.TrueAsync(async () => await EcuBytesAsync(ecu.Mac) == 0, ReleaseBound, "the released bytes left the ECU's storage count");
+        Assert.Equal(live.Checkpoint.Manifest.TotalSize, await EcuBytesAsync(live.Key.Mac));
     }
 
     [Fact]
@@ -189,6 +192,10 @@ public sealed class CheckpointReleaseTests(ClusterFixture fixture)
             await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM cms_chunk_refs WHERE checkpoint = $1", stored.Key.ToString()),
             await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM cms_chunks WHERE sha256 = ANY($1)", [hashes]));
     }
+
+    /// <summary>What the ECU's storage quota counts against it (<c>Cms:Ingest:MaxBytesPerEcu</c>).</summary>
+    private Task<long> EcuBytesAsync(string mac) =>
+        fixture.Database.ScalarAsync<long>("SELECT coalesce((SELECT bytes FROM cms_ecu_usage WHERE mac = $1), 0)", mac);
 
     private async Task<RestorationView> FailAsync(FakeEcu ecu)
     {

@@ -13,7 +13,7 @@ namespace OrleansCms.Tests.Fixtures;
 /// A two-silo TestCluster on the real PostgreSQL: ADO.NET clustering, grain storage and reminders in a
 /// database of its own, and the grains' services as the silo host registers them. Shared by every test class of the <see cref="ClusterCollection"/>.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     public const int SiloCount = 2;
 
@@ -43,6 +43,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         // Checkpoints that are needed no more are released within seconds, so that tests can watch it happen.
         builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseAfter)}"] = ReleaseAfter.ToString();
         builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseCheckInterval)}"] = ReleaseCheckInterval.ToString();
+        Configure(builder.Properties);
         builder.AddSiloBuilderConfigurator<CmsSiloConfigurator>();
         builder.AddClientBuilderConfigurator<CmsClientConfigurator>();
         Cluster = builder.Build();
@@ -108,6 +109,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             await Cluster.StartAdditionalSiloAsync();
         }
+    }
+
+    /// <summary>Lets a fixture of its own set further configuration keys of the silos (e.g. tighter limits).</summary>
+    protected virtual void Configure(IDictionary<string, string?> properties)
+    {
     }
 
     public async Task DisposeAsync()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ingest;
 using static OrleansCms.Tests.Ingest.IngestTestData;
@@ -72,6 +73,34 @@ public class CheckpointUploaderTests
         await acknowledged;
         Assert.Equal(2, cms.OffersOf(Key(1), 1));
         Assert.Equal(0, run.Buffer.Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_RateLimited_WaitsAsToldKeepsTheVersionOrderAndRejectsNothing()
+    {
+        var retryAfter = TimeSpan.FromMilliseconds(200);
+        var cms = new FakeCms();
+        var attempts = new ConcurrentQueue<(long Version, long At)>();
+        cms.Handler = offer =>
+        {
+            attempts.Enqueue((offer.Manifest.Version, Stopwatch.GetTimestamp()));
+            return offer.Manifest.Version == 1 && offer.Attempt <= 2
+                ? Task.FromResult(new OfferResult(OfferStatus.RateLimited, offer.Manifest.Version, 0, 0, retryAfter))
+                : cms.AcceptAsync(offer);
+        };
+        await using var run = new UploaderRun(cms);
+        var acknowledged = run.WaitForAcknowledgements(2);
+
+        run.Uploader.Add(Checkpoint(1, 1));
+        run.Uploader.Add(Checkpoint(1, 2));
+        await acknowledged;
+
+        Assert.Equal([1L, 1L, 1L, 2L], attempts.Select(a => a.Version));
+        var at = attempts.Select(a => a.At).ToList();
+        Assert.True(Stopwatch.GetElapsedTime(at[0], at[1]) >= retryAfter, "the second offer did not wait the announced time");
+        Assert.True(Stopwatch.GetElapsedTime(at[1], at[2]) >= retryAfter, "the third offer did not wait the announced time");
+        Assert.Equal(0, run.Uploader.RejectedCount);
+        Assert.Equal([(1, 1L), (1, 2L)], run.AcknowledgedVersions);
     }
 
     [Fact]

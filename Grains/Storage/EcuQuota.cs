@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using OrleansCms.Checkpoints;
+
+namespace OrleansCms.Storage;
+
+/// <summary>
+/// The per-ECU storage quota (<see cref="IngestOptions.MaxBytesPerEcu"/>). What counts is logical bytes: the total
+/// sizes of the versions each program copy of the ECU retains, plus the upload under way, whatever deduplication saves
+/// (so no ECU pays for, or escapes through, chunks it shares with another). Each checkpoint grain sets what its copy
+/// holds; PostgreSQL keeps one counter per ECU beside it in the same transaction (<c>cms_charge_checkpoint</c>), so an
+/// offer costs two primary-key calls (charge, settle) and never a scan. The counter is raised before an upload and lowered only once the
+/// grain state no longer lists the bytes, so it never counts less than the ECU keeps.
+/// </summary>
+public sealed class EcuQuota(NpgsqlDataSource dataSource, IOptions<IngestOptions> options)
+{
+    private readonly IngestOptions _limits = options.Value;
+
+    /// <summary>
+    /// What a program holds while <paramref name="offered"/> is uploaded and once it is stored: its retained versions
+    /// now, or those it keeps after the commit (the newest <c>RetainedVersions - 1</c> and the new one), whichever is more.
+    /// </summary>
+    public static long Charge(IReadOnlyList<CheckpointManifest> retained, CheckpointManifest offered, int retainedVersions) =>
+        Math.Max(Held(retained), Held(retained.Take(retainedVersions - 1)) + offered.TotalSize);
+
+    /// <summary>The bytes the versions of a program hold.</summary>
+    public static long Held(IEnumerable<CheckpointManifest> versions) => versions.Sum(v => v.TotalSize);
+
+    /// <summary>
+    /// Raises what <paramref name="key"/> holds to <paramref name="bytes"/> before an upload, or refuses with
+    /// <see cref="RejectReason.QuotaExceeded"/> (and changes nothing) when its ECU would then exceed the quota. A charge
+    /// that does not grow what the program holds is always granted.
+    /// </summary>
+    public async Task ChargeAsync(CheckpointKey key, long version, long bytes, CancellationToken cancellationToken = default)
+    {
+        var (granted, used, wanted) = await SetAsync(key, bytes, _limits.MaxBytesPerEcu, cancellationToken);
+        if (!granted)
+        {
+            throw new CheckpointRejectedException(
+                RejectReason.QuotaExceeded,
+                $"ECU {key.Mac} keeps {used} bytes of checkpoints; v{version} of program {key.ProgramId} would take it to {wanted} bytes, "
+                + $"over its quota of {_limits.MaxBytesPerEcu} bytes (Cms:Ingest:MaxBytesPerEcu).");
+        }
+    }
+
+    /// <summary>Sets what <paramref name="key"/> holds to what its grain state lists now (after a commit, a failed upload or a release).</summary>
+    public async Task SettleAsync(CheckpointKey key, long bytes, CancellationToken cancellationToken = default) =>
+        await SetAsync(key, bytes, quota: null, cancellationToken);
+
+    private async Task<(bool Granted, long Used, long Wanted)> SetAsync(CheckpointKey key, long bytes, long? quota, CancellationToken cancellationToken)
+    {
+        // Committed without waiting for the WAL flush, as ChunkStore's writes: a raise is flushed by the synchronous
+        // grain-state write that lists the version, and a lowering lost in a crash only leaves the count too high.
+        // It also keeps the ECU row's lock short, which every charge of the ECU's programs waits for.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var charge = new NpgsqlBatchCommand("SELECT granted, used, wanted FROM cms_charge_checkpoint($1, $2, $3, $4)")
+        {
+            Parameters =
+            {
+                new() { Value = key.ToString() },
+                new() { Value = key.Mac },
+                new() { Value = bytes },
+                new() { Value = (object?)quota ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
+            },
+        };
+        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"), charge } };
+        (bool, long, long) answer;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            answer = (reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return answer;
+    }
+}
