@@ -92,6 +92,7 @@ public static class AgentCommandLine
             {
                 settings = Settings(result);
                 tls = TlsCommandOptions.Load(result);
+                TlsCommandOptions.RequireEcu(tls, settings.GetValueOrDefault("Agent:Mac"));
             }
             catch (FormatException e)
             {

@@ -22,6 +22,24 @@ internal static class TlsCommandOptions
         new Option<string?>(Ca) { Description = "The fleet CA (PEM); a silo is trusted only with a certificate it signed.", Recursive = true },
     ];
 
+    /// <summary>
+    /// Refuses a certificate that names another identity than ECU <paramref name="mac"/>: the silos would refuse every
+    /// call of the agent, so it says so once at start instead (a <see cref="FormatException"/>).
+    /// </summary>
+    public static void RequireEcu(FleetCertificates? tls, string? mac)
+    {
+        if (tls is null || mac is null || !Checkpoints.MacAddress.TryNormalize(mac, out var canonical))
+        {
+            return; // no TLS, or a MAC the options validation reports
+        }
+
+        var named = FleetIdentity.Of(tls.Own);
+        if (named != FleetIdentity.Ecu(canonical))
+        {
+            throw new FormatException($"--tls-cert names {named?.ToString() ?? $"no fleet identity ({tls.Own.Subject})"}, not ecu:{canonical}: an agent may act only as the ECU its certificate names.");
+        }
+    }
+
     /// <summary>The certificates, or null without TLS; a partial set or an unreadable file is a <see cref="FormatException"/>.</summary>
     public static FleetCertificates? Load(ParseResult result)
     {

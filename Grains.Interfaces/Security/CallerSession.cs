@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace OrleansCms.Security;
 
@@ -14,7 +15,7 @@ public sealed class CallerSession(ICallerCredentials credentials, IServiceProvid
     /// <summary>The <see cref="RequestContext"/> key of the session token.</summary>
     public const string TokenKey = "cms-session";
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<SessionTicket>>> _sessions = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<Session>>> _sessions = new();
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
@@ -27,44 +28,65 @@ public sealed class CallerSession(ICallerCredentials credentials, IServiceProvid
         if (certificate is null)
         {
             RequestContext.Remove(TokenKey);
-        }
-        else
-        {
-            RequestContext.Set(TokenKey, (await TicketAsync(certificate)).Token);
+            await context.Invoke();
+            return;
         }
 
-        await context.Invoke();
+        var ticket = await TicketAsync(certificate);
+        RequestContext.Set(TokenKey, ticket.Token);
+        try
+        {
+            await context.Invoke();
+        }
+        catch (AccessDeniedException e) when (e.NoSession)
+        {
+            // The silos no longer accept the session (their secret was replaced, or clocks disagree): open a new one
+            // and try once more; a refusal of the new one is the answer.
+            Forget(certificate, ticket);
+            RequestContext.Set(TokenKey, (await TicketAsync(certificate)).Token);
+            await context.Invoke();
+        }
     }
 
-    /// <summary>The open session of <paramref name="certificate"/>, opened or renewed when half of its life is gone.</summary>
+    /// <summary>The open session of <paramref name="certificate"/>, opened anew once half of its life is gone.</summary>
     public async Task<SessionTicket> TicketAsync(X509Certificate2 certificate)
     {
         while (true)
         {
-            var session = _sessions.GetOrAdd(certificate.Thumbprint, _ => new Lazy<Task<SessionTicket>>(() => OpenAsync(certificate)));
+            var session = _sessions.GetOrAdd(certificate.Thumbprint, _ => new Lazy<Task<Session>>(() => OpenAsync(certificate)));
+            Session open;
             try
             {
-                var ticket = await session.Value;
-                if (ticket.ExpiresAt - clock.GetUtcNow() > RenewBefore(ticket))
-                {
-                    return ticket;
-                }
+                open = await session.Value;
             }
-            catch (Exception) when (session.Value.IsFaulted)
+            catch (Exception)
             {
                 // The next call tries again (the cluster may not have been reachable); this one fails with the cause.
                 _sessions.TryRemove(new(certificate.Thumbprint, session));
                 throw;
             }
 
+            if (clock.GetUtcNow() < open.RenewAt)
+            {
+                return open.Ticket;
+            }
+
             _sessions.TryRemove(new(certificate.Thumbprint, session));
         }
     }
 
-    private TimeSpan RenewBefore(SessionTicket ticket) => TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(5).Ticks, (ticket.ExpiresAt - clock.GetUtcNow()).Ticks / 2 + 1));
-
-    private async Task<SessionTicket> OpenAsync(X509Certificate2 certificate)
+    private void Forget(X509Certificate2 certificate, SessionTicket ticket)
     {
+        if (_sessions.TryGetValue(certificate.Thumbprint, out var session) && session.IsValueCreated
+            && session.Value.IsCompletedSuccessfully && session.Value.Result.Ticket == ticket)
+        {
+            _sessions.TryRemove(new(certificate.Thumbprint, session));
+        }
+    }
+
+    private async Task<Session> OpenAsync(X509Certificate2 certificate)
+    {
+        var opened = clock.GetUtcNow();
         var sessions = services.GetRequiredService<IGrainFactory>().GetGrain<ISessionGrain>(0);
         var challenge = await sessions.ChallengeAsync();
         var signed = SessionProof.SignedBytes(challenge);
@@ -73,8 +95,12 @@ public sealed class CallerSession(ICallerCredentials credentials, IServiceProvid
             : certificate.GetRSAPrivateKey() is { } rsa
                 ? Sign(rsa, signed)
                 : throw new InvalidOperationException($"the certificate {certificate.Subject} has no ECDSA or RSA private key to prove a session with.");
-        return await sessions.OpenAsync(new SessionProof(certificate.RawData, challenge, signature));
+        var ticket = await sessions.OpenAsync(new SessionProof(certificate.RawData, challenge, signature));
+        return new Session(ticket, opened + (ticket.ExpiresAt - opened) / 2);
     }
+
+    /// <summary>A ticket and when to open the next one (half-way through its life by this client's clock).</summary>
+    private sealed record Session(SessionTicket Ticket, DateTimeOffset RenewAt);
 
     private static byte[] Sign(ECDsa key, byte[] data)
     {
@@ -113,6 +139,7 @@ public static class CallerSessionExtensions
     public static IClientBuilder UseCallerSessions(this IClientBuilder client, ICallerCredentials credentials)
     {
         client.Services.AddSingleton(credentials);
+        client.Services.TryAddSingleton(TimeProvider.System);
         client.Services.AddSingleton<CallerSession>();
         client.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<CallerSession>());
         return client;

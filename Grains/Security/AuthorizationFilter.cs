@@ -30,7 +30,7 @@ public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, I
         {
             var what = $"{context.InterfaceName}.{context.MethodName} on {context.TargetId} ({context.Request.GetType().FullName})";
             Refused(what, caller?.ToString() ?? "(no session)", why ?? "");
-            throw new AccessDeniedException($"{what} refused: {why}.");
+            throw new AccessDeniedException($"{what} refused: {why}.", noSession: caller is null);
         }
 
         await context.Invoke();

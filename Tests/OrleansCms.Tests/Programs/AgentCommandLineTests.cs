@@ -31,6 +31,28 @@ public class AgentCommandLineTests
         AssertNoDotNetText(error);
     }
 
+    [Fact]
+    public async Task Run_CertificateOfAnotherEcu_ExitsTwoNamingBoth()
+    {
+        var folder = Directory.CreateTempSubdirectory("cms-agent-tls-").FullName;
+        try
+        {
+            var files = new OrleansCms.Fleet.FleetTlsFiles(folder);
+            var other = OrleansCms.Security.FleetIdentity.Ecu("02:00:00:00:77:02");
+            files.Ensure([other]);
+
+            var (exit, error) = await RunAsync(["--cms", "127.0.0.1:1", "--mac", Mac, .. files.AgentOptions(other)]);
+
+            Assert.Equal(2, exit);
+            Assert.StartsWith($"ecu-agent: --tls-cert names ecu:02:00:00:00:77:02, not ecu:{Mac}", error, StringComparison.Ordinal);
+            AssertNoDotNetText(error);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("--cpu-cores", "0", "--cpu-cores takes a whole number of cores from 1 to 4096, not '0'.")]
     [InlineData("--ram-mb", "-5", "--ram-mb takes a whole number of MiB from 1 to")]
