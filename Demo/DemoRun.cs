@@ -29,8 +29,8 @@ public static class DemoRun
         var layout = Layout(tls);
         tls.Ensure([.. layout.Identities, DemoCms.Operator]);
         await using var cms = await DemoCms.StartAsync(serverConnectionString, layout, logFolder);
-        // silo 2 survives the demo, so the demo talks HTTP to it.
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{cms.Silos[1].Spec.Ports!.Http}/") };
+        // silo 2 survives the demo, so the demo talks HTTP to it, with its operator's token.
+        using var http = OperatorTokenHandler.Client(tls, DemoCms.Operator, new Uri($"http://127.0.0.1:{cms.Silos[1].Spec.Ports!.Http}/"));
         var fleet = new DemoFleet(cms.Client, http);
         Say($"silos: http://127.0.0.1:{cms.Silos[0].Spec.Ports!.Http}/ and http://127.0.0.1:{cms.Silos[1].Spec.Ports!.Http}/ (dashboard and API)");
         Say($"ECUs: {Ecu1} (2 programs), {Ecu2} (2 programs), {Ecu3} (empty, 2 GiB); logs in {logFolder}/demo-NAME.log");

@@ -57,6 +57,13 @@ public sealed record FleetTlsFiles(string Folder)
     /// <summary>The certificates of <paramref name="member"/>, for a client that connects as it.</summary>
     public FleetCertificates Load(FleetIdentity member) => FleetCertificates.Load(Certificate(member), Key(member), Ca);
 
+    /// <summary>A bearer token of the HTTP API for operator <paramref name="member"/> (see <see cref="OperatorTokenIssuer"/>).</summary>
+    public string Token(FleetIdentity member, string role, TimeSpan lifetime)
+    {
+        using var certificates = Load(member);
+        return OperatorTokenIssuer.Issue(certificates.Own, role, lifetime);
+    }
+
     public string Certificate(FleetIdentity member) => Path.Combine(Folder, $"{member.FileName}.pem");
 
     public string Key(FleetIdentity member) => Path.Combine(Folder, $"{member.FileName}.key");

@@ -7,7 +7,7 @@ namespace OrleansCms.Ecus;
 public interface IEcuSharedGrain : IGrainWithStringKey
 {
     /// <summary>Asks to move a program to another ECU (the best one, or <paramref name="targetMac"/>); returns the migration's id.</summary>
-    [Alias("RequestMigration")]
+    [Alias("RequestMigration"), Audited("migrate")]
     Task<string> RequestMigrationAsync(int programId, string? targetMac);
 
     /// <summary>The ECU as the CMS sees it now.</summary>

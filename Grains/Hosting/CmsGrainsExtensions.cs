@@ -39,6 +39,7 @@ public static class CmsGrainsExtensions
         services.AddSingleton(SchemaScripts);
         services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
         services.AddSingleton<ChunkStore>();
+        services.AddSingleton<AuditLog>();
         services.AddHostedService<ChunkCollector>();
         services.AddSingleton<IngestBudget>();
         services.AddSingleton<EcuQuota>();

@@ -1,13 +1,16 @@
+using System.Reflection;
 using Microsoft.Extensions.Logging;
+using OrleansCms.Storage;
 
 namespace OrleansCms.Security;
 
 /// <summary>
 /// Deny by default, on every silo: a call runs only when it carries this cluster's silo mark or a session that
 /// <see cref="CallRules"/> admits for its target. Filters run on the silo that hosts the target, whichever gateway
-/// the call came through. Orleans' own system targets are left to Orleans.
+/// the call came through. Orleans' own system targets are left to Orleans. An operator's call of an
+/// <see cref="AuditedAttribute"/> operation is recorded in the <see cref="AuditLog"/> before it runs.
 /// </summary>
-public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, ILogger<AuthorizationFilter> logger) : IIncomingGrainCallFilter
+public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, AuditLog audit, ILogger<AuthorizationFilter> logger) : IIncomingGrainCallFilter
 {
     public async Task Invoke(IIncomingGrainCallContext context)
     {
@@ -33,7 +36,30 @@ public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, I
             throw new AccessDeniedException($"{what} refused: {why}.", noSession: caller is null);
         }
 
+        if (caller is { Role: FleetRole.Operator } && context.InterfaceMethod?.GetCustomAttribute<AuditedAttribute>() is { } audited)
+        {
+            await InvokeAuditedAsync(context, caller, audited.Action);
+            return;
+        }
+
         await context.Invoke();
+    }
+
+    private async Task InvokeAuditedAsync(IIncomingGrainCallContext context, CallerIdentity caller, string action)
+    {
+        var arguments = Enumerable.Range(0, context.Request.GetArgumentCount()).Select(i => context.Request.GetArgument(i)?.ToString() ?? "null");
+        var id = await audit.BeginAsync(caller.ToString(), action, $"{context.TargetId} {context.MethodName}",
+            $"({string.Join(", ", arguments)})", "orleans client (session)");
+        try
+        {
+            await context.Invoke();
+            await audit.EndAsync(id, "done");
+        }
+        catch (Exception e)
+        {
+            await audit.EndAsync(id, $"failed: {e.GetType().Name}");
+            throw;
+        }
     }
 
     /// <summary>

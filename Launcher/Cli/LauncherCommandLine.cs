@@ -23,6 +23,7 @@ public static class LauncherCommandLine
         {
             UpCommand(), PsCommand(), Acting("kill", "SIGKILL one process of the running fleet (silo-N or ecu-N), as a crash or power loss."),
             Acting("start", "Start a killed or exited process of the running fleet again."), MigrateCommand(), CertsCommand.Build(),
+            TokenCommand.Build(Home),
         };
 
     private static Command UpCommand()

@@ -2,6 +2,7 @@ using System.Globalization;
 using OrleansCms.Fleet;
 using OrleansCms.Launcher.Control;
 using OrleansCms.Launcher.Status;
+using OrleansCms.Security;
 
 namespace OrleansCms.Launcher.Up;
 
@@ -17,7 +18,7 @@ public sealed class FleetRun : IAsyncDisposable
     private readonly FleetRunOptions _options;
     private readonly TextWriter _output;
     private readonly List<FleetMember> _members;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
+    private readonly HttpClient _http;
     private readonly TaskCompletionSource<string> _noSiloLeft = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
 
@@ -26,6 +27,8 @@ public sealed class FleetRun : IAsyncDisposable
         _layout = layout;
         _options = options;
         _output = TextWriter.Synchronized(output);
+        // The status line only reads: a reader's token.
+        _http = OperatorTokenHandler.Client(layout.Tls, FleetLayout.Operator, timeout: TimeSpan.FromSeconds(3), role: OperatorTokens.Reader);
         var environment = PostgresEnvironment.ForSilos(options.PostgresConnectionString, options.PostgresSchemaConnectionString);
         _members = [.. layout.All.Select(spec => new FleetMember(spec, paths, new LaunchOptions
         {
@@ -104,6 +107,7 @@ public sealed class FleetRun : IAsyncDisposable
         }
 
         WriteProcessTable();
+        WriteOperatorToken();
         PrintBanner();
         while (!stop.IsCancellationRequested && !_noSiloLeft.Task.IsCompleted)
         {
@@ -248,6 +252,26 @@ public sealed class FleetRun : IAsyncDisposable
         _layout.Silos.Select(s => s.Ports!.InUse() is { } busy ? $"port {busy.Port.ToString(CultureInfo.InvariantCulture)} ({s.Name}'s {busy.What}) is in use" : null)
             .FirstOrDefault(busy => busy is not null);
 
+    private string OperatorTokenFile => Path.Combine(_options.Home, "operator.token");
+
+    /// <summary>An operator's API token for the user of this run, readable by its owner only.</summary>
+    private void WriteOperatorToken()
+    {
+        if (_layout.Tls is not { } tls)
+        {
+            return;
+        }
+
+        // Emptied and closed to its owner before the token goes in, as the keys beside it.
+        File.WriteAllText(OperatorTokenFile, "");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(OperatorTokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(OperatorTokenFile, tls.Token(FleetLayout.Operator, OperatorTokens.Operator, TimeSpan.FromHours(24)));
+    }
+
     private void PrintBanner()
     {
         var first = _layout.Silos[0].Ports!.Http;
@@ -265,6 +289,14 @@ public sealed class FleetRun : IAsyncDisposable
         }
 
         _output.WriteLine($"  logs: {_options.LogFolder}/NAME.log");
+        if (_layout.Tls is not null)
+        {
+            // The token itself stays in a file only its owner reads, out of terminal scroll-back and logs.
+            _output.WriteLine($"  API token ({FleetLayout.Operator}, operator role, 24 h): {OperatorTokenFile}; ./cms token prints another");
+            _output.WriteLine($"    curl -H \"Authorization: Bearer $(cat {OperatorTokenFile})\" http://127.0.0.1:{first}/api/ecus");
+            _output.WriteLine("    the dashboard asks for it once per browser tab");
+        }
+
         _output.WriteLine("Try: ./cms ps · ./cms kill ecu-2 · ./cms start ecu-2 · ./cms kill silo-1 · ./cms migrate ecu-1 logger");
         _output.WriteLine("Press Ctrl+C to stop everything.");
     }

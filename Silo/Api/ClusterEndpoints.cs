@@ -3,7 +3,7 @@ namespace OrleansCms.Api;
 /// <summary><c>GET /api/cluster</c>: the silos this silo knows from Orleans membership.</summary>
 public static class ClusterEndpoints
 {
-    public static WebApplication MapClusterApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/cluster", (IClusterMembershipService membership, ILocalSiloDetails local) => Describe(membership, local));
         return app;

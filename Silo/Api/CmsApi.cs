@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OrleansCms.Api.Operators;
 using OrleansCms.Dashboard;
 using OrleansCms.Hosting;
 
@@ -15,6 +16,7 @@ public static class CmsApi
         // Binding failures (malformed JSON, wrong content type) throw, so the handler can say what was wrong.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddCmsOperatorAuth();
         services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo")
             .AddCheck<PostgresHealthCheck>("postgres");
@@ -27,11 +29,16 @@ public static class CmsApi
         // A bare error status (no endpoint, wrong method, an endpoint's empty 404) becomes problem details.
         app.UseStatusCodePages();
         app.MapHealthChecks("/health", new() { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable } });
-        app.MapClusterApi();
-        app.MapEcuApi();
-        app.MapRestorationApi();
-        app.MapProgramApi();
-        app.MapSummaryApi();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        // Every /api endpoint needs a reader's token at least; those that change something, an operator's (Audited).
+        var api = app.MapGroup("").RequireAuthorization(OperatorAuthentication.ReaderPolicy);
+        api.MapClusterApi();
+        api.MapEcuApi();
+        api.MapRestorationApi();
+        api.MapProgramApi();
+        api.MapSummaryApi();
+        api.MapAuditApi();
         app.MapCmsMetrics();
         app.MapDashboard();
         return app;

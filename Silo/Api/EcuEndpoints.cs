@@ -1,4 +1,5 @@
 using OrleansCms.Checkpoints;
+using OrleansCms.Api.Operators;
 using OrleansCms.Ecus;
 
 namespace OrleansCms.Api;
@@ -8,7 +9,7 @@ public static class EcuEndpoints
 {
     private static readonly BodyExample ReasonExample = new("""{"reason": "..."} (or none)""");
 
-    public static WebApplication MapEcuApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapEcuApi(this IEndpointRouteBuilder app)
     {
         // The alive ECUs by default; ?all=true adds every ECU ever seen (failed, fenced, retired).
         app.MapGet("/api/ecus", async (IGrainFactory grains, string? all) =>
@@ -46,14 +47,14 @@ public static class EcuEndpoints
                     // Retired (or re-registered) since the check above.
                     return Problems.Conflict("Cannot declare failed", e.Message);
                 }
-            })).WithMetadata(ReasonExample);
+            })).WithMetadata(ReasonExample).Audited("declare-failed");
 
         app.MapPost("/api/ecus/{mac}/retire", async (string mac, FailureRequest? request, IGrainFactory grains) =>
             await WithKnownEcuAsync(mac, grains, async (ecu, _) =>
             {
                 await ecu.RetireAsync(request?.Reason is { Length: > 0 } reason ? reason : "retired through the API");
                 return Results.Ok(await ecu.GetAsync());
-            })).WithMetadata(ReasonExample);
+            })).WithMetadata(ReasonExample).Audited("retire");
         return app;
     }
 
@@ -72,7 +73,7 @@ public static class EcuEndpoints
 }
 
 /// <summary>Body of <c>POST /api/ecus/{mac}/failure</c> (optional).</summary>
-public sealed record FailureRequest(string? Reason);
+public sealed record FailureRequest(string? Reason) : Operators.IRequestBody;
 
 /// <summary>Answer of <c>POST /api/ecus/{mac}/failure</c>.</summary>
 public sealed record FailureResponse(string Mac, int FailureEpoch, EcuStatus Status);

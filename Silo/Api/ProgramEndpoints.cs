@@ -6,7 +6,7 @@ namespace OrleansCms.Api;
 /// <summary><c>/api/programs</c> (logical programs with their lineage) and <c>/api/ecus/{mac}/checkpoints</c>.</summary>
 public static class ProgramEndpoints
 {
-    public static WebApplication MapProgramApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapProgramApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/ecus/{mac}/checkpoints", async (string mac, IGrainFactory grains) =>
             await EcuEndpoints.WithKnownEcuAsync(mac, grains, async (_, view) =>

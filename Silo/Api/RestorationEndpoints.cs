@@ -1,4 +1,5 @@
 using OrleansCms.Checkpoints;
+using OrleansCms.Api.Operators;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
 
@@ -9,7 +10,7 @@ public static class RestorationEndpoints
 {
     private static readonly BodyExample MigrationExample = new("""{"mac": "aa:bb:cc:dd:ee:ff", "programId": 0, "targetMac": null}""");
 
-    public static WebApplication MapRestorationApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapRestorationApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/restorations", (IGrainFactory grains) => grains.GetGrain<IRestorationLogGrain>(0).ListAsync());
 
@@ -75,7 +76,7 @@ public static class RestorationEndpoints
                 // The ECU or its program changed since the checks above (failed, stopped, migrated).
                 return Problems.Conflict("Cannot migrate", e.Message);
             }
-        }).WithMetadata(MigrationExample);
+        }).WithMetadata(MigrationExample).Audited("migrate");
         return app;
     }
 
@@ -97,7 +98,7 @@ public static class RestorationEndpoints
 }
 
 /// <summary>Body of <c>POST /api/migrations</c>: move program <see cref="ProgramId"/> of <see cref="Mac"/>, to <see cref="TargetMac"/> or the best ECU.</summary>
-public sealed record MigrationBody(string? Mac, int ProgramId, string? TargetMac);
+public sealed record MigrationBody(string? Mac, int ProgramId, string? TargetMac) : IRequestBody;
 
 /// <summary>Answer of <c>POST /api/migrations</c>: follow it at <c>/api/restorations/{id}</c>.</summary>
 public sealed record MigrationAccepted(string Id);

@@ -11,7 +11,7 @@ public static class SummaryEndpoints
     // The dashboard and the launcher poll the summary: a database that does not answer soon leaves the count out.
     private static readonly TimeSpan CountTimeout = TimeSpan.FromSeconds(2);
 
-    public static WebApplication MapSummaryApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapSummaryApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/summary", async (IGrainFactory grains, IClusterMembershipService membership, ChunkStore store, CancellationToken aborted) =>
         {

@@ -1,9 +1,12 @@
 // OrleansCms dashboard: polls the JSON API of the silo that served it once a second and renders
-// silos, ECUs (with their programs and checkpoint ages) and restorations. Plain JS, no dependencies.
+// silos, ECUs (with their programs and checkpoint ages), restorations and the operator actions. Plain JS, no
+// dependencies. The API token is kept in this tab's sessionStorage and sent as an Authorization header (never a
+// cookie), so another site cannot make the browser act with it.
 "use strict";
 
 const POLL_MS = 1000;
-const state = { ecus: [], restorations: [], cluster: null, summary: null, lastOk: null };
+const state = { ecus: [], restorations: [], cluster: null, summary: null, audit: [], lastOk: null };
+const TOKEN_KEY = "cms-token";
 const $ = (id) => document.getElementById(id);
 
 const escapeHtml = (value) => String(value ?? "").replace(/[&<>"']/g, (c) =>
@@ -33,8 +36,47 @@ function time(iso) {
 }
 
 // Every API error is problem+json; show its title and detail.
-async function api(path, options) {
-  const response = await fetch(path, { headers: { accept: "application/json" }, ...options });
+// The token's claims (subject and role), for display only: the silo checks the token itself.
+function claims(token) {
+  try {
+    return JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  } catch {
+    return null;
+  }
+}
+
+function renderWho() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const who = token && claims(token);
+  $("who").innerHTML = who
+    ? `${escapeHtml(who.sub)} · ${escapeHtml(who.role)} <button id="signout" class="secondary">sign out</button>`
+    : "";
+  document.body.classList.toggle("reader", who?.role === "reader");
+}
+
+function signIn(reason) {
+  const dialog = $("signin");
+  if (dialog.open) return;
+  $("signin-error").textContent = reason ?? "";
+  $("signin-token").value = "";
+  dialog.showModal();
+}
+
+$("signin-form").addEventListener("submit", () => {
+  sessionStorage.setItem(TOKEN_KEY, $("signin-token").value.trim());
+  renderWho();
+});
+
+async function api(path, options = {}) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const headers = { accept: "application/json", ...(options.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const response = await fetch(path, { ...options, headers });
+  // A refusal of the token still in use asks for another; one sent before the user signed in is stale.
+  if (response.status === 401 && sessionStorage.getItem(TOKEN_KEY) === token) {
+    if (token) sessionStorage.removeItem(TOKEN_KEY);
+    renderWho();
+    signIn(token ? "The silo refused the token (expired, or not signed with an operator's certificate of this fleet)." : null);
+  }
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
   if (!response.ok) {
@@ -57,10 +99,10 @@ function showMessage(text, kind = "error") {
 
 async function poll() {
   try {
-    const [ecus, restorations, cluster, summary] = await Promise.all([
-      api("/api/ecus?all=true"), api("/api/restorations"), api("/api/cluster"), api("/api/summary"),
+    const [ecus, restorations, cluster, summary, audit] = await Promise.all([
+      api("/api/ecus?all=true"), api("/api/restorations"), api("/api/cluster"), api("/api/summary"), api("/api/audit?limit=20"),
     ]);
-    Object.assign(state, { ecus, restorations, cluster, summary, lastOk: new Date() });
+    Object.assign(state, { ecus, restorations, cluster, summary, audit, lastOk: new Date() });
     $("connection").className = "connection";
     $("connection").textContent = `live · ${cluster.answeredBy} · ${time(state.lastOk.toISOString())}`;
     render();
@@ -77,6 +119,15 @@ function render() {
   renderSilos();
   renderEcus();
   renderRestorations();
+  renderAudit();
+}
+
+function renderAudit() {
+  $("audit").innerHTML = state.audit.length === 0 ? `<p class="empty">No operator action yet.</p>` :
+    `<table><thead><tr><th>when</th><th>who</th><th>action</th><th>target</th><th>from</th><th>outcome</th></tr></thead><tbody>` +
+    state.audit.map((a) => `<tr><td>${escapeHtml(time(a.at))}</td><td>${escapeHtml(a.actor)}</td><td>${escapeHtml(a.action)}</td>` +
+      `<td title="${escapeHtml(a.detail ?? "")}">${escapeHtml(a.target)}</td><td>${escapeHtml(a.origin)}</td><td>${escapeHtml(a.outcome ?? "running")}</td></tr>`).join("") +
+    `</tbody></table>`;
 }
 
 function renderSummary() {
@@ -237,9 +288,15 @@ async function migrate(mac, programId, name) {
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button");
   if (!button) return;
+  if (button.id === "signout") {
+    sessionStorage.removeItem(TOKEN_KEY);
+    renderWho();
+    signIn();
+  }
   if (button.classList.contains("fail")) declareFailed(button.dataset.mac, button.dataset.name);
   if (button.classList.contains("migrate")) migrate(button.dataset.mac, Number(button.dataset.programId), button.dataset.name);
 });
 $("show-retired").addEventListener("change", () => state.summary && renderEcus());
 
+renderWho();
 poll();

@@ -7,7 +7,8 @@ public sealed partial class SchemaMigrator
     /// <summary>
     /// As the schema owner, grants the silos' runtime role exactly what the CMS does with the schema: use it, read
     /// and write rows, draw from sequences, call its functions (the Orleans queries call <c>cms_write_grain_state</c>);
-    /// no DDL, and only reads of <c>cms_schema_history</c>. Runs after every apply, so tables of later scripts are
+    /// no DDL, only reads of <c>cms_schema_history</c> and <c>cms_cluster_secret</c>, and of <c>cms_audit</c> only
+    /// adding rows and setting their outcome. Runs after every apply, so tables of later scripts are
     /// covered; GRANT is idempotent. Under the migration lock, since concurrent GRANTs on one object can fail
     /// ("tuple concurrently updated").
     /// </summary>
@@ -55,6 +56,8 @@ public sealed partial class SchemaMigrator
             GRANT EXECUTE ON ALL ROUTINES IN SCHEMA {schema} TO {role};
             REVOKE INSERT, UPDATE, DELETE ON cms_schema_history FROM {role};
             REVOKE INSERT, UPDATE, DELETE ON cms_cluster_secret FROM {role};
+            REVOKE UPDATE, DELETE, TRUNCATE ON cms_audit FROM {role};
+            GRANT UPDATE (outcome) ON cms_audit TO {role};
             """, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         logger.RuntimeRoleGranted(runtimeRole);

@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
+using OrleansCms.Security;
 using OrleansCms.Tests.Fixtures;
 using static Microsoft.Playwright.Assertions;
 
@@ -34,10 +35,22 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         var spare = await StartEcuAsync(4096, 0.05);
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
         var consoleErrors = new List<string>();
-        page.Console += (_, message) => { if (message.Type == "error") { consoleErrors.Add(message.Text); } };
+        // The API's 401s before the sign-in are how the page learns it must ask for a token; anything else is an error.
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.Contains("status of 401", StringComparison.Ordinal))
+            {
+                consoleErrors.Add(message.Text);
+            }
+        };
         page.PageError += (_, error) => consoleErrors.Add(error);
 
         await page.GotoAsync(_cms.Http(0).BaseAddress!.ToString());
+        // The API asks for a token: the dashboard asks the user for it, keeps it for this tab and shows who is signed in.
+        await Expect(page.Locator("dialog#signin")).ToBeVisibleAsync();
+        await page.Locator("#signin-token").FillAsync(Token(OperatorTokens.Operator));
+        await page.Locator("#signin-ok").ClickAsync();
+        await Expect(page.Locator("#who")).ToContainTextAsync($"{TestCertificates.Operator} · operator");
 
         var doomedCard = page.Locator($"article.ecu[data-mac='{doomed.Mac}']");
         await Expect(doomedCard.Locator(".ecu-status")).ToHaveTextAsync("Alive");
@@ -55,6 +68,9 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         var restoration = page.Locator($"tr[data-restoration-id='failure:{doomed.Mac}:1']");
         await Expect(restoration.Locator("[data-restored-program='brake-control']")).ToContainTextAsync("Running");
         await Expect(page.Locator(".message.ok")).ToContainTextAsync("declared failed");
+        var recorded = page.Locator("#audit tr", new() { HasText = $"/api/ecus/{doomed.Mac}/failure" });
+        await Expect(recorded).ToContainTextAsync($"{TestCertificates.Operator}declare-failed");
+        await Expect(recorded).ToContainTextAsync("200");
         await page.ScreenshotAsync(new() { Path = Path.Combine(HeadlessChromium.ResultsFolder(), "dashboard.png"), FullPage = true });
 
         var view = await _cms.Grains.GetGrain<IEcuGrain>(doomed.Mac).GetAsync();
@@ -72,7 +88,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     public async Task Dashboard_ApiRefusesAnAction_ShowsTheProblemToTheUser()
     {
         var ecu = await StartEcuAsync(1024, 0.1, "logger");
-        var page = await _browser.NewPageAsync();
+        var page = await SignedInPageAsync(OperatorTokens.Operator);
         await page.GotoAsync(_cms.Http(1).BaseAddress!.ToString());
         var card = page.Locator($"article.ecu[data-mac='{ecu.Mac}']");
         await Expect(card.Locator("tr[data-program='logger']")).ToBeVisibleAsync();
@@ -84,6 +100,31 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await page.Locator("#confirm-ok").ClickAsync();
 
         await Expect(page.Locator(".message:not(.ok)")).ToContainTextAsync("Could not migrate logger: Cannot migrate");
+    }
+
+    [Fact]
+    public async Task Dashboard_SignedInAsAReader_ShowsTheFleetButNoActions()
+    {
+        var ecu = await StartEcuAsync(1024, 0.1, "logger");
+        var page = await SignedInPageAsync(OperatorTokens.Reader);
+        await page.GotoAsync(_cms.Http(0).BaseAddress!.ToString());
+
+        var card = page.Locator($"article.ecu[data-mac='{ecu.Mac}']");
+        await Expect(card.Locator("tr[data-program='logger']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#who")).ToContainTextAsync("reader");
+        await Expect(card.Locator("button.fail")).ToBeHiddenAsync();
+        await Expect(card.Locator("button.migrate")).ToBeHiddenAsync();
+        await Expect(page.Locator("dialog#signin")).ToBeHiddenAsync();
+    }
+
+    private static string Token(string role) => TestCertificates.Get().Token(TestCertificates.Operator, role, TimeSpan.FromMinutes(30));
+
+    /// <summary>A page of a tab where the user already signed in with a token of <paramref name="role"/>.</summary>
+    private async Task<IPage> SignedInPageAsync(string role)
+    {
+        var page = await _browser.NewPageAsync();
+        await page.AddInitScriptAsync($"sessionStorage.setItem('cms-token', '{Token(role)}');");
+        return page;
     }
 
     public async Task DisposeAsync()

@@ -34,7 +34,7 @@ public sealed class CmsProcesses : IAsyncDisposable
         _silos = [.. Enumerable.Range(1, silos).Select(n => new FleetMember(
             MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), [$"--Cms:ClusterId={_clusterId}", $"--Cms:AdvertisedIp={advertisedIp}", .. tls.SiloSettings($"silo-{n}")]),
             ProductPaths.Checkout, options))];
-        _http = [.. _silos.Select(s => new HttpClient { BaseAddress = new Uri($"http://{advertisedIp}:{s.Spec.Ports!.Http}"), Timeout = TimeSpan.FromSeconds(15) })];
+        _http = [.. _silos.Select(s => OperatorTokenHandler.Client(tls, TestCertificates.Operator, new Uri($"http://{advertisedIp}:{s.Spec.Ports!.Http}"), TimeSpan.FromSeconds(15)))];
     }
 
     public IGrainFactory Grains => Client;

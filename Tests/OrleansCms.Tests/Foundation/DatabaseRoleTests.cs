@@ -19,6 +19,18 @@ public sealed class DatabaseRoleTests
     private static readonly SchemaMigrator Migrator = new(NullLogger<SchemaMigrator>.Instance);
 
     [Fact]
+    public async Task RuntimeRole_AddsAuditRecordsAndTheirOutcome_AndNothingElse()
+    {
+        await using var database = await BootstrappedAsync();
+
+        await AsSiloAsync(database, "INSERT INTO cms_audit (actor, action, target, origin) VALUES ('operator:a', 'retire', '/x', '127.0.0.1:1')");
+        await AsSiloAsync(database, "UPDATE cms_audit SET outcome = '200' WHERE actor = 'operator:a'");
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => AsSiloAsync(database, "UPDATE cms_audit SET target = '/y'"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+    }
+
+    [Fact]
     public async Task RuntimeRole_DropTable_PermissionDeniedAndTableKept()
     {
         await using var database = await BootstrappedAsync();
@@ -34,6 +46,8 @@ public sealed class DatabaseRoleTests
     [InlineData("TRUNCATE orleansstorage")]
     [InlineData("ALTER TABLE orleansmembershiptable ADD COLUMN intruder integer")]
     [InlineData("INSERT INTO cms_schema_history (version, name, checksum) VALUES (999, 'x', 'x')")]
+    [InlineData("DELETE FROM cms_audit")]
+    [InlineData("UPDATE cms_audit SET actor = 'someone else'")]
     public async Task RuntimeRole_SchemaChange_PermissionDeniedAndNothingChanged(string sql)
     {
         await using var database = await BootstrappedAsync();

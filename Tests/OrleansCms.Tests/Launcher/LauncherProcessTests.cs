@@ -39,15 +39,22 @@ public sealed class LauncherProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // the token file's mode
     public async Task Up_AgentThenSiloKilled_KeepsRunningReportsBothRestoresOnceAndStopsEverythingOnCtrlC()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var api = $"http://127.0.0.1:{FleetLayout.Default(_offset).Silos[1].Ports!.Http}/api"; // silo-2's: silo-1 is killed below
+        // The API asks for a token, which the launcher leaves for its user in a file only they read.
+        await WaitForOutputAsync("API token", "the banner tells where the API token is");
+        var tokenFile = Path.Combine(_home, "operator.token");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync($"{api}/programs")).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", (await File.ReadAllTextAsync(tokenFile)).Trim());
         var before = await WaitForProgramsAsync(http, api, p => p.Count == 3 && p.All(x => x.RunningCopies == 1), "the three sample programs run",
             Transient.HttpUnreachable); // the launcher is still starting the silos
         Assert.Equal("02:00:00:00:00:02", before.Single(p => p.Name == "navigation").Mac);
         // Secure by default: every member got its own certificate of one fleet CA, and the silos run with them.
-        Assert.Equal(["ca.pem", "ecu-1.pem", "ecu-2.pem", "ecu-3.pem", "silo-1.pem", "silo-2.pem"],
+        Assert.Equal(["ca.pem", "ecu-020000000001.pem", "ecu-020000000002.pem", "ecu-020000000003.pem", "operator-cms.pem", "silo-1.pem", "silo-2.pem"],
             Directory.GetFiles(Path.Combine(_home, "certs"), "*.pem").Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.DoesNotContain("No TLS", await File.ReadAllTextAsync(Path.Combine(_home, "logs", "silo-1.log")), StringComparison.Ordinal);
         await Eventually.TrueAsync(async () => (await NewestVersionsAsync(http, api)) is { Count: 3 } versions && versions.Values.All(v => v >= 1),

@@ -95,7 +95,7 @@ public sealed class FleetTlsCluster : IAsyncLifetime
     {
         var silo = Start(MemberSpec.Silo(name, SiloPorts.Free(), [$"--Cms:ClusterId={ClusterId}", .. Certificates.SiloSettings(name)]),
             new LaunchOptions { Environment = _database.SiloEnvironment });
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Spec.Ports!.Http}") };
+        var http = OperatorTokenHandler.Client(Certificates, Operator, new Uri($"http://127.0.0.1:{silo.Spec.Ports!.Http}"));
         lock (_members)
         {
             _http.Add(http);
