@@ -16,21 +16,21 @@ public static class OperatorTokenIssuer
     {
         if (FleetIdentity.Of(certificate) is not { Role: FleetRole.Operator } identity)
         {
-            throw new ArgumentException($"'{certificate.Subject}' is not an operator's certificate (operator:NAME); only operators hold API tokens.", nameof(certificate));
+            throw new ArgumentException($"'{certificate.Subject}' is not an operator's certificate (operator:NAME); only operators hold API tokens.");
         }
 
         if (!OperatorTokens.IsRole(role))
         {
-            throw new ArgumentException($"the role is {OperatorTokens.Reader} or {OperatorTokens.Operator}, not '{role}'.", nameof(role));
+            throw new ArgumentException($"the role is {OperatorTokens.Reader} or {OperatorTokens.Operator}, not '{role}'.");
         }
 
         if (lifetime <= TimeSpan.Zero || lifetime > OperatorTokens.MaxLifetime)
         {
-            throw new ArgumentException($"a token lasts more than nothing and at most {OperatorTokens.MaxLifetime.TotalHours:0} hours, not {lifetime.TotalHours:0.##}.", nameof(lifetime));
+            throw new ArgumentException($"a token lasts more than nothing and at most {OperatorTokens.MaxLifetime.TotalHours:0} hours, not {lifetime.TotalHours:0.##}.");
         }
 
         using var key = certificate.GetECDsaPrivateKey()
-            ?? throw new ArgumentException($"the certificate of {identity} comes without its ECDSA private key.", nameof(certificate));
+            ?? throw new ArgumentException($"the certificate of {identity} comes without its ECDSA private key.");
         var now = (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
