@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Npgsql;
 
 namespace OrleansCms.Storage;
 
@@ -33,7 +34,19 @@ public sealed class CmsStorageOptions
     /// <summary>Apply missing schema scripts at start-up; turn off where a DBA manages the schema.</summary>
     public bool ApplySchemaOnStart { get; set; } = true;
 
-    /// <summary>Fills in the connection strings from <c>CMS_POSTGRES</c> and <c>CMS_POSTGRES_SCHEMA</c> when configuration gave none.</summary>
+    /// <summary>
+    /// How many connections each of a silo's two pools (Orleans' providers; the CMS's own stores) may open, unless
+    /// <see cref="ConnectionString"/> sets <c>Maximum Pool Size</c> itself. A burst of calls then waits for a
+    /// connection instead of taking the server's every slot (Npgsql's own default is 100 per pool: four silos could
+    /// ask for 800), which would fail the other silos' calls too.
+    /// </summary>
+    [Range(1, 1000)]
+    public int PoolSize { get; set; } = 20;
+
+    /// <summary>
+    /// Fills in the connection strings from <c>CMS_POSTGRES</c> and <c>CMS_POSTGRES_SCHEMA</c> when configuration gave
+    /// none, and bounds the runtime connection string's pool by <see cref="PoolSize"/> unless it sets its own.
+    /// </summary>
     public void UseEnvironmentFallback()
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))
@@ -41,9 +54,37 @@ public sealed class CmsStorageOptions
             ConnectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable) ?? "";
         }
 
+        ConnectionString = WithPoolSize(ConnectionString, PoolSize);
+
         if (string.IsNullOrWhiteSpace(SchemaConnectionString))
         {
             SchemaConnectionString = Environment.GetEnvironmentVariable(SchemaConnectionStringVariable) is { Length: > 0 } schema ? schema : null;
+        }
+    }
+
+    /// <summary><paramref name="connectionString"/> with <c>Maximum Pool Size</c> <paramref name="poolSize"/>, unless it names one (or does not parse: validation reports that).</summary>
+    public static string WithPoolSize(string connectionString, int poolSize)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return connectionString;
+        }
+
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            // The builder renders only the keys the string set, by their canonical names (any synonym becomes this one).
+            if (new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString }.ContainsKey("Maximum Pool Size"))
+            {
+                return connectionString;
+            }
+
+            builder.MaxPoolSize = poolSize;
+            return builder.ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            return connectionString;
         }
     }
 }

@@ -3,12 +3,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansCms.Fleet;
+using OrleansCms.Security;
+using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Benchmarks;
 
 /// <summary>
 /// Real silo processes (two unless told) on a database of their own, an Orleans client connected to their gateways,
 /// and the agent processes a benchmark starts. Silos' errors and agents' errors are copied to standard error.
+/// As in production, every Orleans connection is mutual TLS and every call of an ECU or operator carries its session
+/// (the client plays each ECU with a certificate of its own); <c>tls: false</c> runs plain, for a side-by-side cost.
 /// </summary>
 public sealed class BenchSilos : IAsyncDisposable
 {
@@ -17,17 +21,25 @@ public sealed class BenchSilos : IAsyncDisposable
     private readonly HttpClient _http = new();
     private IHost? _client;
 
+    private static readonly FleetIdentity Operator = FleetIdentity.Operator("bench");
+    private static readonly Lock Issuing = new();
     private readonly string _advertisedIp;
+    private FleetCertificates? _certificates;
 
-    private BenchSilos(FleetDatabase database, int silos, string advertisedIp)
+    private BenchSilos(FleetDatabase database, int silos, string advertisedIp, FleetTlsFiles? tls)
     {
         _database = database;
         _advertisedIp = advertisedIp;
+        Tls = tls;
         var options = new LaunchOptions { Environment = database.SiloEnvironment };
         _silos = [.. Enumerable.Range(1, silos).Select(n => new FleetMember(
-            MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), $"--Cms:ClusterId={ClusterId}", $"--Cms:AdvertisedIp={advertisedIp}", "--Logging:LogLevel:Default=Warning"),
+            MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), [$"--Cms:ClusterId={ClusterId}", $"--Cms:AdvertisedIp={advertisedIp}", "--Logging:LogLevel:Default=Warning",
+                .. tls?.SiloSettings($"silo-{n}") ?? []]),
             ProductPaths.Checkout, options with { Output = CopyErrors($"silo-{n}") }))];
     }
+
+    /// <summary>The fleet's CA and certificates (in the benchmark logs' folder), or null when the silos run plain.</summary>
+    public FleetTlsFiles? Tls { get; }
 
     public string DatabaseConnectionString => _database.ConnectionString;
 
@@ -45,22 +57,32 @@ public sealed class BenchSilos : IAsyncDisposable
     /// Starts <paramref name="silos"/> silos on a new database; <paramref name="responseTimeout"/> bounds the client's
     /// calls (Orleans' default is 30 s, long when a benchmark kills silos on purpose). The silos advertise
     /// <paramref name="advertisedIp"/>, a local address of the host (the host end of a <see cref="NetworkNamespace"/>'s link).
+    /// Without <paramref name="tls"/> they run plain (and warn that they do).
     /// </summary>
-    public static async Task<BenchSilos> StartAsync(string serverConnectionString, int silos = 2, TimeSpan? responseTimeout = null, string advertisedIp = "127.0.0.1")
+    public static async Task<BenchSilos> StartAsync(string serverConnectionString, int silos = 2, TimeSpan? responseTimeout = null, string advertisedIp = "127.0.0.1",
+        bool tls = true)
     {
-        var bench = new BenchSilos(await FleetDatabase.CreateAsync(serverConnectionString, "cms_bench"), silos, advertisedIp);
+        var files = tls ? Certificates(silos) : null;
+        var bench = new BenchSilos(await FleetDatabase.CreateAsync(serverConnectionString, "cms_bench"), silos, advertisedIp, files);
         foreach (var silo in bench._silos)
         {
             await bench.StartSiloAsync(silo);
         }
 
         var gateways = bench._silos.Select(s => new IPEndPoint(IPAddress.Parse(advertisedIp), s.Spec.Ports!.Gateway)).ToArray();
+        var certificates = bench._certificates = files?.Load(Operator);
         bench._client = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error))
-            .UseOrleansClient(c => c
-                .UseStaticClustering(gateways)
-                .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = bench.ClusterId; o.ServiceId = "orleans-cms"; })
-                .Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout ?? o.ResponseTimeout))
+            .UseOrleansClient(c =>
+            {
+                c.UseStaticClustering(gateways)
+                    .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = bench.ClusterId; o.ServiceId = "orleans-cms"; })
+                    .Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout ?? o.ResponseTimeout);
+                if (certificates is not null)
+                {
+                    c.UseFleetTls(certificates, new MintedEcuCredentials(files!, Operator));
+                }
+            })
             .Build();
         await bench._client.StartAsync();
         return bench;
@@ -74,7 +96,7 @@ public sealed class BenchSilos : IAsyncDisposable
     public FleetMember StartAgent(string mac, long ramMb, IEnumerable<string> programs, Action<string>? onOutput = null, NetworkNamespace? network = null)
     {
         var spec = MemberSpec.Agent($"agent {mac}", mac, GatewayList,
-            ["--cluster-id", ClusterId, "--ram-mb", $"{ramMb}", "--cpu-cores", "2", .. programs.SelectMany(p => new[] { "--program", p })]);
+            ["--cluster-id", ClusterId, "--ram-mb", $"{ramMb}", "--cpu-cores", "2", .. AgentTlsOptions(mac), .. programs.SelectMany(p => new[] { "--program", p })]);
         var agent = new FleetMember(spec, ProductPaths.Checkout, new LaunchOptions { Output = CopyErrors(spec.Name) with { OnOutput = onOutput }, Prefix = network?.ExecPrefix ?? [] });
         agent.Start();
         return agent;
@@ -98,6 +120,7 @@ public sealed class BenchSilos : IAsyncDisposable
             _client.Dispose();
         }
 
+        _certificates?.Dispose();
         foreach (var silo in _silos)
         {
             await silo.DisposeAsync();
@@ -112,6 +135,35 @@ public sealed class BenchSilos : IAsyncDisposable
         }
 
         await _database.DisposeAsync();
+    }
+
+    /// <summary>The fleet CA and the certificates of silos 1 to <paramref name="silos"/> and the operator, made on first use.</summary>
+    private static FleetTlsFiles Certificates(int silos)
+    {
+        var logs = Environment.GetEnvironmentVariable("CMS_BENCH_LOGS") is { Length: > 0 } folder ? folder : Path.GetTempPath();
+        var files = new FleetTlsFiles(Path.Combine(logs, "bench-certs"));
+        lock (Issuing)
+        {
+            files.Ensure([.. Enumerable.Range(1, silos).Select(n => FleetIdentity.Silo($"silo-{n}")), Operator]);
+        }
+
+        return files;
+    }
+
+    private IReadOnlyList<string> AgentTlsOptions(string mac)
+    {
+        if (Tls is null)
+        {
+            return [];
+        }
+
+        var ecu = FleetIdentity.Ecu(mac);
+        lock (Issuing)
+        {
+            Tls.Ensure([ecu]);
+        }
+
+        return Tls.AgentOptions(ecu);
     }
 
     private static MemberOutput CopyErrors(string name) => new() { OnError = line => Console.Error.WriteLine($"[{name}] {line}") };

@@ -8,7 +8,8 @@ namespace OrleansCms.Benchmarks;
 
 /// <summary>
 /// Ingest throughput through two silos against a raw Npgsql write of the same bytes to the same server,
-/// side by side in one run (medians of alternating rounds), ack latency, and incremental checkpoints.
+/// side by side in one run (medians of alternating rounds), ack latency, and incremental checkpoints. The silos run
+/// with mutual TLS and sessions, as in production; a plain pair, measured in the same rounds, gives their cost.
 /// </summary>
 public static class IngestBenchmark
 {
@@ -18,11 +19,13 @@ public static class IngestBenchmark
     {
         var quick = args.Contains("--quick");
         await using var silos = await BenchSilos.StartAsync(serverConnectionString);
+        await using var plainSilos = await BenchSilos.StartAsync(serverConnectionString, tls: false);
         await CreateRawTableAsync(silos.DatabaseConnectionString);
         Console.WriteLine($"ingest benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, concurrency {Concurrency}");
 
-        // Warm-up (JIT, connection pools, activations), not measured.
+        // Warm-up (JIT, connection pools, activations, sessions), not measured.
         await IngestAsync(silos.Client, Payloads(256 << 10, Concurrency * 4, seed: -1), programBase: 6_000_000);
+        await IngestAsync(plainSilos.Client, Payloads(256 << 10, Concurrency * 4, seed: -1), programBase: 6_000_000);
 
         var headline = new Dictionary<string, double>();
         var rounds = quick ? 1 : 3;
@@ -34,21 +37,36 @@ public static class IngestBenchmark
             var loaded = new List<double>();
             var ingestRates = new List<double>();
             var rawRates = new List<double>();
+            var plainRates = new List<double>();
+            var tlsCosts = new List<double>();
             for (var round = 0; round < rounds; round++)
             {
+                var programBase = ((s * rounds) + round) * 100_000;
                 var raw = await RawWriteAsync(silos.DatabaseConnectionString, Payloads(size, count, seed: round * 1000 + size));
-                var (ingest, perCheckpoint) = await IngestAsync(silos.Client, Payloads(size, count, seed: round * 1000 + size + 1), programBase: ((s * rounds) + round) * 100_000);
+                // The plain pair goes first in every other round, so that neither mode always follows the raw write.
+                var plainFirst = round % 2 == 1;
+                var plainSeed = round * 1000 + size + 2;
+                var plain = plainFirst ? await IngestAsync(plainSilos.Client, Payloads(size, count, plainSeed), programBase) : default;
+                var (ingest, perCheckpoint) = await IngestAsync(silos.Client, Payloads(size, count, seed: round * 1000 + size + 1), programBase);
+                if (!plainFirst)
+                {
+                    plain = await IngestAsync(plainSilos.Client, Payloads(size, count, plainSeed), programBase);
+                }
                 loaded.AddRange(perCheckpoint);
                 rawRates.Add(raw);
                 ingestRates.Add(ingest);
+                plainRates.Add(plain.MegabytesPerSecond);
                 ratios.Add(ingest / raw);
+                tlsCosts.Add(ingest / plain.MegabytesPerSecond);
             }
 
             var checkpointsPerSecond = Stats.Median(ingestRates) * (1 << 20) / size;
             loaded.Sort();
             Console.WriteLine($"{label,6}: ingest {Stats.Median(ingestRates),8:0.0} MB/s ({checkpointsPerSecond,7:0.0} checkpoints/s)   raw Npgsql {Stats.Median(rawRates),8:0.0} MB/s   ratio {Stats.Median(ratios):0.00}   ack under load p50 {Stats.Percentile(loaded, 0.5):0} ms p99 {Stats.Percentile(loaded, 0.99):0} ms");
+            Console.WriteLine($"{"",6}  plain silos {Stats.Median(plainRates),8:0.0} MB/s   mTLS/plain {Stats.Median(tlsCosts):0.00}");
             headline[$"ingest_{label}_ratio"] = Math.Round(Stats.Median(ratios), 3);
             headline[$"ingest_{label}_mb_s"] = Math.Round(Stats.Median(ingestRates), 1);
+            headline[$"ingest_{label}_tls_over_plain"] = Math.Round(Stats.Median(tlsCosts), 3);
         }
 
         // Service time: one program offering 1 MiB checkpoints one after another, nothing else running.

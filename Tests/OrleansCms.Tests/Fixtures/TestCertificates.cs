@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography.X509Certificates;
 using OrleansCms.Fleet;
 using OrleansCms.Security;
 
@@ -39,7 +37,7 @@ public static class TestCertificates
     /// A test client's credentials: for a call an ECU makes, a certificate of that ECU (issued in memory on first use),
     /// so that a test can play any number of ECUs; for any other, the tests' operator.
     /// </summary>
-    public static ICallerCredentials AnyEcuOrOperator() => new Minted(Get());
+    public static ICallerCredentials AnyEcuOrOperator() => new MintedEcuCredentials(Get(), Operator);
 
     private static FleetTlsFiles Make()
     {
@@ -47,15 +45,5 @@ public static class TestCertificates
         var files = new FleetTlsFiles(Path.Combine(root, $"certs-{Environment.ProcessId}"));
         files.Ensure([.. Enumerable.Range(1, Silos).Select(n => FleetIdentity.Silo($"silo-{n}")), Operator]);
         return files;
-    }
-
-    private sealed class Minted(FleetTlsFiles files) : ICallerCredentials
-    {
-        private readonly FleetCertificateAuthority _authority = files.LoadAuthority();
-        private readonly X509Certificate2 _operator = files.Load(Operator).Own;
-        private readonly ConcurrentDictionary<string, Lazy<X509Certificate2>> _ecus = new();
-
-        public X509Certificate2? CertificateFor(string? ownerMac) =>
-            ownerMac is null ? _operator : _ecus.GetOrAdd(ownerMac, mac => new(() => _authority.Issue(FleetIdentity.Ecu(mac)))).Value;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
 using OrleansCms.Hosting;
 using OrleansCms.Schema;
@@ -32,6 +33,7 @@ public sealed class SiloOptionsTests
     [InlineData("TLS: the certificate and key file /nonexistent/silo.pem does not exist.",
         "--Cms:Tls:CertificatePath=/nonexistent/silo.pem", "--Cms:Tls:KeyPath=/nonexistent/silo.key", "--Cms:Tls:CaPath=/nonexistent/ca.pem")]
     [InlineData("Failed to convert configuration value 'soon' at 'Cms:Restoration:RetryInterval'", "--Cms:Restoration:RetryInterval=soon")]
+    [InlineData("Cms:Storage:PoolSize: The field PoolSize must be between 1 and 1000.", "--Cms:Storage:PoolSize=0")]
     public void Start_BadSetting_OneLineThatNamesIt(string message, params string[] args) =>
         Assert.StartsWith(message, StartupError(args), StringComparison.Ordinal);
 
@@ -51,7 +53,23 @@ public sealed class SiloOptionsTests
 
         app.Services.GetRequiredService<IStartupValidator>().Validate();
 
-        Assert.Equal(ConnectionString, app.Services.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString);
+        var used = new NpgsqlConnectionStringBuilder(app.Services.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString);
+        Assert.Equal(("127.0.0.1", 5432, "cms", Password, "cms"), (used.Host, used.Port, used.Username, used.Password, used.Database));
+        Assert.Equal(20, used.MaxPoolSize);
+    }
+
+    [Theory]
+    [InlineData(20)]
+    [InlineData(7, "--Cms:Storage:PoolSize=7")]
+    [InlineData(3, $"--Cms:Storage:ConnectionString={ConnectionString};Maximum Pool Size=3", "--Cms:Storage:PoolSize=7")]
+    [InlineData(4, $"--Cms:Storage:ConnectionString={ConnectionString};MaxPoolSize=4")]
+    public void ConnectionPool_BoundedByPoolSize_UnlessTheConnectionStringSetsItsOwn(int expected, params string[] args)
+    {
+        using var app = Build(args);
+
+        var used = app.Services.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString;
+
+        Assert.Equal(expected, new NpgsqlConnectionStringBuilder(used).MaxPoolSize);
     }
 
     [Theory]
