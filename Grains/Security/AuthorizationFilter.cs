@@ -48,18 +48,14 @@ public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, A
     private async Task InvokeAuditedAsync(IIncomingGrainCallContext context, CallerIdentity caller, string action)
     {
         var arguments = Enumerable.Range(0, context.Request.GetArgumentCount()).Select(i => context.Request.GetArgument(i)?.ToString() ?? "null");
-        var id = await audit.BeginAsync(caller.ToString(), action, $"{context.TargetId} {context.MethodName}",
-            $"({string.Join(", ", arguments)})", "orleans client (session)");
-        try
-        {
-            await context.Invoke();
-            await audit.EndAsync(id, "done");
-        }
-        catch (Exception e)
-        {
-            await audit.EndAsync(id, $"failed: {e.GetType().Name}");
-            throw;
-        }
+        await audit.RecordAsync(caller.ToString(), action, $"{context.TargetId} {context.MethodName}",
+            $"({string.Join(", ", arguments)})", "orleans client (session)",
+            async () =>
+            {
+                await context.Invoke();
+                return true;
+            },
+            _ => "done");
     }
 
     /// <summary>

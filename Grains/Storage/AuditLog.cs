@@ -2,7 +2,10 @@ using Npgsql;
 
 namespace OrleansCms.Storage;
 
-/// <summary>One operator action as recorded in <c>cms_audit</c>; <see cref="Outcome"/> is null while it runs (or if its silo died).</summary>
+/// <summary>
+/// One operator action as recorded in <c>cms_audit</c>; <see cref="Outcome"/> is null while it runs (or if its silo
+/// died, or its outcome could not be written).
+/// </summary>
 [GenerateSerializer, Alias("OrleansCms.AuditRecord")]
 public sealed record AuditRecord(
     [property: Id(0)] long Id,
@@ -23,7 +26,32 @@ public sealed class AuditLog(NpgsqlDataSource dataSource)
     /// <summary>The most rows <see cref="RecentAsync"/> returns.</summary>
     public const int MaxRecent = 1000;
 
-    public async Task<long> BeginAsync(string actor, string action, string target, string? detail, string origin, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Records an action, runs it, then records its outcome: <paramref name="outcome"/> of its result, or the name of
+    /// what it threw. The record is committed before <paramref name="run"/> starts (an action that cannot be recorded
+    /// does not run); an outcome that cannot be written leaves the record's outcome null and never replaces the
+    /// action's own result or exception.
+    /// </summary>
+    public async Task<T> RecordAsync<T>(string actor, string action, string target, string? detail, string origin,
+        Func<Task<T>> run, Func<T, string> outcome, CancellationToken cancellationToken = default)
+    {
+        var id = await BeginAsync(actor, action, target, detail, origin, cancellationToken);
+        T result;
+        try
+        {
+            result = await run();
+        }
+        catch (Exception e)
+        {
+            await TryEndAsync(id, $"failed: {e.GetType().Name}");
+            throw;
+        }
+
+        await TryEndAsync(id, outcome(result));
+        return result;
+    }
+
+    private async Task<long> BeginAsync(string actor, string action, string target, string? detail, string origin, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             "INSERT INTO cms_audit (actor, action, target, detail, origin) VALUES ($1, $2, $3, $4, $5) RETURNING id");
@@ -35,12 +63,19 @@ public sealed class AuditLog(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public async Task EndAsync(long id, string outcome, CancellationToken cancellationToken = default)
+    private async Task TryEndAsync(long id, string outcome)
     {
-        await using var command = dataSource.CreateCommand("UPDATE cms_audit SET outcome = $2 WHERE id = $1 AND outcome IS NULL");
-        command.Parameters.Add(new() { Value = id });
-        command.Parameters.Add(new() { Value = outcome });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        try
+        {
+            await using var command = dataSource.CreateCommand("UPDATE cms_audit SET outcome = $2 WHERE id = $1 AND outcome IS NULL");
+            command.Parameters.Add(new() { Value = id });
+            command.Parameters.Add(new() { Value = outcome });
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // The action has run (or failed) already: its own result stands, and the record's outcome stays null.
+        }
     }
 
     /// <summary>The newest <paramref name="limit"/> records, newest first.</summary>

@@ -20,24 +20,15 @@ public sealed class AuditFilter(string action) : IEndpointFilter
         var http = context.HttpContext;
         var log = http.RequestServices.GetRequiredService<AuditLog>();
         var body = context.Arguments.OfType<IRequestBody>().FirstOrDefault();
-        var id = await log.BeginAsync(
+        return await log.RecordAsync(
             http.User.Identity?.Name ?? Anonymous,
             action,
             http.Request.Path,
             body is null ? null : JsonSerializer.Serialize(body, body.GetType(), Json),
             $"{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}",
+            async () => await next(context),
+            result => result is IStatusCodeHttpResult { StatusCode: { } status } ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : "200",
             http.RequestAborted);
-        try
-        {
-            var result = await next(context);
-            await log.EndAsync(id, result is IStatusCodeHttpResult { StatusCode: { } status } ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : "200", CancellationToken.None);
-            return result;
-        }
-        catch (Exception e)
-        {
-            await log.EndAsync(id, $"failed: {e.GetType().Name}", CancellationToken.None);
-            throw;
-        }
     }
 }
 
