@@ -4,7 +4,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Checkpoints;
 
 /// <summary>Every kind of bad input is refused with its reason, and the previous version stays readable.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(ReleaseClusterCollection.Name)]
 public sealed class CheckpointRejectionTests(ClusterFixture fixture)
 {
     private static readonly string Zeros = new('0', 64);

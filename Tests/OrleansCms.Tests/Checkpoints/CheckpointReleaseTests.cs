@@ -9,7 +9,7 @@ namespace OrleansCms.Tests.Checkpoints;
 /// Checkpoints that are needed no more are released after <see cref="ClusterFixture.ReleaseAfter"/>: their rows leave
 /// PostgreSQL (a chunk a live program shares stays), and a claimed program keeps its claim.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(ReleaseClusterCollection.Name)]
 public sealed class CheckpointReleaseTests(ClusterFixture fixture)
 {
     private const int ChunkSize = TestCheckpoint.ChunkSize;

@@ -3,7 +3,7 @@ using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Checkpoints;
 
-[Collection(ClusterCollection.Name)]
+[Collection(ReleaseClusterCollection.Name)]
 public sealed class CheckpointRestoreReadTests(ClusterFixture fixture)
 {
     [Fact]

@@ -10,7 +10,7 @@ namespace OrleansCms.Tests.Ecus;
 /// Fencing tokens on the two-silo cluster: the ECU's grain refuses a restore command older than one it registered for
 /// the same logical program, durably, even when the agent (a fake that remembers nothing) would start it.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EcuClusterCollection.Name)]
 public sealed class CommandFencingTests(ClusterFixture fixture)
 {
     private const long MiB = 1L << 20;

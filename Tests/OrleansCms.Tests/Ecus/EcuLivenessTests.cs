@@ -7,7 +7,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Ecus;
 
 /// <summary>Failure detection by lease (default 2 s, checked every 200 ms) on the two-silo cluster.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EcuClusterCollection.Name)]
 public sealed class EcuLivenessTests(ClusterFixture fixture)
 {
     private static readonly TimeSpan Lease = new LivenessOptions().Lease;

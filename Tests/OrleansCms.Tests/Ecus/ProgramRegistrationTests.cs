@@ -5,7 +5,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Ecus;
 
 /// <summary>The catalogue takes programs only from an alive ECU, and each registration once.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EcuClusterCollection.Name)]
 public sealed class ProgramRegistrationTests(ClusterFixture fixture)
 {
     private static readonly EcuRegistration Registration = new("test-ecu", 512L << 20, 2);

@@ -11,7 +11,7 @@ namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>
 /// A two-silo TestCluster on the real PostgreSQL: ADO.NET clustering, grain storage and reminders in a
-/// database of its own, and the grains' services as the silo host registers them. Shared by every test class of the <see cref="ClusterCollection"/>.
+/// database of its own, and the grains' services as the silo host registers them. Shared by the test classes of one collection (<see cref="ClusterCollection"/> and its siblings).
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
@@ -152,8 +152,33 @@ public class ClusterFixture : IAsyncLifetime
     }
 }
 
+// The in-process tests wait on leases, windows and timeouts far more than they compute, so their classes are spread
+// over four collections, each with a two-silo cluster (and database) of its own, that xunit runs side by side.
+
+/// <summary>Ingest, reads and the uploader.</summary>
 [CollectionDefinition(Name)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
-    public const string Name = "two-silo cluster";
+    public const string Name = "two-silo cluster: ingest";
+}
+
+/// <summary>Releasing checkpoints that are needed no more: tests that wait out the release window.</summary>
+[CollectionDefinition(Name)]
+public sealed class ReleaseClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "two-silo cluster: release";
+}
+
+/// <summary>ECU liveness, programs and command fencing.</summary>
+[CollectionDefinition(Name)]
+public sealed class EcuClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "two-silo cluster: ECUs";
+}
+
+/// <summary>Restorations and migrations with ECUs played by the tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class RestorationClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "two-silo cluster: restorations";
 }

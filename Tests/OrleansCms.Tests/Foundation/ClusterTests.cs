@@ -2,7 +2,7 @@ using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Foundation;
 
-[Collection(ClusterCollection.Name)]
+[Collection(ReleaseClusterCollection.Name)]
 public sealed class ClusterTests(ClusterFixture fixture)
 {
     private static readonly TimeSpan DeathDetection = TimeSpan.FromSeconds(30);

@@ -7,7 +7,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Restoration;
 
 /// <summary>Agents that die while the restoration waits on them, with ECUs played by the test on the two-silo cluster.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(RestorationClusterCollection.Name)]
 public sealed class AgentFaultTests(ClusterFixture fixture)
 {
     private static readonly TimeSpan Lease = new LivenessOptions().Lease;

@@ -10,7 +10,7 @@ namespace OrleansCms.Tests.Restoration;
 /// (<see cref="IsolationPolicy.Continue"/>) waits for a confirmed failure (an operator's or a monitor's declaration).
 /// On the two-silo cluster, with ECUs played by the test.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(RestorationClusterCollection.Name)]
 public sealed class ConfirmedFailureTests(ClusterFixture fixture)
 {
     private IClusterClient Client => fixture.Cluster.Client;

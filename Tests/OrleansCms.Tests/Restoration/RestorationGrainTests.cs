@@ -6,7 +6,7 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Restoration;
 
 /// <summary>The restoration's exactly-once rules on the two-silo cluster, with ECUs played by the test.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(RestorationClusterCollection.Name)]
 public sealed class RestorationGrainTests(ClusterFixture fixture)
 {
     private IClusterClient Client => fixture.Cluster.Client;
