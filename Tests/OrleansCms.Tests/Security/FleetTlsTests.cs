@@ -107,7 +107,7 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster)
 
     /// <summary>
     /// Requires the client's start to fail with <typeparamref name="TError"/> (a client refused by the silo under
-    /// TLS 1.3 keeps retrying until its 10 s are up), and the fleet to be as it was: both silos active, no ECU added.
+    /// TLS 1.3 keeps retrying until its 4 s are up), and the fleet to be as it was: both silos active, no ECU added.
     /// </summary>
     private async Task<TError> RefusedAsync<TError>(Func<Task<IHost>> connect)
         where TError : Exception
@@ -159,7 +159,7 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster)
     /// A client that accepts any silo certificate and shows <paramref name="own"/> (or none), so that a refusal
     /// can only come from the silo's side. Under TLS 1.3 the client finishes its handshake before the silo
     /// judges its certificate, so a refused client sees its connections dropped and keeps retrying for minutes:
-    /// it gets 10 s (the same client with a fleet certificate connects in about a second).
+    /// it gets 4 s (the same client with a fleet certificate connects in about a second).
     /// </summary>
     private async Task<IHost> ConnectTrustingAnySiloAsync(FleetCertificates? own)
     {
@@ -177,7 +177,7 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster)
         var built = host.Build();
         try
         {
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(4));
             await built.StartAsync(patience.Token);
             return built;
         }
