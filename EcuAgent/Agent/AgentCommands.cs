@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
+using OrleansCms.Storage;
 
 namespace OrleansCms.Agent;
 
@@ -99,7 +100,7 @@ internal sealed class AgentCommands(
             // Not a refusal: the copy is registered with the failed ECU, whose restoration carries it on.
             throw new InvalidOperationException(e.Message);
         }
-        catch (Exception e) when (e is not ArgumentException and not OrleansException and not TimeoutException)
+        catch (Exception e) when (e is not ArgumentException and not OrleansException and not TimeoutException and not StorageUnavailableException)
         {
             throw new RestoreRefusedException(RestoreRefusal.StartFailed, e.Message);
         }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OrleansCms.Ecus;
 using OrleansCms.Ingest;
 using OrleansCms.Programs;
+using OrleansCms.Storage;
 
 namespace OrleansCms.Agent;
 
@@ -232,9 +233,9 @@ internal sealed class EcuAgentService : BackgroundService
                 _declaredId ??= _supervisor.ReserveId();
                 await _supervisor.StartAsync(info, origin: null, state: null, stoppingToken, _declaredId);
             }
-            catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
+            catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException or StorageUnavailableException)
             {
-                return; // the CMS is away (the heartbeat loop says so): the next tick tries again
+                return; // the CMS or its database is away: the next tick tries again
             }
             catch (ProgramFencedException e)
             {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
+using OrleansCms.Storage;
 
 namespace OrleansCms.Cli;
 
@@ -72,6 +73,11 @@ internal static class MigrationClient
                 // A refusal: what the checks found, or what changed since (the ECU failed, the program stopped).
                 await error.WriteLineAsync($"ecu-agent migrate: {e.Message}");
                 return 2;
+            }
+            catch (StorageUnavailableException e)
+            {
+                await error.WriteLineAsync($"ecu-agent migrate: {e.Message}; GET /api/restorations shows whether the migration started.");
+                return 1;
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
             {

@@ -60,6 +60,7 @@ public static class CmsGrainsExtensions
         services.TryAddSingleton(new FleetTrust(null));
         services.AddSingleton<ClusterSecret>();
         services.AddSingleton<Seals>();
+        silo.AddIncomingGrainCallFilter<StorageErrorFilter>();
         silo.AddIncomingGrainCallFilter<AuthorizationFilter>();
         silo.AddOutgoingGrainCallFilter<SiloCallMark>();
         return silo;

@@ -1,4 +1,6 @@
+using Npgsql;
 using OrleansCms.Checkpoints;
+using OrleansCms.Storage;
 using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Checkpoints;
@@ -117,5 +119,41 @@ public sealed class CheckpointRejectionTests(ClusterFixture fixture)
         });
 
         Assert.Equal(RejectReason.UnknownVersion, error.Reason);
+    }
+
+    [Fact]
+    public async Task Offer_DatabaseRefusesTheWrite_TheCallerGetsTheDatabasesErrorAndNothingIsStored()
+    {
+        // A real PostgreSQL error inside the grain: a trigger that refuses this one program's chunk references.
+        var (grain, key) = fixture.NewProgram();
+        var name = $"refuse_{Guid.NewGuid():N}";
+        await using var owner = await fixture.Database.OpenAsync();
+        await using (var create = new NpgsqlCommand(
+            $"""
+            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER {name} BEFORE INSERT ON cms_chunk_refs FOR EACH ROW WHEN (NEW.checkpoint = '{key}') EXECUTE FUNCTION {name}();
+            """, owner))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload(100_000, seed: 5), version: 1);
+            var source = new RecordingChunkSource(checkpoint.Chunks);
+
+            var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => fixture.OfferAsync(grain, checkpoint.Manifest, source));
+
+            Assert.Equal("P0001", error.SqlState);
+            Assert.False(error.IsTransient);
+            Assert.Contains("refused by the test", error.Message, StringComparison.Ordinal);
+            Assert.Empty(await grain.GetVersionsAsync());
+            Assert.Equal(0L, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM cms_chunk_refs WHERE checkpoint = $1", key.ToString()));
+        }
+        finally
+        {
+            await using var drop = new NpgsqlCommand($"DROP TRIGGER {name} ON cms_chunk_refs; DROP FUNCTION {name}();", owner);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 }

@@ -62,17 +62,26 @@ public sealed class CmsProcesses : IAsyncDisposable
     {
         var tls = TestCertificates.Get();
         var cms = new CmsProcesses(await TestDatabase.CreateAsync(server: server), silos, advertisedIp, tls);
-        await Task.WhenAll(Enumerable.Range(0, silos).Select(cms.StartSiloAsync));
-        var certificates = cms._certificates = tls.Load(TestCertificates.Operator);
-        cms._client = Host.CreateDefaultBuilder()
-            .UseOrleansClient(c => c
-                .UseFleetTls(certificates, TestCertificates.AnyEcuOrOperator())
-                .UseStaticClustering([.. cms._silos.Select(s => new IPEndPoint(IPAddress.Parse(advertisedIp), s.Spec.Ports!.Gateway))])
-                .Configure<ClusterOptions>(o => { o.ClusterId = cms._clusterId; o.ServiceId = "orleans-cms"; })
-                .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)))
-            .Build();
-        await cms._client.StartAsync();
-        return cms;
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, silos).Select(cms.StartSiloAsync));
+            var certificates = cms._certificates = tls.Load(TestCertificates.Operator);
+            cms._client = Host.CreateDefaultBuilder()
+                .UseOrleansClient(c => c
+                    .UseFleetTls(certificates, TestCertificates.AnyEcuOrOperator())
+                    .UseStaticClustering([.. cms._silos.Select(s => new IPEndPoint(IPAddress.Parse(advertisedIp), s.Spec.Ports!.Gateway))])
+                    .Configure<ClusterOptions>(o => { o.ClusterId = cms._clusterId; o.ServiceId = "orleans-cms"; })
+                    .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)))
+                .Build();
+            await cms._client.StartAsync();
+            return cms;
+        }
+        catch
+        {
+            // xunit disposes only what it got: a start that failed half-way must not leave silos running.
+            await cms.DisposeAsync();
+            throw;
+        }
     }
 
     public HttpClient Http(int silo) => _http[silo];
