@@ -6,25 +6,29 @@ namespace OrleansCms.Fleet;
 
 /// <summary>
 /// A database of its own for one run on a PostgreSQL server (a benchmark, the demo): created empty, so that the silos
-/// apply the schema to it, with a login role of its own for the silos (<c>NAME_silo</c>, no privileges until the
-/// silos' schema owner grants them), both dropped when disposed unless <see cref="Keep"/> is set.
+/// apply the schema to it, owned by a login role of its own that is no superuser (<c>NAME_owner</c>, the silos'
+/// schema owner), with a login role of its own for the silos (<c>NAME_silo</c>, no privileges until the schema owner
+/// grants them), all three dropped when disposed unless <see cref="Keep"/> is set.
 /// </summary>
 public sealed class FleetDatabase : IAsyncDisposable
 {
     private readonly string _serverConnectionString;
 
-    private FleetDatabase(string serverConnectionString, string name, string siloPassword)
+    private FleetDatabase(string serverConnectionString, string name, string ownerPassword, string siloPassword)
     {
         _serverConnectionString = serverConnectionString;
         Name = name;
-        ConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ConnectionString;
+        ConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name, Username = OwnerRole, Password = ownerPassword }.ConnectionString;
         SiloConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = SiloRole, Password = siloPassword }.ConnectionString;
     }
 
     /// <summary>The database's name, also a fitting cluster id for the silos on it.</summary>
     public string Name { get; }
 
-    /// <summary>The server's administrative role on this database: the schema owner, and for looking at the data.</summary>
+    /// <summary>The role that owns the database: the silos' schema owner.</summary>
+    public string OwnerRole => $"{Name}_owner";
+
+    /// <summary>The owner's connection string: the silos apply the schema with it; also for looking at the data.</summary>
     public string ConnectionString { get; }
 
     /// <summary>The silos' least-privilege role.</summary>
@@ -42,10 +46,11 @@ public sealed class FleetDatabase : IAsyncDisposable
     /// <summary>Creates <c>PREFIX_yyyyMMddHHmmss</c> and its silo role on the server of <paramref name="serverConnectionString"/>.</summary>
     public static async Task<FleetDatabase> CreateAsync(string serverConnectionString, string prefix)
     {
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var database = new FleetDatabase(serverConnectionString, $"{prefix}_{DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}", password);
-        await database.ExecuteAsync($"CREATE DATABASE {database.Name}");
+        var (ownerPassword, password) = (Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+        var database = new FleetDatabase(serverConnectionString, $"{prefix}_{DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}", ownerPassword, password);
+        await database.ExecuteAsync($"CREATE ROLE {database.OwnerRole} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{ownerPassword}'");
         await database.ExecuteAsync($"CREATE ROLE {database.SiloRole} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'");
+        await database.ExecuteAsync($"CREATE DATABASE {database.Name} OWNER {database.OwnerRole}");
         return database;
     }
 
@@ -55,6 +60,7 @@ public sealed class FleetDatabase : IAsyncDisposable
         {
             await ExecuteAsync($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
             await ExecuteAsync($"DROP ROLE IF EXISTS {SiloRole}");
+            await ExecuteAsync($"DROP ROLE IF EXISTS {OwnerRole}");
         }
     }
 

@@ -3,12 +3,14 @@
 #
 #   pg_start NAME   initdb (first time) and start the server in $CMS_HOME/NAME on a free loopback port
 #   pg_stop NAME    stop it (fast shutdown: clients are disconnected, nothing committed is lost)
-#   pg_url NAME     print its Npgsql connection string as the superuser that owns the CMS schema
-#   pg_silo_url NAME  print the silos' one: the least-privilege role $PG_SILO_USER (see pg_ensure_silo_role)
+#   pg_url NAME     print its Npgsql connection string as the role that owns the CMS database and schema
+#   pg_silo_url NAME  print the silos' one: the least-privilege role $PG_SILO_USER (see pg_ensure_roles)
+#   pg_admin_url NAME  print the superuser's one (to create databases and roles: the tests, benchmarks, demo)
 
 PG_OS_USER="${CMS_PG_OS_USER:-cmspg}"   # the unprivileged account the server runs as when ./cms runs as root
-PG_DB_USER="cms"
+PG_DB_USER="cms"                        # the superuser: administration only, never the silos' schema owner
 PG_DB_NAME="cms"
+PG_OWNER_USER="cms_owner"               # owns the CMS database and its objects; no superuser, creates no roles
 PG_SILO_USER="cms_silo"                 # the silos' runtime role: no superuser, owns nothing, granted DML by the owner
 
 pg_bindir() {
@@ -86,7 +88,7 @@ pg_start() {
   data="$home/data"
 
   local file
-  for file in password silo-password; do
+  for file in password owner-password silo-password; do
     if [ ! -s "$home/$file" ]; then
       head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$home/$file"
     fi
@@ -123,22 +125,43 @@ CONF
     PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U "$PG_DB_USER" -d postgres -qc \
       "CREATE DATABASE $PG_DB_NAME" >/dev/null || return 1
   fi
-  pg_ensure_silo_role "$bin" "$port" "$password" "$(cat "$home/silo-password")" || return 1
+  pg_ensure_roles "$bin" "$port" "$password" "$(cat "$home/owner-password")" "$(cat "$home/silo-password")" || return 1
   echo "$home" > "$CMS_HOME/$name.home"
 }
 
-# Creates the silos' login role, or resets it to what it must be (its password from silo-password, no
-# privileges of its own); the silos' schema owner grants it the use of the CMS tables at every silo start.
-# The SQL goes through stdin so that the password never shows in a process list.
-pg_ensure_silo_role() {
-  local bin=$1 port=$2 password=$3 silo_password=$4
+# Creates the schema owner's and the silos' login roles, or resets them to what they must be (passwords from
+# owner-password and silo-password, no superuser, no role or database creation). The owner owns the CMS database,
+# so also its public schema, and every object in it: a server from before the owner role had its objects created
+# by the superuser, and they are handed over here. The silos' schema owner grants the silo role the use of the
+# CMS tables at every silo start. The SQL goes through stdin so that no password shows in a process list.
+pg_ensure_roles() {
+  local bin=$1 port=$2 password=$3 owner_password=$4 silo_password=$5
   PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U "$PG_DB_USER" -d postgres -qAt -v ON_ERROR_STOP=1 >/dev/null <<SQL ||
 DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_OWNER_USER') THEN CREATE ROLE $PG_OWNER_USER; END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_SILO_USER') THEN CREATE ROLE $PG_SILO_USER; END IF;
 END \$\$;
+ALTER ROLE $PG_OWNER_USER LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '$owner_password';
 ALTER ROLE $PG_SILO_USER LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '$silo_password';
+ALTER DATABASE $PG_DB_NAME OWNER TO $PG_OWNER_USER;
 SQL
-    { echo "cms: could not create the silos' PostgreSQL role $PG_SILO_USER" >&2; return 1; }
+    { echo "cms: could not create the PostgreSQL roles $PG_OWNER_USER and $PG_SILO_USER" >&2; return 1; }
+  PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U "$PG_DB_USER" -d "$PG_DB_NAME" -qAt -v ON_ERROR_STOP=1 >/dev/null <<SQL ||
+DO \$\$ DECLARE r record; BEGIN
+  -- Tables carry their indexes, row types and column sequences along; other sequences and routines go one by one.
+  FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND c.relowner <> '$PG_OWNER_USER'::regrole AND (c.relkind IN ('r', 'p', 'v', 'm')
+             OR (c.relkind = 'S' AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))) LOOP
+    EXECUTE format('ALTER %s %s OWNER TO $PG_OWNER_USER',
+      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, r.name);
+  END LOOP;
+  FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = 'public' AND p.proowner <> '$PG_OWNER_USER'::regrole LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO $PG_OWNER_USER', r.name);
+  END LOOP;
+END \$\$;
+SQL
+    { echo "cms: could not hand the CMS database's objects to $PG_OWNER_USER" >&2; return 1; }
 }
 
 pg_stop() {
@@ -164,6 +187,12 @@ pg_running() {
 }
 
 pg_url() {
+  local name=$1 home
+  home=$(cat "$CMS_HOME/$name.home")
+  echo "Host=127.0.0.1;Port=$(cat "$home/port");Username=$PG_OWNER_USER;Password=$(cat "$home/owner-password");Database=$PG_DB_NAME"
+}
+
+pg_admin_url() {
   local name=$1 home
   home=$(cat "$CMS_HOME/$name.home")
   echo "Host=127.0.0.1;Port=$(cat "$home/port");Username=$PG_DB_USER;Password=$(cat "$home/password");Database=$PG_DB_NAME"

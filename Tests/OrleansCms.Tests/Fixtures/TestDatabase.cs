@@ -8,24 +8,28 @@ namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>
 /// A database of its own on the test PostgreSQL server (CMS_POSTGRES, started by <c>./cms test</c>),
-/// so that test runs and fixtures never see each other's data, with a login role of its own for the silos
-/// (<see cref="SiloRole"/>), so that parallel tests never share one. Both dropped on dispose.
+/// so that test runs and fixtures never see each other's data, owned by a login role of its own that is no
+/// superuser (<see cref="OwnerRole"/>: the silos' schema owner, as in production) and with a login role of its own
+/// for the silos (<see cref="SiloRole"/>), so that parallel tests never share one. All three dropped on dispose.
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
     private readonly string _server;
 
-    private TestDatabase(string server, string name, string connectionString, string siloPassword)
+    private TestDatabase(string server, string name, string ownerPassword, string siloPassword)
     {
         _server = server;
         Name = name;
-        ConnectionString = connectionString;
-        SiloConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Username = SiloRole, Password = siloPassword }.ConnectionString;
+        ConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = name, Username = OwnerRole, Password = ownerPassword }.ConnectionString;
+        SiloConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = SiloRole, Password = siloPassword }.ConnectionString;
     }
 
     public string Name { get; }
 
-    /// <summary>The server's administrative role on this database: the schema owner, and what tests verify with.</summary>
+    /// <summary>The role that owns this database (no superuser, creates no roles): the silos' schema owner.</summary>
+    public string OwnerRole => $"{Name}_owner";
+
+    /// <summary>The owner's connection string: what the silos apply the schema with, and what tests verify with.</summary>
     public string ConnectionString { get; }
 
     /// <summary>The silos' least-privilege role: no privileges until a silo's schema owner grants them.</summary>
@@ -51,23 +55,26 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         server ??= ServerConnectionString;
         var name = $"cms_test_{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Guid.NewGuid():N}"[..48];
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var (ownerPassword, password) = (Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+        var database = new TestDatabase(server, name, ownerPassword, password);
         await using (var admin = new NpgsqlConnection(server))
         {
             await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
+            await using var create = new NpgsqlCommand(
+                $"""
+                CREATE ROLE "{database.OwnerRole}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{ownerPassword}';
+                CREATE ROLE "{database.SiloRole}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}';
+                """, admin);
             await create.ExecuteNonQueryAsync();
-            await using var role = new NpgsqlCommand(
-                $"CREATE ROLE \"{name}_silo\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'", admin);
-            await role.ExecuteNonQueryAsync();
+            // CREATE DATABASE cannot share a command with other statements (it runs outside a transaction).
+            await using var createDatabase = new NpgsqlCommand($"CREATE DATABASE \"{name}\" OWNER \"{database.OwnerRole}\"", admin);
+            await createDatabase.ExecuteNonQueryAsync();
         }
 
-        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
-        var database = new TestDatabase(server, name, connectionString, password);
         if (applySchema)
         {
             await new SchemaMigrator(NullLogger<SchemaMigrator>.Instance)
-                .ApplyAsync(connectionString, SchemaScript.LoadEmbedded(), CancellationToken.None);
+                .ApplyAsync(database.ConnectionString, SchemaScript.LoadEmbedded(), CancellationToken.None);
         }
 
         return database;
@@ -101,8 +108,8 @@ public sealed class TestDatabase : IAsyncDisposable
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
-        // Only now: the role's privileges lived in the database.
-        await using var dropRole = new NpgsqlCommand($"DROP ROLE IF EXISTS \"{SiloRole}\"", admin);
-        await dropRole.ExecuteNonQueryAsync();
+        // Only now: the roles' objects and privileges lived in the database.
+        await using var dropRoles = new NpgsqlCommand($"DROP ROLE IF EXISTS \"{SiloRole}\"; DROP ROLE IF EXISTS \"{OwnerRole}\"", admin);
+        await dropRoles.ExecuteNonQueryAsync();
     }
 }

@@ -31,6 +31,19 @@ public sealed class DatabaseRoleTests
     }
 
     [Fact]
+    public async Task SchemaOwner_OwnsEveryObjectItCreated_ButIsNoSuperuserAndCreatesNoRoles()
+    {
+        await using var database = await BootstrappedAsync();
+
+        Assert.Equal((false, false, false), await OwnerPrivilegesAsync(database));
+        Assert.Equal(0L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relowner <> current_user::regrole"));
+        Assert.True(await database.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user") >= 10);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => database.ScalarAsync<object>("CREATE ROLE cms_intruder LOGIN"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+    }
+
+    [Fact]
     public async Task RuntimeRole_DropTable_PermissionDeniedAndTableKept()
     {
         await using var database = await BootstrappedAsync();
@@ -126,6 +139,16 @@ public sealed class DatabaseRoleTests
     }
 
     /// <summary>An empty database, bootstrapped as a silo given both connection strings does it.</summary>
+    /// <summary>The schema owner's superuser, create-role and create-database attributes.</summary>
+    private static async Task<(bool Super, bool CreateRole, bool CreateDb)> OwnerPrivilegesAsync(TestDatabase database)
+    {
+        await using var connection = await database.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2));
+    }
+
     private static async Task<TestDatabase> BootstrappedAsync()
     {
         var database = await TestDatabase.CreateAsync(applySchema: false);
