@@ -16,14 +16,14 @@ public sealed class PrivatePostgres : IAsyncDisposable
     {
     }
 
-    /// <summary>The server's connection string (its port stays the same across <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>).</summary>
+    /// <summary>The server's superuser connection string, which creates the tests' databases and roles (its port stays the same across <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>).</summary>
     public string ConnectionString { get; private set; } = "";
 
     public static async Task<PrivatePostgres> StartAsync()
     {
         var server = new PrivatePostgres();
         Directory.CreateDirectory(server._home);
-        server.ConnectionString = (await server.RunAsync($"pg_start {Name} && pg_url {Name}")).Trim();
+        server.ConnectionString = (await server.RunAsync($"pg_start {Name} && pg_admin_url {Name}")).Trim();
         return server;
     }
 
@@ -32,7 +32,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
     public async Task StartAgainAsync()
     {
-        var again = (await RunAsync($"pg_start {Name} && pg_url {Name}")).Trim();
+        var again = (await RunAsync($"pg_start {Name} && pg_admin_url {Name}")).Trim();
         Assert.True(again == ConnectionString, $"PostgreSQL came back elsewhere: {again}");
     }
 
