@@ -102,10 +102,11 @@ pg_start() {
       --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$home/initdb.log" 2>&1 ||
       { echo "cms: initdb failed, see $home/initdb.log" >&2; return 1; }
     cat >>"$data/postgresql.conf" <<'CONF'
-# Written by ./cms: loopback TCP only, no Unix socket, room for two silos and the tests.
+# Written by ./cms: loopback TCP only, no Unix socket, room for the silos and the tests (in-process clusters beside
+# silo processes: each silo has two pools of up to Cms:Storage:PoolSize connections).
 listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
-max_connections = 300
+max_connections = 500
 shared_buffers = 256MB
 CONF
   fi
