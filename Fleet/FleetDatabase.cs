@@ -5,7 +5,7 @@ using Npgsql;
 namespace OrleansCms.Fleet;
 
 /// <summary>
-/// A database of its own for one run on a PostgreSQL server (a benchmark, the demo): created empty, so that the silos
+/// A database of its own for one run on a PostgreSQL server (a benchmark, the demo, a test): created empty, so that the silos
 /// apply the schema to it, owned by a login role of its own that is no superuser (<c>NAME_owner</c>, the silos'
 /// schema owner), with a login role of its own for the silos (<c>NAME_silo</c>, no privileges until the schema owner
 /// grants them), all three dropped when disposed unless <see cref="Keep"/> is set.
@@ -43,11 +43,18 @@ public sealed class FleetDatabase : IAsyncDisposable
     /// <summary>Leave the database on the server when disposed, for a look afterwards.</summary>
     public bool Keep { get; set; }
 
-    /// <summary>Creates <c>PREFIX_yyyyMMddHHmmss</c> and its silo role on the server of <paramref name="serverConnectionString"/>.</summary>
-    public static async Task<FleetDatabase> CreateAsync(string serverConnectionString, string prefix)
+    /// <summary>Creates <c>PREFIX_yyyyMMddHHmmss</c> and its roles on the server of <paramref name="serverConnectionString"/>.</summary>
+    public static Task<FleetDatabase> CreateAsync(string serverConnectionString, string prefix) =>
+        CreateNamedAsync(serverConnectionString, $"{prefix}_{DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}");
+
+    /// <summary>
+    /// Creates database <paramref name="name"/> (lower case, digits and underscores; at most 57 characters, so that
+    /// its roles' names fit PostgreSQL's 63) and its roles, as the server's administrative role.
+    /// </summary>
+    public static async Task<FleetDatabase> CreateNamedAsync(string serverConnectionString, string name)
     {
         var (ownerPassword, password) = (Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
-        var database = new FleetDatabase(serverConnectionString, $"{prefix}_{DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}", ownerPassword, password);
+        var database = new FleetDatabase(serverConnectionString, name, ownerPassword, password);
         await database.ExecuteAsync($"CREATE ROLE {database.OwnerRole} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{ownerPassword}'");
         await database.ExecuteAsync($"CREATE ROLE {database.SiloRole} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'");
         await database.ExecuteAsync($"CREATE DATABASE {database.Name} OWNER {database.OwnerRole}");

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrleansCms.Fleet;
@@ -14,32 +13,26 @@ namespace OrleansCms.Tests.Fixtures;
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    private readonly string _server;
+    private readonly FleetDatabase _database;
 
-    private TestDatabase(string server, string name, string ownerPassword, string siloPassword)
-    {
-        _server = server;
-        Name = name;
-        ConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = name, Username = OwnerRole, Password = ownerPassword }.ConnectionString;
-        SiloConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = SiloRole, Password = siloPassword }.ConnectionString;
-    }
+    private TestDatabase(FleetDatabase database) => _database = database;
 
-    public string Name { get; }
+    public string Name => _database.Name;
 
     /// <summary>The role that owns this database (no superuser, creates no roles): the silos' schema owner.</summary>
-    public string OwnerRole => $"{Name}_owner";
+    public string OwnerRole => _database.OwnerRole;
 
     /// <summary>The owner's connection string: what the silos apply the schema with, and what tests verify with.</summary>
-    public string ConnectionString { get; }
+    public string ConnectionString => _database.ConnectionString;
 
     /// <summary>The silos' least-privilege role: no privileges until a silo's schema owner grants them.</summary>
-    public string SiloRole => $"{Name}_silo";
+    public string SiloRole => _database.SiloRole;
 
     /// <summary>The silos' runtime connection string (as <see cref="SiloRole"/>).</summary>
-    public string SiloConnectionString { get; }
+    public string SiloConnectionString => _database.SiloConnectionString;
 
     /// <summary>What a silo process's environment needs: the runtime role, and the owner that applies the schema.</summary>
-    public Dictionary<string, string?> SiloEnvironment => PostgresEnvironment.ForSilos(SiloConnectionString, ConnectionString);
+    public Dictionary<string, string?> SiloEnvironment => _database.SiloEnvironment;
 
     /// <summary>The server's administrative connection string (from CMS_POSTGRES).</summary>
     public static string ServerConnectionString =>
@@ -48,29 +41,13 @@ public sealed class TestDatabase : IAsyncDisposable
             : throw new InvalidOperationException("CMS_POSTGRES is not set: run the tests with ./cms test, which starts their PostgreSQL.");
 
     /// <summary>
-    /// Creates an empty database on the test server (or on <paramref name="server"/>); with
-    /// <paramref name="applySchema"/> the CMS schema is applied to it.
+    /// Creates an empty database on the test server (or on <paramref name="server"/>), with a name no other test
+    /// uses; with <paramref name="applySchema"/> the CMS schema is applied to it.
     /// </summary>
     public static async Task<TestDatabase> CreateAsync(bool applySchema = true, string? server = null)
     {
-        server ??= ServerConnectionString;
         var name = $"cms_test_{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Guid.NewGuid():N}"[..48];
-        var (ownerPassword, password) = (Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
-        var database = new TestDatabase(server, name, ownerPassword, password);
-        await using (var admin = new NpgsqlConnection(server))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand(
-                $"""
-                CREATE ROLE "{database.OwnerRole}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{ownerPassword}';
-                CREATE ROLE "{database.SiloRole}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}';
-                """, admin);
-            await create.ExecuteNonQueryAsync();
-            // CREATE DATABASE cannot share a command with other statements (it runs outside a transaction).
-            await using var createDatabase = new NpgsqlCommand($"CREATE DATABASE \"{name}\" OWNER \"{database.OwnerRole}\"", admin);
-            await createDatabase.ExecuteNonQueryAsync();
-        }
-
+        var database = new TestDatabase(await FleetDatabase.CreateNamedAsync(server ?? ServerConnectionString, name));
         if (applySchema)
         {
             await new SchemaMigrator(NullLogger<SchemaMigrator>.Instance)
@@ -104,12 +81,6 @@ public sealed class TestDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_server);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
-        // Only now: the roles' objects and privileges lived in the database.
-        await using var dropRoles = new NpgsqlCommand($"DROP ROLE IF EXISTS \"{SiloRole}\"; DROP ROLE IF EXISTS \"{OwnerRole}\"", admin);
-        await dropRoles.ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
     }
 }
