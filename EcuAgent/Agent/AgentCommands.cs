@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
+using OrleansCms.Standby;
 using OrleansCms.Storage;
 
 namespace OrleansCms.Agent;
@@ -10,12 +11,14 @@ namespace OrleansCms.Agent;
 /// Carries out the CMS's commands (the observer attached to this ECU's grain). A command id seen before gets
 /// the first answer again: a repeated restore starts nothing new. Only a transient failure (the CMS could not be
 /// reached) is forgotten, so that the CMS's retry runs it again. A new command whose fencing token is older than
-/// one taken for the same logical program is refused (<see cref="CommandFence"/>).
+/// one taken for the same logical program is refused (<see cref="CommandFence"/>). It also keeps the warm standbys the
+/// CMS sends (<see cref="StandbyCache"/>): a restore reads the chunks held there locally and only the others from the CMS.
 /// </summary>
 internal sealed class AgentCommands(
     string mac,
     IGrainFactory grains,
     ProgramSupervisor supervisor,
+    StandbyCache standbys,
     Func<bool> acceptsPrograms,
     ILogger logger) : IEcuAgent
 {
@@ -56,6 +59,14 @@ internal sealed class AgentCommands(
         logger.CommandReceived("checkpoint", $"{mac}/{programId}", "fresh checkpoint for a migration");
         using var timeout = new CancellationTokenSource(CheckpointNowTimeout);
         return await supervisor.CheckpointNowAsync(programId, timeout.Token);
+    }
+
+    public Task<StandbyAnswer> KeepStandbyAsync(StandbyUpdate update) => Task.FromResult(standbys.Keep(update));
+
+    public Task DropStandbyAsync(CheckpointKey source)
+    {
+        standbys.Drop(source);
+        return Task.CompletedTask;
     }
 
     private async Task<RestoreResult> ForgetTransientFailure(string commandId, Lazy<Task<RestoreResult>> lazy)
@@ -105,6 +116,7 @@ internal sealed class AgentCommands(
             throw new RestoreRefusedException(RestoreRefusal.StartFailed, e.Message);
         }
 
+        standbys.Drop(command.Source);
         logger.RestoreDone(command.Source.ToString(), command.Manifest.Version, mac, programId, state?.Length ?? 0, (DateTimeOffset.UtcNow - started).TotalMilliseconds);
         return new RestoreResult(mac, programId);
     }
@@ -118,7 +130,17 @@ internal sealed class AgentCommands(
         bool verified;
         try
         {
-            verified = await CheckpointReader.TryReadGrantedAsync(grain, grant, command.Manifest, payload);
+            var read = await CheckpointReader.ReadGrantedAsync(grain, grant, command.Manifest, payload, hash => standbys.Find(command.Source, hash));
+            if (!read.Verified && read.LocalChunks > 0)
+            {
+                // A standby chunk did not match (or the payload did not): read it all from the CMS instead.
+                standbys.Drop(command.Source);
+                payload.SetLength(0);
+                read = await CheckpointReader.ReadGrantedAsync(grain, grant, command.Manifest, payload, local: null);
+            }
+
+            verified = read.Verified;
+            logger.RestoreRead(command.Source.ToString(), command.Manifest.Version, read.LocalChunks, read.RemoteChunks);
         }
         catch (CheckpointRejectedException e)
         {

@@ -19,6 +19,9 @@ internal static partial class AgentLogging
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {Kind} {CommandId} received: {Detail}")]
     public static partial void CommandReceived(this ILogger logger, string kind, string commandId, string detail);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read {Source} v{Version}: {LocalChunks} chunks from the warm standby, {RemoteChunks} from the CMS")]
+    public static partial void RestoreRead(this ILogger logger, string source, long version, int localChunks, int remoteChunks);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Source} v{Version} as {Mac}/{ProgramId} ({Bytes} bytes) in {ElapsedMs:0} ms")]
     public static partial void RestoreDone(this ILogger logger, string source, long version, string mac, int programId, long bytes, double elapsedMs);
 

@@ -50,6 +50,13 @@ public sealed class AgentOptions : IValidatableObject
     /// <summary>The ECU runs on the machine of a CMS silo (preferred for latency-critical programs).</summary>
     public bool BesideCmsSilo { get; set; }
 
+    /// <summary>
+    /// Memory this ECU gives warm standbys of other ECUs' programs (their newest checkpoints, sent by the CMS); the
+    /// least recently updated make room, and a program larger than all of it is not kept.
+    /// </summary>
+    [Range(1L << 20, long.MaxValue)]
+    public long StandbyCacheBytes { get; set; } = 256L << 20;
+
     /// <summary>Programs to start when the agent first registers, each in <see cref="ProgramSpec"/> syntax.</summary>
     public List<string> Programs { get; set; } = [];
 

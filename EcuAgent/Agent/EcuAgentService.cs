@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OrleansCms.Ecus;
 using OrleansCms.Ingest;
 using OrleansCms.Programs;
+using OrleansCms.Standby;
 using OrleansCms.Storage;
 
 namespace OrleansCms.Agent;
@@ -68,7 +69,7 @@ internal sealed class EcuAgentService : BackgroundService
         _uploader.Acknowledged += (key, version, _) => _supervisor.OnAcknowledged(key, version);
         _uploader.Rejected += (key, version, reason) => _supervisor.OnRejected(key, version, reason);
         _fence = new LeaseFence(clock, _options.HeartbeatInterval);
-        _commands = new AgentCommands(_options.Mac, client, _supervisor, () => _acceptsPrograms && _fence.Holds(), _logger);
+        _commands = new AgentCommands(_options.Mac, client, _supervisor, new StandbyCache(_options.StandbyCacheBytes), () => _acceptsPrograms && _fence.Holds(), _logger);
         _metrics = new EcuMetricsCollector(_options);
     }
 

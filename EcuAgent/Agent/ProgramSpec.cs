@@ -5,7 +5,8 @@ namespace OrleansCms.Agent;
 
 /// <summary>
 /// A program as declared on the command line: <c>name=counter,ram-mb=64,interval-ms=1000,period-ms=10,wcet-ms=2,
-/// latency-critical,isolation=freeze,cmd=sample --state-mb 16</c>. <c>cmd</c> comes last and takes the rest of the text; its words
+/// latency-critical,isolation=freeze,standby=on,cmd=sample --state-mb 16</c>. <c>standby</c> (<c>on</c> or <c>off</c>;
+/// by default on for a latency-critical program, else off) asks the CMS to keep the newest checkpoint warm on another ECU. <c>cmd</c> comes last and takes the rest of the text; its words
 /// are the command line (<c>sample</c> is the bundled sample program).
 /// </summary>
 public static class ProgramSpec
@@ -40,6 +41,7 @@ public static class ProgramSpec
         TimeSpan? period = null, wcet = null, interval = null;
         var latencyCritical = false;
         var isolation = IsolationPolicy.Freeze;
+        bool? standby = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var field in fields)
         {
@@ -61,7 +63,8 @@ public static class ProgramSpec
                     latencyCritical = value is null ? true : throw new FormatException($"{which}: latency-critical takes no value; write just 'latency-critical', not '{field}'.");
                     break;
                 case "isolation": isolation = Isolation(which, value); break;
-                default: throw new FormatException($"{which}: unknown program field '{key}'; the fields are name, ram-mb, interval-ms, period-ms, wcet-ms, latency-critical, isolation and, last, cmd.");
+                case "standby": standby = Standby(which, value); break;
+                default: throw new FormatException($"{which}: unknown program field '{key}'; the fields are name, ram-mb, interval-ms, period-ms, wcet-ms, latency-critical, isolation, standby and, last, cmd.");
             }
         }
 
@@ -90,7 +93,7 @@ public static class ProgramSpec
             throw new FormatException($"{which}: wcet-ms ({wcet.Value.TotalMilliseconds}) must not exceed period-ms ({period!.Value.TotalMilliseconds}); lower wcet-ms or raise period-ms.");
         }
 
-        return new ProgramInfo(name, ram << 20, period, wcet, latencyCritical, command, interval ?? DefaultInterval, isolation);
+        return new ProgramInfo(name, ram << 20, period, wcet, latencyCritical, command, interval ?? DefaultInterval, isolation, standby ?? latencyCritical);
     }
 
     /// <summary>How an error names the program: by its name when it has one, and by its position on the command line.</summary>
@@ -137,6 +140,13 @@ public static class ProgramSpec
         "freeze" => IsolationPolicy.Freeze,
         "continue" => IsolationPolicy.Continue,
         _ => throw new FormatException($"{which}: isolation must be 'freeze' (the default: stopped while the ECU is cut off) or 'continue' (runs on; moved only on a confirmed failure), not '{value}'."),
+    };
+
+    private static bool Standby(string which, string? value) => value switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new FormatException($"{which}: standby must be 'on' (the CMS keeps the newest checkpoint warm on another ECU) or 'off', not '{value}'."),
     };
 
     private static TimeSpan Milliseconds(string which, string key, string? value, long example) =>

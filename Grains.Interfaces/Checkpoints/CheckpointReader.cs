@@ -38,39 +38,65 @@ public static class CheckpointReader
     /// Reads the version a restore command's <paramref name="grant"/> names, in batches of <see cref="GrantedBatch"/>
     /// chunks with a few reads in flight. False when a chunk or the digest does not match.
     /// </summary>
-    public static async Task<bool> TryReadGrantedAsync(IRestoreSourceGrain grain, ReadGrant grant, CheckpointManifest manifest, Stream destination, CancellationToken cancellationToken = default)
+    public static async Task<bool> TryReadGrantedAsync(IRestoreSourceGrain grain, ReadGrant grant, CheckpointManifest manifest, Stream destination, CancellationToken cancellationToken = default) =>
+        (await ReadGrantedAsync(grain, grant, manifest, destination, local: null, cancellationToken)).Verified;
+
+    /// <summary>
+    /// Reads the version <paramref name="grant"/> names, taking every chunk <paramref name="local"/> holds (a warm
+    /// standby's cache) from there and only the others from the CMS, in batches of at most <see cref="GrantedBatch"/>
+    /// with a few reads in flight. Every chunk is checked against the manifest and the whole digest; a local chunk
+    /// that does not match ends the read unverified (the caller reads again without it).
+    /// </summary>
+    public static async Task<GrantedRead> ReadGrantedAsync(
+        IRestoreSourceGrain grain, ReadGrant grant, CheckpointManifest manifest, Stream destination,
+        Func<string, ChunkData?>? local, CancellationToken cancellationToken = default)
     {
         using var payload = new VerifiedPayload(manifest, destination);
+        var held = manifest.Chunks.Select(c => local?.Invoke(c.Sha256)).ToArray();
+        var runs = RemoteRuns(held);
         var reads = new Queue<Task<IReadOnlyList<ChunkData>>>();
-        var next = 0;
+        var nextRun = 0;
+        var remote = 0;
         try
         {
-            while (true)
+            for (var index = 0; index < manifest.Chunks.Length;)
             {
-                for (; reads.Count < GrantedReadsInFlight && next < manifest.Chunks.Length; next += GrantedBatch)
-                {
-                    reads.Enqueue(grain.ReadGrantedAsync(grant, next, GrantedBatch));
-                }
-
-                if (!reads.TryDequeue(out var read))
-                {
-                    return payload.IsComplete();
-                }
-
-                var chunks = await read.WaitAsync(cancellationToken);
-                if (chunks.Count == 0)
-                {
-                    return false;
-                }
-
-                foreach (var chunk in chunks)
+                if (held[index] is { } chunk)
                 {
                     if (!await payload.TryAppendAsync(chunk, cancellationToken))
                     {
-                        return false;
+                        return new GrantedRead(false, index - remote, remote);
                     }
+
+                    index++;
+                    continue;
+                }
+
+                // The next remote run starts here: keep a few reads in flight ahead of it.
+                for (; reads.Count < GrantedReadsInFlight && nextRun < runs.Count; nextRun++)
+                {
+                    reads.Enqueue(grain.ReadGrantedAsync(grant, runs[nextRun].First, runs[nextRun].Count));
+                }
+
+                var chunks = await reads.Dequeue().WaitAsync(cancellationToken);
+                if (chunks.Count == 0)
+                {
+                    return new GrantedRead(false, index - remote, remote);
+                }
+
+                foreach (var read in chunks)
+                {
+                    if (!await payload.TryAppendAsync(read, cancellationToken))
+                    {
+                        return new GrantedRead(false, index - remote, remote);
+                    }
+
+                    index++;
+                    remote++;
                 }
             }
+
+            return new GrantedRead(payload.IsComplete(), manifest.Chunks.Length - remote, remote);
         }
         finally
         {
@@ -80,6 +106,30 @@ public static class CheckpointReader
                 read.Ignore();
             }
         }
+    }
+
+    /// <summary>The runs of chunks not held locally, each at most <see cref="GrantedBatch"/> long.</summary>
+    private static List<(int First, int Count)> RemoteRuns(ChunkData?[] held)
+    {
+        var runs = new List<(int, int)>();
+        for (var i = 0; i < held.Length;)
+        {
+            if (held[i] is not null)
+            {
+                i++;
+                continue;
+            }
+
+            var first = i;
+            while (i < held.Length && held[i] is null && i - first < GrantedBatch)
+            {
+                i++;
+            }
+
+            runs.Add((first, i - first));
+        }
+
+        return runs;
     }
 
     /// <summary>The payload as it is rebuilt: each chunk checked against the manifest, decoded, hashed and written.</summary>
@@ -111,3 +161,6 @@ public static class CheckpointReader
         }
     }
 }
+
+/// <summary>How a granted read went: whether the payload verified, and how many chunks came from the local cache and from the CMS.</summary>
+public readonly record struct GrantedRead(bool Verified, int LocalChunks, int RemoteChunks);

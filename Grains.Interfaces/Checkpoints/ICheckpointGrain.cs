@@ -37,4 +37,11 @@ public interface ICheckpointGrain : ICheckpointAgentGrain, IRestoreSourceGrain
     /// </summary>
     [Alias("AbandonUpload"), AlwaysInterleave]
     Task AbandonUploadAsync(string reason);
+
+    /// <summary>
+    /// Names the ECU that keeps this program's newest checkpoint warm (null: none): every acknowledged version's new
+    /// chunks are sent there, after the acknowledgement. Sent by the program's ECU grain each time it plans.
+    /// </summary>
+    [Alias("SetStandby"), AlwaysInterleave, OneWay]
+    Task SetStandbyAsync(string? mac);
 }

@@ -1,3 +1,6 @@
+using OrleansCms.Checkpoints;
+using OrleansCms.Standby;
+
 namespace OrleansCms.Ecus;
 
 /// <summary>
@@ -24,4 +27,15 @@ public interface IEcuAgent : IGrainObserver
     /// <summary>Takes a checkpoint of the program now and answers its version once the CMS acknowledged it.</summary>
     [Alias("CheckpointNow")]
     Task<long> CheckpointNowAsync(int programId);
+
+    /// <summary>
+    /// Keeps part of another ECU's program warm on this ECU (its planned restore target): the CMS sends each
+    /// acknowledged checkpoint's chunks this ECU lacks. Answers what it still lacks, or that it does not keep it.
+    /// </summary>
+    [Alias("KeepStandby")]
+    Task<StandbyAnswer> KeepStandbyAsync(StandbyUpdate update);
+
+    /// <summary>Forgets the standby of a program whose standby moved elsewhere.</summary>
+    [Alias("DropStandby")]
+    Task DropStandbyAsync(CheckpointKey source);
 }

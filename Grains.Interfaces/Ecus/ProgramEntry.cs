@@ -4,7 +4,8 @@ namespace OrleansCms.Ecus;
 
 /// <summary>
 /// One program in an ECU's catalogue, registered by its agent before the program starts. The catalogue an ECU
-/// has when it fails is exactly what its restoration restores.
+/// has when it fails is exactly what its restoration restores. <paramref name="StandbyMac"/> is the ECU the CMS keeps
+/// the program's newest checkpoint warm on (<see cref="ProgramInfo.Standby"/>), its preferred restore target.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.ProgramEntry")]
 public sealed record ProgramEntry(
@@ -15,7 +16,8 @@ public sealed record ProgramEntry(
     [property: Id(4)] ProgramEntryStatus Status = ProgramEntryStatus.Active,
     [property: Id(5)] string? Successor = null,
     [property: Id(6)] DateTimeOffset? EndedAt = null,
-    [property: Id(7)] string? EndReason = null)
+    [property: Id(7)] string? EndReason = null,
+    [property: Id(8)] string? StandbyMac = null)
 {
     /// <summary>The key of the first copy of this logical program, the same along its whole lineage.</summary>
     public string Root(string mac) => Origin?.Root ?? new CheckpointKey(mac, ProgramId).ToString();

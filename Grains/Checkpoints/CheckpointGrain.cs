@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Serialization;
 using OrleansCms.Security;
+using OrleansCms.Standby;
 using OrleansCms.Storage;
 using OrleansCms.Telemetry;
 
@@ -21,6 +22,8 @@ public sealed class CheckpointGrain(
     [PersistentState("checkpoints", CmsStorageOptions.GrainStorageName)] IPersistentState<CheckpointState> state,
     ChunkStore store,
     IngestBudget budget,
+    StandbyBudget standbyBudget,
+    IOptions<StandbyOptions> standbyOptions,
     EcuQuota quota,
     IOptions<IngestOptions> options,
     IOptions<ReminderOptions> reminders,
@@ -44,6 +47,7 @@ public sealed class CheckpointGrain(
     private readonly VersionRate _rate = new(options.Value.MaxVersionsPerSecond, options.Value.VersionBurst, clock);
     private CheckpointState _persisted = null!;
     private CancellationTokenSource? _upload;
+    private StandbyFeed? _standby;
     private bool _releaseChecksRegistered;
 
     private List<CheckpointManifest> Versions => state.State.Versions;
@@ -191,6 +195,7 @@ public sealed class CheckpointGrain(
             state.State.Claimant = claimant;
             state.State.SettledAt = null; // from now on the claimant decides when the checkpoints are needed no more
             await WriteAsync(); // a claim that is not stored is not granted
+            _standby?.Stop();
 
             logger.CheckpointClaimed(key, claimant, Versions.Count > 0 ? Versions[0].Version : 0);
             await EnsureReleaseChecksAsync(key);
@@ -208,6 +213,18 @@ public sealed class CheckpointGrain(
             logger.UploadAbandoned(Key(), reason);
             await upload.CancelAsync();
         }
+    }
+
+    public Task SetStandbyAsync(string? mac)
+    {
+        // A claimed program is being restored: its standby has what it needs, or the restoration reads from the store.
+        if (state.State.Claimant is null && state.State.ReleasedAt is null && (mac is not null || _standby is not null))
+        {
+            _standby ??= new StandbyFeed(CheckpointKey.Parse(Key()), GrainFactory, store, standbyBudget, standbyOptions.Value, logger);
+            _standby.SetTarget(MacAddress.TryNormalize(mac, out var target) ? target : null, Versions.FirstOrDefault());
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<CheckpointManifest>> GetVersionsAsync() =>
@@ -428,6 +445,7 @@ public sealed class CheckpointGrain(
         }
 
         await store.StoreAsync(verified, replace);
+        _standby?.Remember(verified);
         foreach (var chunk in verified)
         {
             into[chunk.Sha256] = chunk;
@@ -440,6 +458,7 @@ public sealed class CheckpointGrain(
         var pruned = Versions.Skip(_limits.RetainedVersions).ToList();
         Versions.RemoveRange(Math.Min(_limits.RetainedVersions, Versions.Count), pruned.Count);
         await WriteAsync(); // a version that is not stored is not acknowledged, now or on the agent's retry
+        _standby?.Committed(manifest);
 
         // Unshared chunks of pruned versions are deleted later by the ChunkCollector, off this path.
         await store.ReleaseAsync(key, [.. Versions.Select(v => v.Version)], manifest.Version, AbandonedAfter);

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
+using OrleansCms.Checkpoints;
 using OrleansCms.Restoration;
+using OrleansCms.Standby;
 using OrleansCms.Storage;
 
 namespace OrleansCms.Ecus;
@@ -24,6 +26,9 @@ public sealed class EcuGrain(
     IOptions<LivenessOptions> options,
     TimeProvider clock,
     ClusterFormation cluster,
+    PlacementPolicy placement,
+    FleetCandidatesCache candidates,
+    IOptions<StandbyOptions> standby,
     DeepCopier<EcuState> copier,
     ILogger<EcuGrain> logger) : Grain, IEcuGrain, IEcuLease, IRemindable
 {
@@ -41,6 +46,7 @@ public sealed class EcuGrain(
     private IReadOnlyList<RunningProgram> _programs = [];
     private IGrainTimer? _leaseTimer;
     private IGrainTimer? _outboxRetry;
+    private IGrainTimer? _standbyPlanning;
     private IEcuAgent? _agent;
     private EcuState _persisted = null!;
 
@@ -131,8 +137,7 @@ public sealed class EcuGrain(
         }
 
         await WriteAsync();
-        _leaseTimer?.Dispose();
-        _leaseTimer = null;
+        StopTimers();
         _agent = null;
         logger.EcuFailed(Mac(), State.FailureEpoch, reason);
         await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac(), EcuStatus.Failed);
@@ -148,8 +153,7 @@ public sealed class EcuGrain(
         }
 
         await WriteAsync();
-        _leaseTimer?.Dispose();
-        _leaseTimer = null;
+        StopTimers();
         _agent = null;
         await GrainFactory.GetGrain<IFleetGrain>(0).RemoveAsync(Mac(), EcuStatus.Retired);
         logger.EcuRetired(Mac(), reason);
@@ -287,6 +291,45 @@ public sealed class EcuGrain(
             Period = _liveness.CheckInterval,
             KeepAlive = true,
         });
+        _standbyPlanning ??= this.RegisterGrainTimer(PlanStandbysAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.FromSeconds(1),
+            Period = standby.Value.ReplanInterval,
+        });
+    }
+
+    private void StopTimers()
+    {
+        _leaseTimer?.Dispose();
+        _leaseTimer = null;
+        _standbyPlanning?.Dispose();
+        _standbyPlanning = null;
+    }
+
+    /// <summary>
+    /// Plans where this ECU's standby programs are kept warm (<see cref="StandbyPlanner"/>), records a changed plan
+    /// in the catalogue (a failure's restoration prefers it), and tells each program's checkpoint grain.
+    /// </summary>
+    private async Task PlanStandbysAsync(CancellationToken cancellationToken)
+    {
+        var wanting = Catalogue.Active().Where(p => p.Program.Standby).ToList();
+        if (State.Status != EcuStatus.Alive || wanting.Count == 0 || candidates.Current() is not { } fleet)
+        {
+            return;
+        }
+
+        var plan = StandbyPlanner.Plan(Mac(), wanting, fleet, placement);
+        if (Catalogue.SetStandbys(plan))
+        {
+            await WriteAsync();
+            logger.StandbysPlanned(Mac(), string.Join(", ", plan.Select(p => $"{p.Key}→{p.Value ?? "none"}")));
+        }
+
+        // Told every time, not only on a change: a checkpoint grain that was reactivated meanwhile learns it again.
+        foreach (var (programId, target) in plan)
+        {
+            GrainFactory.GetGrain<ICheckpointGrain>(new CheckpointKey(Mac(), programId).ToString()).SetStandbyAsync(target).Ignore();
+        }
     }
 
     private Task CheckLeaseAsync(CancellationToken cancellationToken)

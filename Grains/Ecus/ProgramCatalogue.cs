@@ -99,9 +99,27 @@ public sealed class ProgramCatalogue(EcuState state, string key, TimeProvider cl
             TrimFences();
         }
 
-        state.Catalogue.Add(entry with { Status = ProgramEntryStatus.Active, StartedAt = clock.GetUtcNow() });
+        // The standby is the CMS's choice, never the agent's.
+        state.Catalogue.Add(entry with { Status = ProgramEntryStatus.Active, StartedAt = clock.GetUtcNow(), StandbyMac = null });
         state.NextProgramId = entry.ProgramId + 1;
         return (entry.ProgramId, true);
+    }
+
+    /// <summary>Records the planned standby of each active program named in <paramref name="standbys"/>; returns whether any changed.</summary>
+    public bool SetStandbys(IReadOnlyDictionary<int, string?> standbys)
+    {
+        var changed = false;
+        for (var i = 0; i < state.Catalogue.Count; i++)
+        {
+            var entry = state.Catalogue[i];
+            if (entry.Status == ProgramEntryStatus.Active && standbys.TryGetValue(entry.ProgramId, out var mac) && entry.StandbyMac != mac)
+            {
+                state.Catalogue[i] = entry with { StandbyMac = mac };
+                changed = true;
+            }
+        }
+
+        return changed;
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
 using OrleansCms.Security;
+using OrleansCms.Standby;
 using OrleansCms.Storage;
 using OrleansCms.Telemetry;
 
@@ -19,8 +20,9 @@ public static class CmsGrainsExtensions
 
     /// <summary>
     /// Registers the grains' options (sections <c>Cms:Ingest</c>, <c>Cms:Liveness</c>, <c>Cms:Restoration</c>,
-    /// <c>Cms:Placement</c>, <c>Cms:Storage</c>), validated at start-up; the chunk store and its collector, the ingest
-    /// budget, the per-ECU quota, the metrics, the fleet census, silo-death watching and placement; and the chunk tables' schema scripts.
+    /// <c>Cms:Placement</c>, <c>Cms:Standby</c>, <c>Cms:Storage</c>), validated at start-up; the chunk store and its collector, the ingest
+    /// and standby budgets, the per-ECU quota, the metrics, the fleet census, silo-death watching, placement and the
+    /// fleet's candidates for standbys; and the chunk tables' schema scripts.
     /// Clustering, grain storage and reminders are the host's (<c>AddCmsPersistence</c> in the silo).
     /// </summary>
     public static ISiloBuilder AddCmsGrains(this ISiloBuilder silo)
@@ -31,10 +33,12 @@ public static class CmsGrainsExtensions
         services.AddOptions<LivenessOptions>().BindConfiguration(LivenessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RestorationOptions>().BindConfiguration(RestorationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlacementOptions>().BindConfiguration(PlacementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StandbyOptions>().BindConfiguration(StandbyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.ConfigureFormatter<IngestOptions>()
             .ConfigureFormatter<LivenessOptions>()
             .ConfigureFormatter<RestorationOptions>()
-            .ConfigureFormatter<PlacementOptions>();
+            .ConfigureFormatter<PlacementOptions>()
+            .ConfigureFormatter<StandbyOptions>();
 
         services.AddSingleton(SchemaScripts);
         services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
@@ -55,6 +59,8 @@ public static class CmsGrainsExtensions
         services.AddSingleton(sp => new ClusterFormation(
             sp.GetRequiredService<IClusterMembershipService>(), sp.GetRequiredService<ILocalSiloDetails>(), siloBuilt));
         services.AddSingleton(sp => new PlacementPolicy(sp.GetRequiredService<IOptions<PlacementOptions>>().Value));
+        services.AddSingleton<StandbyBudget>();
+        services.AddSingleton<FleetCandidatesCache>();
 
         // Deny by default once the silo has a fleet CA (UseCmsTls registers it): see docs/security.md.
         services.TryAddSingleton(new FleetTrust(null));

@@ -121,7 +121,8 @@ public sealed class RestorationPlan(RestorationState state, string id, TimeProvi
             Request.Programs[index].Program,
             checkpointBytes.GetValueOrDefault(index),
             ExcludeMac: Request.Kind == RestorationKind.Crash ? null : Request.SourceMac,
-            PreferredMac: Request.TargetMac))).ToList();
+            // An operator's target, the crashed program's own ECU, or else where its standby keeps it warm.
+            PreferredMac: Request.TargetMac ?? Request.Programs[index].StandbyMac))).ToList();
 
         var batch = requests.Where(r => !state.Excluded.ContainsKey(Request.Programs[r.Index].ProgramId)).ToList();
         var decisions = policy.PlaceBatch([.. batch.Select(r => r.Request)], candidates).Zip(batch, (d, r) => (r.Index, Decision: d)).ToList();

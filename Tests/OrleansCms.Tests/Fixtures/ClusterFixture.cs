@@ -5,6 +5,7 @@ using Orleans.Configuration;
 using Orleans.TestingHost;
 using OrleansCms.Checkpoints;
 using OrleansCms.Hosting;
+using OrleansCms.Standby;
 using OrleansCms.Storage;
 
 namespace OrleansCms.Tests.Fixtures;
@@ -43,6 +44,8 @@ public class ClusterFixture : IAsyncLifetime
         // Checkpoints that are needed no more are released within seconds, so that tests can watch it happen.
         builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseAfter)}"] = ReleaseAfter.ToString();
         builder.Properties[$"{IngestOptions.Section}:{nameof(IngestOptions.ReleaseCheckInterval)}"] = ReleaseCheckInterval.ToString();
+        // Standbys are planned within a second of a program's registration, so that tests can watch them warm up.
+        builder.Properties[$"{StandbyOptions.Section}:{nameof(StandbyOptions.ReplanInterval)}"] = TimeSpan.FromMilliseconds(300).ToString();
         Configure(builder.Properties);
         builder.AddSiloBuilderConfigurator<CmsSiloConfigurator>();
         builder.AddClientBuilderConfigurator<CmsClientConfigurator>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
+using OrleansCms.Standby;
 
 namespace OrleansCms.Tests.Fixtures;
 
@@ -37,6 +38,9 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
 
     public IEcuGrain Grain => _grains.GetGrain<IEcuGrain>(Mac);
 
+    /// <summary>The client it calls the CMS through.</summary>
+    public IGrainFactory Grains => _grains;
+
     /// <summary>The programs its heartbeats report (none unless a test sets them).</summary>
     public IReadOnlyList<RunningProgram> Reported { get; set; } = [];
 
@@ -52,9 +56,9 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
     }
 
     /// <summary>Registers a program of its own, as an agent does for a declared program.</summary>
-    public Task<int> AddProgramAsync(string name, IsolationPolicy isolation = IsolationPolicy.Freeze) =>
+    public Task<int> AddProgramAsync(string name, IsolationPolicy isolation = IsolationPolicy.Freeze, bool standby = false) =>
         Grain.AddProgramAsync(new ProgramEntry(Interlocked.Increment(ref _nextProgramId) - 1,
-            new ProgramInfo(name, 32L << 20, Isolation: isolation), null, DateTimeOffset.UtcNow));
+            new ProgramInfo(name, 32L << 20, Isolation: isolation, Standby: standby), null, DateTimeOffset.UtcNow));
 
     /// <summary>The ECU dies: no more heartbeats.</summary>
     public async Task StopHeartbeatsAsync()
@@ -76,6 +80,24 @@ public sealed class FakeEcu : IEcuAgent, IAsyncDisposable
     }
 
     public Task<long> CheckpointNowAsync(int programId) => throw new NotSupportedException("fake ECUs take no fresh checkpoints");
+
+    /// <summary>What the CMS keeps warm on this ECU, as an agent keeps it.</summary>
+    public StandbyCache Standbys { get; } = new(256L << 20);
+
+    /// <summary>Every standby update the CMS sent this ECU, in order.</summary>
+    public ConcurrentQueue<StandbyUpdate> StandbyUpdates { get; } = new();
+
+    public Task<StandbyAnswer> KeepStandbyAsync(StandbyUpdate update)
+    {
+        StandbyUpdates.Enqueue(update);
+        return Task.FromResult(Standbys.Keep(update));
+    }
+
+    public Task DropStandbyAsync(CheckpointKey source)
+    {
+        Standbys.Drop(source);
+        return Task.CompletedTask;
+    }
 
     /// <summary>Registers the command's program, as an agent that remembers no earlier command does; a stale one is refused.</summary>
     public async Task<RestoreResult> RegisterProgramAsync(RestoreCommand command)

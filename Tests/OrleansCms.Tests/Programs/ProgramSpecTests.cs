@@ -18,8 +18,17 @@ public class ProgramSpecTests
         Assert.Equal(TimeSpan.FromMilliseconds(2), info.Wcet);
         Assert.True(info.LatencyCritical);
         Assert.Equal(IsolationPolicy.Continue, info.Isolation);
+        Assert.True(info.Standby); // latency-critical: a warm standby unless standby=off
         Assert.Equal(["sample", "--state-mb", "16", "--dirty", "0.1"], info.Command);
     }
+
+    [Theory]
+    [InlineData("name=a,ram-mb=64,cmd=sample", false)]
+    [InlineData("name=a,ram-mb=64,standby=on,cmd=sample", true)]
+    [InlineData("name=a,ram-mb=64,latency-critical,cmd=sample", true)]
+    [InlineData("name=a,ram-mb=64,latency-critical,standby=off,cmd=sample", false)]
+    public void Parse_Standby_OnForLatencyCriticalProgramsUnlessTurnedOff(string spec, bool standby) =>
+        Assert.Equal(standby, ProgramSpec.Parse(spec).Standby);
 
     [Fact]
     public void Parse_OnlyRequiredFields_UsesTheDefaults()
@@ -62,6 +71,7 @@ public class ProgramSpecTests
     [InlineData("   ", "is empty; write name=")]
     [InlineData("name=a,ram-mb=64,isolation=run,cmd=sample", "program 'a': isolation must be 'freeze' (the default: stopped while the ECU is cut off) or 'continue' (runs on; moved only on a confirmed failure), not 'run'.")]
     [InlineData("name=a,ram-mb=64,isolation,cmd=sample", "isolation must be 'freeze'")]
+    [InlineData("name=a,ram-mb=64,standby=yes,cmd=sample", "program 'a': standby must be 'on' (the CMS keeps the newest checkpoint warm on another ECU) or 'off', not 'yes'.")]
     public void Parse_BadSpec_ThrowsFormatExceptionNamingTheProblem(string spec, string problem)
     {
         var error = Assert.Throws<FormatException>(() => ProgramSpec.Parse(spec));

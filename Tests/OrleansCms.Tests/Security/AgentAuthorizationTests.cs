@@ -7,6 +7,7 @@ using OrleansCms.Cli;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
 using OrleansCms.Security;
+using OrleansCms.Standby;
 using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Security;
@@ -171,5 +172,9 @@ public sealed class AgentAuthorizationTests(FleetTlsCluster cluster)
         public Task StopProgramAsync(StopCommand command) => throw new NotSupportedException();
 
         public Task<long> CheckpointNowAsync(int programId) => throw new NotSupportedException();
+
+        public Task<StandbyAnswer> KeepStandbyAsync(StandbyUpdate update) => Task.FromResult(new StandbyAnswer(false, []));
+
+        public Task DropStandbyAsync(CheckpointKey source) => Task.CompletedTask;
     }
 }
