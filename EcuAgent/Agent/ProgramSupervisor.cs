@@ -144,8 +144,9 @@ internal sealed class ProgramSupervisor(
         if (state is not null)
         {
             // The restored state is the new copy's first checkpoint: its chunks are already stored, so this costs
-            // no transfer, and from now on the copy can be restored from its own key.
-            Offer(program, program.NextVersion(), state);
+            // no transfer, and from now on the copy can be restored from its own key. Hashed off the restore's path.
+            var version = program.NextVersion();
+            _ = Task.Run(() => Offer(program, version, state));
         }
 
         _ = RunCheckpointsAsync(program);
