@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
+using OrleansCms.Security;
 using OrleansCms.Standby;
 using OrleansCms.Storage;
 
@@ -19,6 +20,7 @@ internal sealed class AgentCommands(
     IGrainFactory grains,
     ProgramSupervisor supervisor,
     StandbyCache standbys,
+    StandbyPrestarts prestarts,
     Func<bool> acceptsPrograms,
     ILogger logger) : IEcuAgent
 {
@@ -26,6 +28,10 @@ internal sealed class AgentCommands(
     private readonly ConcurrentDictionary<string, Lazy<Task<RestoreResult>>> _restores = new();
     private readonly ConcurrentDictionary<string, Lazy<Task>> _stops = new();
     private readonly CommandFence _fence = new(TimeProvider.System);
+
+    // Granted reads in flight across all restores of this agent: the restores of a failed ECU's programs run at once,
+    // and their reads together would otherwise queue megabytes on the agent's one connection ahead of its heartbeats.
+    private readonly SemaphoreSlim _readSlots = new(4, 4);
 
     public Task<RestoreResult> RestoreAsync(RestoreCommand command)
     {
@@ -61,12 +67,40 @@ internal sealed class AgentCommands(
         return await supervisor.CheckpointNowAsync(programId, timeout.Token);
     }
 
-    public Task<StandbyAnswer> KeepStandbyAsync(StandbyUpdate update) => Task.FromResult(standbys.Keep(update));
+    public Task<StandbyAnswer> KeepStandbyAsync(StandbyUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var answer = standbys.Keep(update);
+        if (!answer.Kept)
+        {
+            prestarts.Drop(update.Source);
+        }
+        else if (update.Manifest is { } manifest && acceptsPrograms())
+        {
+            prestarts.Ensure(update.Source, manifest.Program);
+        }
+
+        return Task.FromResult(answer);
+    }
 
     public Task DropStandbyAsync(CheckpointKey source)
     {
         standbys.Drop(source);
+        prestarts.Drop(source);
         return Task.CompletedTask;
+    }
+
+    private async Task<IReadOnlyList<ChunkData>> ThrottledReadAsync(IRestoreSourceGrain grain, ReadGrant grant, int first, int count)
+    {
+        await _readSlots.WaitAsync();
+        try
+        {
+            return await grain.ReadGrantedAsync(grant, first, count);
+        }
+        finally
+        {
+            _readSlots.Release();
+        }
     }
 
     private async Task<RestoreResult> ForgetTransientFailure(string commandId, Lazy<Task<RestoreResult>> lazy)
@@ -95,7 +129,8 @@ internal sealed class AgentCommands(
         int programId;
         try
         {
-            programId = await supervisor.StartAsync(command.Manifest.Program, origin, state, CancellationToken.None);
+            var prestarted = command.Fresh ? null : await prestarts.TakeAsync(command.Source, command.Manifest.Program);
+            programId = await supervisor.StartAsync(command.Manifest.Program, origin, state, CancellationToken.None, prestarted: prestarted);
         }
         catch (StaleCommandException e)
         {
@@ -130,13 +165,13 @@ internal sealed class AgentCommands(
         bool verified;
         try
         {
-            var read = await CheckpointReader.ReadGrantedAsync(grain, grant, command.Manifest, payload, hash => standbys.Find(command.Source, hash));
+            var read = await CheckpointReader.ReadGrantedAsync((first, count) => ThrottledReadAsync(grain, grant, first, count), command.Manifest, payload, hash => standbys.Find(command.Source, hash));
             if (!read.Verified && read.LocalChunks > 0)
             {
                 // A standby chunk did not match (or the payload did not): read it all from the CMS instead.
                 standbys.Drop(command.Source);
                 payload.SetLength(0);
-                read = await CheckpointReader.ReadGrantedAsync(grain, grant, command.Manifest, payload, local: null);
+                read = await CheckpointReader.ReadGrantedAsync((first, count) => ThrottledReadAsync(grain, grant, first, count), command.Manifest, payload, local: null);
             }
 
             verified = read.Verified;

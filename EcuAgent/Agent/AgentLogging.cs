@@ -19,6 +19,12 @@ internal static partial class AgentLogging
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {Kind} {CommandId} received: {Detail}")]
     public static partial void CommandReceived(this ILogger logger, string kind, string commandId, string detail);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not pre-start program {Name} for its warm standby: {Reason}")]
+    public static partial void PrestartFailed(this ILogger logger, string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The pre-started process of {Source} did not take its state ({Reason}); starting a new one")]
+    public static partial void PrestartedProcessFailed(this ILogger logger, string source, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Read {Source} v{Version}: {LocalChunks} chunks from the warm standby, {RemoteChunks} from the CMS")]
     public static partial void RestoreRead(this ILogger logger, string source, long version, int localChunks, int remoteChunks);
 

@@ -57,6 +57,13 @@ public sealed class AgentOptions : IValidatableObject
     [Range(1L << 20, long.MaxValue)]
     public long StandbyCacheBytes { get; set; } = 256L << 20;
 
+    /// <summary>
+    /// Processes this ECU starts ahead for the programs it keeps warm standbys of, each waiting for its state, so that a
+    /// restore there costs no process start-up (0: none).
+    /// </summary>
+    [Range(0, 1024)]
+    public int StandbyPrestarts { get; set; } = 16;
+
     /// <summary>Programs to start when the agent first registers, each in <see cref="ProgramSpec"/> syntax.</summary>
     public List<string> Programs { get; set; } = [];
 

@@ -29,6 +29,7 @@ internal sealed class EcuAgentService : BackgroundService
     private readonly ILogger _logger;
     private readonly CheckpointUploader _uploader;
     private readonly ProgramSupervisor _supervisor;
+    private readonly StandbyPrestarts _prestarts;
     private readonly EcuMetricsCollector _metrics;
     private readonly LeaseFence _fence;
     private long _frozenAt;
@@ -69,7 +70,8 @@ internal sealed class EcuAgentService : BackgroundService
         _uploader.Acknowledged += (key, version, _) => _supervisor.OnAcknowledged(key, version);
         _uploader.Rejected += (key, version, reason) => _supervisor.OnRejected(key, version, reason);
         _fence = new LeaseFence(clock, _options.HeartbeatInterval);
-        _commands = new AgentCommands(_options.Mac, client, _supervisor, new StandbyCache(_options.StandbyCacheBytes), () => _acceptsPrograms && _fence.Holds(), _logger);
+        _prestarts = new StandbyPrestarts(_options.StandbyPrestarts, protocol.Value, loggers.CreateLogger("OrleansCms.Programs"));
+        _commands = new AgentCommands(_options.Mac, client, _supervisor, new StandbyCache(_options.StandbyCacheBytes), _prestarts, () => _acceptsPrograms && _fence.Holds(), _logger);
         _metrics = new EcuMetricsCollector(_options);
     }
 
@@ -121,6 +123,7 @@ internal sealed class EcuAgentService : BackgroundService
         finally
         {
             _acceptsPrograms = false;
+            await _prestarts.DisposeAsync();
             await _supervisor.DisposeAsync();
             await uploads.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await guard.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

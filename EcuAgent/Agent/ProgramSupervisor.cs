@@ -26,6 +26,7 @@ internal sealed class ProgramSupervisor(
     private readonly ConcurrentQueue<(int ProgramId, string Detail)> _crashes = new();
     private readonly ConcurrentDictionary<(CheckpointKey, long), TaskCompletionSource<long>> _ackWaiters = new();
     private readonly Lock _idLock = new();
+    private readonly SemaphoreSlim _registration = new(1, 1);
     private readonly Lock _freezeLock = new();
     private readonly HashSet<ProgramProcess> _freezable = []; // the live processes to freeze, those still starting included
     private bool _frozen;
@@ -103,25 +104,56 @@ internal sealed class ProgramSupervisor(
 
     /// <summary>
     /// Registers the program with the CMS under <paramref name="reservedId"/> (or the next ID), then starts its process (with
-    /// <paramref name="state"/> for a restore).
+    /// <paramref name="state"/> for a restore): the <paramref name="prestarted"/> one when given (a warm standby's), which
+    /// this call then owns; a new one if there is none or it fails to take the state.
     /// </summary>
     /// <exception cref="ProgramFencedException">The ECU was fenced while the program started; it was stopped again.</exception>
-    public async Task<int> StartAsync(ProgramInfo info, ProgramOrigin? origin, byte[]? state, CancellationToken cancellationToken, int? reservedId = null)
+    public async Task<int> StartAsync(ProgramInfo info, ProgramOrigin? origin, byte[]? state, CancellationToken cancellationToken, int? reservedId = null, ProgramProcess? prestarted = null)
+    {
+        try
+        {
+            return await StartOwnedAsync(info, origin, state, cancellationToken, reservedId, prestarted);
+        }
+        catch when (prestarted is not null)
+        {
+            await prestarted.DisposeAsync(); // a no-op when it was started (and so stopped) already
+            throw;
+        }
+    }
+
+    private async Task<int> StartOwnedAsync(ProgramInfo info, ProgramOrigin? origin, byte[]? state, CancellationToken cancellationToken, int? reservedId, ProgramProcess? prestarted)
     {
         var fence = Volatile.Read(ref _fences);
 
         // A repeated registration (restore command, or declared program under its reserved ID) gets its first ID back.
-        var id = await Ecu.AddProgramAsync(new ProgramEntry(reservedId ?? ReserveId(), info, origin, clock.GetUtcNow()));
+        // One registration at a time: the ECU's grain takes IDs only in increasing order, and restores run concurrently.
+        int id;
+        await _registration.WaitAsync(cancellationToken);
+        try
+        {
+            id = await Ecu.AddProgramAsync(new ProgramEntry(reservedId ?? ReserveId(), info, origin, clock.GetUtcNow()));
+        }
+        finally
+        {
+            _registration.Release();
+        }
+
         if (_programs.ContainsKey(id))
         {
+            if (prestarted is not null)
+            {
+                await prestarted.DisposeAsync();
+            }
+
             return id;
         }
 
         ProgramProcess process;
         try
         {
-            process = await ProgramProcess.StartAsync(ProgramLaunches.Resolve(info.Command), state, protocol, logger, cancellationToken,
-                launched => Launched(launched, info.Isolation));
+            process = await BeginPrestartedAsync(prestarted, info, state, cancellationToken)
+                ?? await ProgramProcess.StartAsync(ProgramLaunches.Resolve(info.Command), state, protocol, logger, cancellationToken,
+                    launched => Launched(launched, info.Isolation));
         }
         catch (Exception e)
         {
@@ -153,6 +185,27 @@ internal sealed class ProgramSupervisor(
         _ = WatchExitAsync(program);
         logger.ProgramStarted(program.Key.ToString(), info.Name, process.ProcessId, origin?.Source.ToString() ?? "fresh");
         return id;
+    }
+
+    /// <summary>Hands a pre-started process its state; null when there is none or it failed (it is gone then).</summary>
+    private async Task<ProgramProcess?> BeginPrestartedAsync(ProgramProcess? prestarted, ProgramInfo info, byte[]? state, CancellationToken cancellationToken)
+    {
+        if (prestarted is null)
+        {
+            return null;
+        }
+
+        Launched(prestarted, info.Isolation);
+        try
+        {
+            await prestarted.BeginAsync(state, cancellationToken);
+            return prestarted;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.PrestartedProcessFailed(info.Name, e.Message);
+            return null;
+        }
     }
 
     /// <summary>Checkpoints the program now and waits until the CMS acknowledged that version.</summary>
@@ -290,6 +343,7 @@ internal sealed class ProgramSupervisor(
         }
 
         _programs.Clear();
+        _registration.Dispose();
     }
 
     private async Task RunCheckpointsAsync(ManagedProgram program)

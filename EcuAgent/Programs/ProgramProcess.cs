@@ -79,27 +79,82 @@ public sealed class ProgramProcess : IAsyncDisposable
         CancellationToken cancellationToken = default,
         Action<ProgramProcess>? launched = null)
     {
+        CheckStateSize(restoreState, options);
+        var program = await SpawnAsync(launch, options, logger, restoreState is { } state ? $"restoring {state.Length} bytes" : "fresh");
+        launched?.Invoke(program);
+        await program.BeginAsync(restoreState, cancellationToken);
+        return program;
+    }
+
+    /// <summary>
+    /// Starts the program's process but sends it nothing: it waits for its first message (a warm standby's
+    /// pre-started process, which costs a restore no process start-up). <see cref="BeginAsync"/> sends it.
+    /// </summary>
+    public static async Task<ProgramProcess> SpawnAsync(ProgramLaunch launch, ProgramProtocolOptions options, ILogger logger, string purpose = "pre-started, waiting for its state")
+    {
         ArgumentNullException.ThrowIfNull(launch);
         ArgumentNullException.ThrowIfNull(logger);
         options.Validate();
-        if (restoreState?.Length > options.MaxStateBytes)
-        {
-            throw new ArgumentException($"The restore state of {restoreState.Length} bytes exceeds MaxStateBytes = {options.MaxStateBytes}.", nameof(restoreState));
-        }
-
         var process = await ProgramSpawner.StartAsync(launch);
         var program = new ProgramProcess(process, options, logger);
-        logger.ProgramStarted(program.ProcessId, launch, restoreState is { } state ? $"restoring {state.Length} bytes" : "fresh");
+        logger.ProgramStarted(program.ProcessId, launch, purpose);
+        return program;
+    }
+
+    /// <summary>
+    /// Sends the first message of a process from <see cref="SpawnAsync"/> (START, or RESTORE with
+    /// <paramref name="restoreState"/>) and waits for READY; on any failure the process is gone and the error thrown.
+    /// </summary>
+    public async Task BeginAsync(byte[]? restoreState, CancellationToken cancellationToken = default)
+    {
         try
         {
-            launched?.Invoke(program);
-            await program.HandshakeAsync(restoreState, cancellationToken);
-            return program;
+            CheckStateSize(restoreState, _options);
+            await HandshakeAsync(restoreState, cancellationToken);
         }
         catch
         {
-            await program.DisposeAsync();
+            await DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the process uses no CPU over a tenth of a second (its runtime's start-up is over), or exited, or
+    /// <paramref name="maxWait"/> (default 5 s) passed: so that pre-starts, done one after another, do not pile up.
+    /// </summary>
+    public async Task WaitUntilIdleAsync(TimeSpan? maxWait = null)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var last = TimeSpan.MinValue;
+        while (!_exited.IsCompleted && Stopwatch.GetElapsedTime(started) < (maxWait ?? TimeSpan.FromSeconds(5)))
+        {
+            TimeSpan used;
+            try
+            {
+                _process.Refresh();
+                used = _process.TotalProcessorTime;
+            }
+            catch (InvalidOperationException)
+            {
+                return; // exited meanwhile
+            }
+
+            if (used == last)
+            {
+                return;
+            }
+
+            last = used;
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
+    private static void CheckStateSize(byte[]? restoreState, ProgramProtocolOptions options)
+    {
+        if (restoreState?.Length > options.MaxStateBytes)
+        {
+            throw new ArgumentException($"The restore state of {restoreState.Length} bytes exceeds MaxStateBytes = {options.MaxStateBytes}.", nameof(restoreState));
         }
     }
 

@@ -47,8 +47,17 @@ public static class CheckpointReader
     /// with a few reads in flight. Every chunk is checked against the manifest and the whole digest; a local chunk
     /// that does not match ends the read unverified (the caller reads again without it).
     /// </summary>
-    public static async Task<GrantedRead> ReadGrantedAsync(
+    public static Task<GrantedRead> ReadGrantedAsync(
         IRestoreSourceGrain grain, ReadGrant grant, CheckpointManifest manifest, Stream destination,
+        Func<string, ChunkData?>? local, CancellationToken cancellationToken = default) =>
+        ReadGrantedAsync((first, count) => grain.ReadGrantedAsync(grant, first, count), manifest, destination, local, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReadGrantedAsync(IRestoreSourceGrain, ReadGrant, CheckpointManifest, Stream, Func{string, ChunkData?}?, CancellationToken)"/>
+    /// with the remote read given as a function of the first chunk index and the count (one granted read).
+    /// </summary>
+    public static async Task<GrantedRead> ReadGrantedAsync(
+        Func<int, int, Task<IReadOnlyList<ChunkData>>> read, CheckpointManifest manifest, Stream destination,
         Func<string, ChunkData?>? local, CancellationToken cancellationToken = default)
     {
         using var payload = new VerifiedPayload(manifest, destination);
@@ -61,9 +70,9 @@ public static class CheckpointReader
         {
             for (var index = 0; index < manifest.Chunks.Length;)
             {
-                if (held[index] is { } chunk)
+                if (held[index] is { } kept)
                 {
-                    if (!await payload.TryAppendAsync(chunk, cancellationToken))
+                    if (!await payload.TryAppendAsync(kept, cancellationToken))
                     {
                         return new GrantedRead(false, index - remote, remote);
                     }
@@ -75,7 +84,7 @@ public static class CheckpointReader
                 // The next remote run starts here: keep a few reads in flight ahead of it.
                 for (; reads.Count < GrantedReadsInFlight && nextRun < runs.Count; nextRun++)
                 {
-                    reads.Enqueue(grain.ReadGrantedAsync(grant, runs[nextRun].First, runs[nextRun].Count));
+                    reads.Enqueue(read(runs[nextRun].First, runs[nextRun].Count));
                 }
 
                 var chunks = await reads.Dequeue().WaitAsync(cancellationToken);
@@ -84,9 +93,9 @@ public static class CheckpointReader
                     return new GrantedRead(false, index - remote, remote);
                 }
 
-                foreach (var read in chunks)
+                foreach (var chunk in chunks)
                 {
-                    if (!await payload.TryAppendAsync(read, cancellationToken))
+                    if (!await payload.TryAppendAsync(chunk, cancellationToken))
                     {
                         return new GrantedRead(false, index - remote, remote);
                     }
@@ -101,9 +110,9 @@ public static class CheckpointReader
         finally
         {
             // Reads still in flight when one failed: their outcome no longer matters.
-            foreach (var read in reads)
+            foreach (var pending in reads)
             {
-                read.Ignore();
+                pending.Ignore();
             }
         }
     }

@@ -5,7 +5,7 @@ namespace OrleansCms.Standby;
 /// <summary>
 /// The checkpoints an ECU keeps warm for programs that run elsewhere: per program, the chunks of its newest
 /// manifest, as the CMS sent them, within <see cref="CapacityBytes"/> (the least recently updated programs make room).
-/// Chunks are checked only when a restore reads them (<see cref="CheckpointReader.ReadGrantedAsync"/>). Thread-safe.
+/// Chunks are checked only when a restore reads them (<see cref="CheckpointReader"/>). Thread-safe.
 /// </summary>
 public sealed class StandbyCache(long capacityBytes)
 {

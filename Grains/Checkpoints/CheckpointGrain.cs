@@ -220,7 +220,7 @@ public sealed class CheckpointGrain(
         // A claimed program is being restored: its standby has what it needs, or the restoration reads from the store.
         if (state.State.Claimant is null && state.State.ReleasedAt is null && (mac is not null || _standby is not null))
         {
-            _standby ??= new StandbyFeed(CheckpointKey.Parse(Key()), GrainFactory, store, standbyBudget, standbyOptions.Value, logger);
+            _standby ??= new StandbyFeed(CheckpointKey.Parse(Key()), GrainFactory, store, budget, standbyBudget, standbyOptions.Value, logger);
             _standby.SetTarget(MacAddress.TryNormalize(mac, out var target) ? target : null, Versions.FirstOrDefault());
         }
 
@@ -231,7 +231,8 @@ public sealed class CheckpointGrain(
         Task.FromResult<IReadOnlyList<CheckpointManifest>>([.. Versions]);
 
     public Task<CheckpointStatus> GetStatusAsync() => Task.FromResult(new CheckpointStatus(
-        [.. Versions], state.State.Claimant, state.State.SettledAt + _limits.ReleaseAfter, state.State.ReleasedAt));
+        [.. Versions], state.State.Claimant, state.State.SettledAt + _limits.ReleaseAfter, state.State.ReleasedAt,
+        _standby?.Target, _standby?.WarmVersion ?? 0));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -331,9 +332,11 @@ public sealed class CheckpointGrain(
         while (index < manifest.Chunks.Length)
         {
             var window = NextWindow(manifest, index);
-            using var lease = await budget.TryAcquireAsync(window.Sum(c => (long)c.Length), _limits.BudgetWait);
+            // Abandoning the upload (its agent died) also ends the wait for budget, so a claim queued behind it is answered.
+            using var lease = await budget.TryAcquireAsync(window.Sum(c => (long)c.Length), _limits.BudgetWait, cancellationToken);
             if (lease is null)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 return null;
             }
 

@@ -312,14 +312,21 @@ public sealed class EcuGrain(
     /// </summary>
     private async Task PlanStandbysAsync(CancellationToken cancellationToken)
     {
-        var wanting = Catalogue.Active().Where(p => p.Program.Standby).ToList();
-        if (State.Status != EcuStatus.Alive || wanting.Count == 0 || candidates.Current() is not { } fleet)
+        if (State.Status != EcuStatus.Alive)
         {
             return;
         }
 
-        var plan = StandbyPlanner.Plan(Mac(), wanting, fleet, placement);
-        if (Catalogue.SetStandbys(plan))
+        // Programs that ended here (stopped, or moved by a restoration that did not claim them) need no standby any more.
+        var ended = State.Catalogue.Where(p => p.Status != ProgramEntryStatus.Active && p.StandbyMac is not null).ToDictionary(p => p.ProgramId, _ => (string?)null);
+        var wanting = Catalogue.Active().Where(p => p.Program.Standby).ToList();
+        if (wanting.Count == 0 && ended.Count == 0 || candidates.Current() is not { } fleet)
+        {
+            return;
+        }
+
+        var plan = ended.Concat(StandbyPlanner.Plan(Mac(), wanting, fleet, placement)).ToDictionary();
+        if (Catalogue.SetStandbys(plan, includeEnded: true))
         {
             await WriteAsync();
             logger.StandbysPlanned(Mac(), string.Join(", ", plan.Select(p => $"{p.Key}→{p.Value ?? "none"}")));

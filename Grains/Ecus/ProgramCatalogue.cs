@@ -105,14 +105,17 @@ public sealed class ProgramCatalogue(EcuState state, string key, TimeProvider cl
         return (entry.ProgramId, true);
     }
 
-    /// <summary>Records the planned standby of each active program named in <paramref name="standbys"/>; returns whether any changed.</summary>
-    public bool SetStandbys(IReadOnlyDictionary<int, string?> standbys)
+    /// <summary>
+    /// Records the planned standby of each active program named in <paramref name="standbys"/> (and of ended ones with
+    /// <paramref name="includeEnded"/>, to clear theirs); returns whether any changed.
+    /// </summary>
+    public bool SetStandbys(IReadOnlyDictionary<int, string?> standbys, bool includeEnded = false)
     {
         var changed = false;
         for (var i = 0; i < state.Catalogue.Count; i++)
         {
             var entry = state.Catalogue[i];
-            if (entry.Status == ProgramEntryStatus.Active && standbys.TryGetValue(entry.ProgramId, out var mac) && entry.StandbyMac != mac)
+            if ((includeEnded || entry.Status == ProgramEntryStatus.Active) && standbys.TryGetValue(entry.ProgramId, out var mac) && entry.StandbyMac != mac)
             {
                 state.Catalogue[i] = entry with { StandbyMac = mac };
                 changed = true;

@@ -258,6 +258,7 @@ public sealed class RestorationGrain(
                 var elapsed = clock.GetUtcNow() - State.StartedAt;
                 logger.ProgramRestored(Id, item.ProgramId, item.Name, started.Result.Mac, started.Result.ProgramId, item.Version ?? 0, elapsed.TotalMilliseconds);
                 metrics.ProgramRestored(Request.Kind, elapsed);
+                ForgetStandby(index, started.Result.Mac);
             }
             else if (answer is RestoreAnswer.Corrupt corrupt)
             {
@@ -326,6 +327,20 @@ public sealed class RestorationGrain(
         catch (Exception e)
         {
             return await NoAnswerAsync(ecu, item, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// A program restored elsewhere than on its warm standby: that ECU may forget the standby (best effort; the target
+    /// forgets its own when it restores).
+    /// </summary>
+    private void ForgetStandby(int index, string restoredOn)
+    {
+        if (Request.Programs[index].StandbyMac is { } standby && !string.Equals(standby, restoredOn, StringComparison.OrdinalIgnoreCase))
+        {
+            var source = Plan.SourceKey(index);
+            GrainFactory.GetGrain<IEcuGrain>(standby).GetAgentAsync()
+                .ContinueWith(t => t.Result?.DropStandbyAsync(source) ?? Task.CompletedTask, TaskScheduler.Default).Unwrap().Ignore();
         }
     }
 

@@ -10,12 +10,12 @@ namespace OrleansCms.Standby;
 /// standby's agent the chunks the standby lacks, those just pulled from memory and the others read from the store,
 /// then the manifest; the agent answers what it still lacks, which is sent once more. Runs after the acknowledgement,
 /// one send at a time (a newer version than the one being sent is sent next; versions in between are skipped), within
-/// the silo's <see cref="StandbyBudget"/>. What the standby holds is known only from its answers, so a standby that
+/// the silo's <see cref="StandbyBudget"/> and only while the silo ingests nothing (a send put off is caught up by the next). What the standby holds is known only from its answers, so a standby that
 /// restarted, missed a version or was just chosen is brought up to date by the next send.
 /// </summary>
 /// <remarks>Every member runs on the grain's scheduler (the feed is started from grain turns and awaits there).</remarks>
 internal sealed class StandbyFeed(
-    CheckpointKey key, IGrainFactory grains, ChunkStore store, StandbyBudget budget, StandbyOptions options, ILogger logger)
+    CheckpointKey key, IGrainFactory grains, ChunkStore store, IngestBudget ingest, StandbyBudget budget, StandbyOptions options, ILogger logger)
 {
     // Pulled chunks kept for the next send, at most this many bytes; the rest are read from the store.
     private const long MaxRememberedBytes = 64L << 20;
@@ -29,6 +29,9 @@ internal sealed class StandbyFeed(
 
     /// <summary>The ECU that keeps this program warm, or null.</summary>
     public string? Target { get; private set; }
+
+    /// <summary>The newest version <see cref="Target"/> confirmed it holds complete (0: none yet).</summary>
+    public long WarmVersion { get; private set; }
 
     /// <summary>Sets the standby; a new one starts empty and is sent the newest version now, the old one forgets it.</summary>
     public void SetTarget(string? mac, CheckpointManifest? newest)
@@ -44,6 +47,7 @@ internal sealed class StandbyFeed(
         }
 
         Target = mac;
+        WarmVersion = 0;
         _held = new HashSet<string>(StringComparer.Ordinal);
         _sentVersion = 0;
         ClearFresh();
@@ -84,6 +88,7 @@ internal sealed class StandbyFeed(
     public void Stop()
     {
         Target = null;
+        WarmVersion = 0;
         _newest = null;
         ClearFresh();
     }
@@ -132,6 +137,7 @@ internal sealed class StandbyFeed(
             {
                 logger.StandbyRefused(key.ToString(), target);
                 Target = null;
+                WarmVersion = 0;
                 return;
             }
 
@@ -139,6 +145,7 @@ internal sealed class StandbyFeed(
             _held = manifest.Chunks.Select(c => c.Sha256).Where(h => !missing.Contains(h)).ToHashSet(StringComparer.Ordinal);
             if (missing.Count == 0)
             {
+                WarmVersion = manifest.Version;
                 return;
             }
 
@@ -154,7 +161,8 @@ internal sealed class StandbyFeed(
         StandbyAnswer? answer = null;
         for (var i = 0; i < batches.Count; i++)
         {
-            using var lease = await budget.Bytes.TryAcquireAsync(batches[i].Sum(h => lengths[h]), TimeSpan.Zero);
+            // Standby traffic yields to ingest: it waits for a moment when this silo pulls no checkpoint at all.
+            using var lease = ingest.InFlightBytes > 0 ? null : await budget.Bytes.TryAcquireAsync(batches[i].Sum(h => lengths[h]), TimeSpan.Zero);
             if (lease is null)
             {
                 return null;
@@ -176,6 +184,9 @@ internal sealed class StandbyFeed(
             {
                 return answer;
             }
+
+            // Kept until a manifest without them arrives: a send cut short by the budget is not repeated next time.
+            _held.UnionWith(batches[i]);
         }
 
         return answer;

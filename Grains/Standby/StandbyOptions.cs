@@ -13,15 +13,15 @@ public sealed class StandbyOptions
 
     /// <summary>
     /// Standby bytes this silo may have read or held for sending at once, across all programs; a checkpoint beyond it
-    /// is skipped (the next one sends what its standby then lacks). Separate from ingest's budget, so standby traffic
-    /// never delays an acknowledgement.
+    /// is skipped (the next one sends what its standby then lacks). Separate from ingest's budget, and used only while
+    /// the silo ingests nothing, so standby traffic never delays an acknowledgement.
     /// </summary>
     [Range(1L << 20, long.MaxValue)]
-    public long MaxInFlightBytes { get; set; } = 32L << 20;
+    public long MaxInFlightBytes { get; set; } = 8L << 20;
 
     /// <summary>Chunk bytes sent to a standby in one call.</summary>
     [Range(64 << 10, 64 << 20)]
-    public int BatchBytes { get; set; } = 4 << 20;
+    public int BatchBytes { get; set; } = 1 << 20;
 
     /// <summary>How long one send to a standby may take before the feed gives up on that checkpoint.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansCms.Agent;
+using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
 using OrleansCms.Programs;
 using OrleansCms.Restoration;
@@ -19,6 +20,7 @@ public static partial class RestoreBenchmark
 {
     private const string SampleArgs = "--dirty 0.02";
     private static int _nextEcu;
+    private static int _falseFailures;
 
     public static async Task RunAsync(string serverConnectionString, string[] args)
     {
@@ -33,14 +35,14 @@ public static partial class RestoreBenchmark
         {
             // off, on, on, off, off, on, ...: neither mode always goes first.
             var standby = (i % 4) is 1 or 2;
-            var run = await KillAndRestoreAsync(silos, programs: 10, stateMb: 16, standby);
+            var run = await RetryingFalseFailuresAsync(() => KillAndRestoreAsync(silos, programs: 10, stateMb: 16, standby));
             Console.WriteLine($"run {i + 1,2} (standbys {(standby ? "on " : "off")}): kill→running {run.Total,6:0} ms = detection {run.Detection,5:0} + claim/placement {run.ClaimPlace,5:0} "
                 + $"+ transfer/start {run.TransferStart,5:0} (+ {run.Total - run.Detection - run.ClaimPlace - run.TransferStart:0} restoration start); on their standby: {run.OnStandby}/10; {run.Agents}");
             runs[standby].Add(run);
         }
 
         var smallCount = quick ? 30 : 100;
-        var small = await KillAndRestoreAsync(silos, programs: smallCount, stateMb: 0.1, standby: true);
+        var small = await RetryingFalseFailuresAsync(() => KillAndRestoreAsync(silos, programs: smallCount, stateMb: 0.1, standby: true));
         Console.WriteLine($"{smallCount} small programs (standbys on): kill→all running {small.Total:0} ms, restoration itself {small.Restoration:0} ms, on their standby {small.OnStandby}/{smallCount}");
 
         var floors = new List<double>();
@@ -50,6 +52,7 @@ public static partial class RestoreBenchmark
         }
 
         var floor = Stats.Median(floors);
+        Console.WriteLine($"false failures of a source ECU while its programs warmed up (the run was repeated): {_falseFailures}");
         Console.WriteLine($"floor: 10 programs of 16 MiB started at once from local files: median {floor:0} ms ({string.Join(", ", floors.Select(f => f.ToString("0", CultureInfo.InvariantCulture)))})");
         foreach (var (standby, list) in runs)
         {
@@ -71,7 +74,24 @@ public static partial class RestoreBenchmark
             ["standby_transfer_start_p50_ms"] = Math.Round(Stats.Median(runs[true].Select(r => r.TransferStart))),
             [quick ? "restore_30_programs_ms" : "restore_100_programs_ms"] = Math.Round(small.Total),
             ["floor_ms"] = Math.Round(floor),
+            ["warmup_false_failures"] = _falseFailures,
         }));
+    }
+
+    private static async Task<Run> RetryingFalseFailuresAsync(Func<Task<Run>> run)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await run();
+            }
+            catch (FalseFailureException e) when (attempt < 3)
+            {
+                _falseFailures++;
+                Console.WriteLine($"  (repeated: {e.Message})");
+            }
+        }
     }
 
     private static async Task<Run> KillAndRestoreAsync(BenchSilos cms, int programs, double stateMb, bool standby)
@@ -86,15 +106,26 @@ public static partial class RestoreBenchmark
         await using var targetB = cms.StartAgent(targetBMac, 65536, [], agents.Read);
         await WaitAsync(client, targetAMac, v => v.AgentAttached, TimeSpan.FromMinutes(1));
         await WaitAsync(client, targetBMac, v => v.AgentAttached, TimeSpan.FromMinutes(1));
-        await using var source = cms.StartAgent(sourceMac, 65536, specs);
+        await using var source = cms.StartAgent(sourceMac, 65536, specs, agents.Read);
         await WaitAsync(client, sourceMac, v => v.Programs.Count == programs && v.Programs.All(p => p.LastAcknowledgedVersion >= 1), TimeSpan.FromMinutes(3));
         if (standby)
         {
-            // Planned, then two more acknowledged versions: each is sent to the standby after its acknowledgement.
-            var planned = await WaitAsync(client, sourceMac, v => v.Catalogue.Count(p => p.StandbyMac is not null) == programs, TimeSpan.FromMinutes(1));
-            var floorVersion = planned.Programs.ToDictionary(p => p.ProgramId, p => p.LastAcknowledgedVersion + 2);
-            await WaitAsync(client, sourceMac, v => v.Programs.All(p => p.LastAcknowledgedVersion >= floorVersion.GetValueOrDefault(p.ProgramId)), TimeSpan.FromMinutes(1));
+            // Every program's standby holds a version complete (it yields to ingest, so this takes a while at first).
+            await WaitAsync(client, sourceMac, v => v.Catalogue.Count(p => p.StandbyMac is not null) == programs, TimeSpan.FromMinutes(1));
+            var keys = Enumerable.Range(0, programs).Select(id => new CheckpointKey(sourceMac, id).ToString()).ToList();
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while (!(await Task.WhenAll(keys.Select(k => client.GetGrain<ICheckpointGrain>(k).GetStatusAsync()))).All(s => s.StandbyVersion > 0))
+            {
+                await CheckAliveAsync(client, sourceMac);
+                await Task.Delay(200);
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"the standbys of {sourceMac}'s programs were not warm within 2 minutes");
+                }
+            }
         }
+
+        await CheckAliveAsync(client, sourceMac);
 
         var standbys = (await client.GetGrain<IEcuGrain>(sourceMac).GetAsync()).Catalogue.ToDictionary(p => p.ProgramId, p => p.StandbyMac);
         var killedAt = DateTimeOffset.UtcNow;
@@ -113,6 +144,12 @@ public static partial class RestoreBenchmark
         if (view.Programs.Any(p => p.Outcome != RestorationOutcome.Running))
         {
             throw new InvalidOperationException($"not every program was restored: {string.Join(", ", view.Programs.Select(p => $"{p.ProgramId}:{p.Outcome}"))}");
+        }
+
+        if (Environment.GetEnvironmentVariable("CMS_BENCH_TRACE") is { Length: > 0 } trace)
+        {
+            var failed = await client.GetGrain<IEcuGrain>(sourceMac).GetAsync();
+            await File.AppendAllLinesAsync(trace, [$"killed {killedAt:HH:mm:ss.fff}, seen failed after {detection:0} ms: {failed.FailureReason} (epoch {failed.FailureEpoch}, since {failed.StatusSince:HH:mm:ss.fff}); restoration started {view.StartedAt:HH:mm:ss.fff}", .. view.Programs.SelectMany(p => (p.Events ?? []).Select(e => $"  {p.ProgramId}: {e}"))]);
         }
 
         var running = view.Programs.Max(p => p.RunningAt!.Value);
@@ -213,6 +250,15 @@ public static partial class RestoreBenchmark
         }
     }
 
+    /// <summary>The source must not have been declared failed before the kill (a false failure while its programs warm up).</summary>
+    private static async Task CheckAliveAsync(IClusterClient client, string mac)
+    {
+        if ((await client.GetGrain<IEcuGrain>(mac).GetAsync()) is { FailureEpoch: > 0 } view)
+        {
+            throw new FalseFailureException($"ECU {mac} was declared failed before the kill: {view.FailureReason}");
+        }
+    }
+
     private static async Task<EcuView> WaitAsync(IClusterClient client, string mac, Func<EcuView, bool> condition, TimeSpan timeout, int pollMs = 200)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -222,6 +268,11 @@ public static partial class RestoreBenchmark
             if (condition(view))
             {
                 return view;
+            }
+
+            if (view.FailureEpoch > 0 && view.Status != EcuStatus.Failed)
+            {
+                throw new FalseFailureException($"ECU {mac} was declared failed while it lived: {view.FailureReason}");
             }
 
             if (DateTime.UtcNow > deadline)
@@ -234,6 +285,9 @@ public static partial class RestoreBenchmark
     }
 
     private static string NextMac() => $"02:00:00:bb:{Interlocked.Increment(ref _nextEcu) >> 8:x2}:{_nextEcu & 0xff:x2}";
+
+    /// <summary>A source ECU was declared failed before the benchmark killed it: that run is repeated, and counted.</summary>
+    private sealed class FalseFailureException(string message) : Exception(message);
 
     private sealed record Run(double Total, double Detection, double ClaimPlace, double TransferStart, double Restoration, int OnStandby, AgentRestoreLog Agents);
 }

@@ -74,6 +74,28 @@ public class SampleProgramTests
         Assert.True(saved.AsSpan(HeaderBytes).SequenceEqual(state.AsSpan(HeaderBytes)), "the restored image differs from the saved one");
     }
 
+    [Fact]
+    public async Task SpawnThenBegin_APreStartedProcessWaitsSilently_ThenRestoresFromTheStateItIsGiven()
+    {
+        byte[] saved;
+        await using (var original = await StartAsync(null, "--state-mb", "1", "--tick-ms", "1", "--dirty", "0"))
+        {
+            await Eventually.TrueAsync(
+                async () => SampleState.Parse(await original.CheckpointAsync()).Counter > 0, Deadline, "the counter leaves 0");
+            saved = await original.CheckpointAsync();
+        }
+
+        await using var waiting = await ProgramProcess.SpawnAsync(ProgramLaunch.Sample("--state-mb", "7", "--tick-ms", "1"), new ProgramProtocolOptions(), new ListLogger<ProgramProcess>());
+        await waiting.WaitUntilIdleAsync();
+        Assert.False(waiting.Exited.IsCompleted, "the pre-started process exited before it was given anything");
+
+        await waiting.BeginAsync(saved);
+
+        var header = SampleState.Parse(await waiting.CheckpointAsync());
+        Assert.Equal(SampleState.Parse(saved).Counter, header.RestoredFrom);
+        Assert.Equal(SampleState.Parse(saved).ImageLength, header.ImageLength);
+    }
+
     [Theory]
     [InlineData(0.05)]
     [InlineData(0.25)]

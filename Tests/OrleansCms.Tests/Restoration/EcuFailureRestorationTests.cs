@@ -46,6 +46,8 @@ public sealed class EcuFailureRestorationTests : IAsyncLifetime
         var restoration = await FleetProbe.WaitFinishedAsync(Grains, $"failure:{source.Mac}:1");
         Assert.Equal(10, restoration.Programs.Count);
         Assert.All(restoration.Programs, item => Assert.Contains(item.TargetMac, new[] { b.Mac, c.Mac }));
+        // A target takes its restores at once; none may trip over another's registration (program IDs go up in order).
+        Assert.All(restoration.Programs, item => Assert.DoesNotContain(item.Events!, e => e.Contains("was used on ECU", StringComparison.Ordinal)));
         foreach (var item in restoration.Programs)
         {
             await FleetProbe.AssertContinuesAsync(Grains, item);
