@@ -193,6 +193,7 @@ public sealed class EcuGrain(
         if (added)
         {
             await WriteAsync();
+            PlanStandbysWhileNeeded();
         }
 
         return programId;
@@ -291,11 +292,20 @@ public sealed class EcuGrain(
             Period = _liveness.CheckInterval,
             KeepAlive = true,
         });
-        _standbyPlanning ??= this.RegisterGrainTimer(PlanStandbysAsync, new GrainTimerCreationOptions
+        PlanStandbysWhileNeeded();
+    }
+
+    /// <summary>Plans standbys every <see cref="StandbyOptions.ReplanInterval"/> while a program wants one or still has one to clear.</summary>
+    private void PlanStandbysWhileNeeded()
+    {
+        if (State.Catalogue.Exists(p => p.Status == ProgramEntryStatus.Active && p.Program.Standby || p.StandbyMac is not null))
         {
-            DueTime = TimeSpan.FromSeconds(1),
-            Period = standby.Value.ReplanInterval,
-        });
+            _standbyPlanning ??= this.RegisterGrainTimer(PlanStandbysAsync, new GrainTimerCreationOptions
+            {
+                DueTime = TimeSpan.FromSeconds(1),
+                Period = standby.Value.ReplanInterval,
+            });
+        }
     }
 
     private void StopTimers()
@@ -320,7 +330,14 @@ public sealed class EcuGrain(
         // Programs that ended here (stopped, or moved by a restoration that did not claim them) need no standby any more.
         var ended = State.Catalogue.Where(p => p.Status != ProgramEntryStatus.Active && p.StandbyMac is not null).ToDictionary(p => p.ProgramId, _ => (string?)null);
         var wanting = Catalogue.Active().Where(p => p.Program.Standby).ToList();
-        if (wanting.Count == 0 && ended.Count == 0 || candidates.Current() is not { } fleet)
+        if (wanting.Count == 0 && ended.Count == 0)
+        {
+            _standbyPlanning?.Dispose(); // until a standby program registers
+            _standbyPlanning = null;
+            return;
+        }
+
+        if (candidates.Current() is not { } fleet)
         {
             return;
         }

@@ -128,9 +128,14 @@ internal sealed class StandbyFeed(
         var lacking = manifest.Chunks.Select(c => c.Sha256).Distinct(StringComparer.Ordinal).Where(h => !_held.Contains(h)).ToList();
         for (var round = 0; round < 2; round++)
         {
-            if (await SendChunksAsync(agent, manifest, lacking) is not { } answer)
+            if (await SendChunksAsync(target, agent, manifest, lacking) is not { } answer)
             {
                 return; // no budget now: the next version sends what the standby lacks then
+            }
+
+            if (!string.Equals(Target, target, StringComparison.OrdinalIgnoreCase))
+            {
+                return; // the standby moved (or the program was claimed) meanwhile: this answer is not the new one's
             }
 
             if (!answer.Kept)
@@ -154,7 +159,7 @@ internal sealed class StandbyFeed(
     }
 
     /// <summary>Sends <paramref name="hashes"/> in batches, the manifest with the last; null when the budget had no room.</summary>
-    private async Task<StandbyAnswer?> SendChunksAsync(IEcuAgent agent, CheckpointManifest manifest, List<string> hashes)
+    private async Task<StandbyAnswer?> SendChunksAsync(string target, IEcuAgent agent, CheckpointManifest manifest, List<string> hashes)
     {
         var lengths = manifest.Chunks.GroupBy(c => c.Sha256).ToDictionary(g => g.Key, g => (long)g.First().Length);
         var batches = Batches(hashes, lengths);
@@ -186,7 +191,10 @@ internal sealed class StandbyFeed(
             }
 
             // Kept until a manifest without them arrives: a send cut short by the budget is not repeated next time.
-            _held.UnionWith(batches[i]);
+            if (string.Equals(Target, target, StringComparison.OrdinalIgnoreCase))
+            {
+                _held.UnionWith(batches[i]);
+            }
         }
 
         return answer;

@@ -16,7 +16,7 @@ public static class ProgramEndpoints
                     var status = await grains.GetGrain<ICheckpointGrain>(new CheckpointKey(view.Mac, p.ProgramId).ToString()).GetStatusAsync();
                     return new ProgramCheckpoints(p.ProgramId, p.Program.Name, p.Status,
                         [.. status.Versions.Select(v => new CheckpointSummary(v.Version, v.TotalSize, v.Chunks.Length, v.Sha256, v.CreatedAt))],
-                        status.Claimant, status.ReleaseDueAt, status.ReleasedAt);
+                        status.Claimant, status.ReleaseDueAt, status.ReleasedAt, status.StandbyMac, status.StandbyVersion);
                 }));
                 return Results.Ok(programs);
             }));
@@ -33,11 +33,12 @@ public static class ProgramEndpoints
 
 /// <summary>
 /// One program of an ECU with its retained checkpoint versions, newest first; who claimed them, when they are released
-/// (not before; once no copy depends on them) and when they were (no versions are listed after it).
+/// (not before; once no copy depends on them) and when they were (no versions are listed after it); the ECU that keeps
+/// its warm standby and the newest version that ECU holds complete (0: none yet), as its checkpoint grain knows them.
 /// </summary>
 public sealed record ProgramCheckpoints(
     int ProgramId, string Name, ProgramEntryStatus Status, IReadOnlyList<CheckpointSummary> Versions,
-    string? ClaimedBy, DateTimeOffset? ReleaseDueAt, DateTimeOffset? ReleasedAt);
+    string? ClaimedBy, DateTimeOffset? ReleaseDueAt, DateTimeOffset? ReleasedAt, string? StandbyMac, long StandbyVersion);
 
 /// <summary>One retained checkpoint version.</summary>
 public sealed record CheckpointSummary(long Version, long Bytes, int Chunks, string Sha256, DateTimeOffset CreatedAt);

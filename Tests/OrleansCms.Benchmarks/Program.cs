@@ -20,6 +20,6 @@ switch (name)
     case "soak":
         return await OrleansCms.Benchmarks.Soak.SoakBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
     default:
-        await Console.Error.WriteLineAsync($"usage: ./cms bench ingest|liveness|restore [--quick]{Environment.NewLine}       {OrleansCms.Benchmarks.Partition.PartitionOptions.Usage}{Environment.NewLine}       {OrleansCms.Benchmarks.Soak.SoakOptions.Usage}");
+        await Console.Error.WriteLineAsync($"usage: ./cms bench ingest|liveness|restore [--quick] (restore also [--small-only]){Environment.NewLine}       {OrleansCms.Benchmarks.Partition.PartitionOptions.Usage}{Environment.NewLine}       {OrleansCms.Benchmarks.Soak.SoakOptions.Usage}");
         return 2;
 }
