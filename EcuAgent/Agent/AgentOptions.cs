@@ -59,10 +59,11 @@ public sealed class AgentOptions : IValidatableObject
 
     /// <summary>
     /// Processes this ECU starts ahead for the programs it keeps warm standbys of, each waiting for its state, so that a
-    /// restore there costs no process start-up (0: none).
+    /// restore there costs no process start-up. Off (0) by default: a process started ahead is a process of the
+    /// program's binary beside the running copy elsewhere, which a census of program processes would count.
     /// </summary>
     [Range(0, 1024)]
-    public int StandbyPrestarts { get; set; } = 16;
+    public int StandbyPrestarts { get; set; }
 
     /// <summary>Programs to start when the agent first registers, each in <see cref="ProgramSpec"/> syntax.</summary>
     public List<string> Programs { get; set; } = [];
