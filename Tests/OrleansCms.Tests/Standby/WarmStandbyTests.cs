@@ -47,10 +47,7 @@ public sealed class WarmStandbyTests(ClusterFixture fixture)
     {
         await using var source = await FakeEcu.StartAsync(Client);
         await using var standby = await FakeEcu.StartAsync(Client, cpuLoad: 0.0);
-        var key = await StandbyProgramAsync(source, standby);
-        var v1 = TestCheckpoint.Create(TestCheckpoint.RandomPayload(600_000, seed: 21), version: 1);
-        await OfferAsync(key, v1);
-        await WarmAsync(standby, key, version: 1);
+        var (key, v1) = await WarmProgramAsync(source, standby, seed: 21);
         standby.Standbys.Drop(key); // the standby's agent restarted, say
 
         var read = RestoreThroughStandbyCache(standby, v1.Payload);
@@ -65,10 +62,7 @@ public sealed class WarmStandbyTests(ClusterFixture fixture)
     {
         await using var source = await FakeEcu.StartAsync(Client);
         await using var standby = await FakeEcu.StartAsync(Client, cpuLoad: 0.0);
-        var key = await StandbyProgramAsync(source, standby);
-        var v1 = TestCheckpoint.Create(TestCheckpoint.RandomPayload(600_000, seed: 31), version: 1);
-        await OfferAsync(key, v1);
-        await WarmAsync(standby, key, version: 1);
+        var (key, v1) = await WarmProgramAsync(source, standby, seed: 31);
         await using var spare = await FakeEcu.StartAsync(Client, cpuLoad: 0.5);
         var read = RestoreThroughStandbyCache(spare, v1.Payload);
         standby.OnRestore = _ => throw new InvalidOperationException("the failed standby was sent a restore");
@@ -90,6 +84,16 @@ public sealed class WarmStandbyTests(ClusterFixture fixture)
         await Eventually.ReturnsAsync(() => source.Grain.FindProgramAsync(id), p => p?.StandbyMac == standby.Mac, Patience,
             $"the standby of program {id} is planned on {standby.Mac}");
         return new CheckpointKey(source.Mac, id);
+    }
+
+    /// <summary>A standby program of <paramref name="source"/> with one checkpoint of 600 kB, held complete by <paramref name="standby"/>.</summary>
+    private async Task<(CheckpointKey Key, TestCheckpoint V1)> WarmProgramAsync(FakeEcu source, FakeEcu standby, int seed)
+    {
+        var key = await StandbyProgramAsync(source, standby);
+        var v1 = TestCheckpoint.Create(TestCheckpoint.RandomPayload(600_000, seed), version: 1);
+        await OfferAsync(key, v1);
+        await WarmAsync(standby, key, version: 1);
+        return (key, v1);
     }
 
     private async Task OfferAsync(CheckpointKey key, TestCheckpoint checkpoint) =>
