@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using OrleansCms.Fleet;
-
 namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>
@@ -39,25 +36,8 @@ public sealed class PrivatePostgres : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await RunAsync($"pg_stop {Name}");
-        var home = File.Exists(Path.Combine(_home, $"{Name}.home")) ? (await File.ReadAllTextAsync(Path.Combine(_home, $"{Name}.home"))).Trim() : null;
-        Directory.Delete(_home, recursive: true);
-        if (home is not null && Directory.Exists(home))
-        {
-            Directory.Delete(home, recursive: true);
-        }
+        await PostgresScripts.DeleteAsync(_home, Name);
     }
 
-    private async Task<string> RunAsync(string commands)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($". \"{Path.Combine(ProductPaths.Checkout.Root, "scripts", "postgres.sh")}\" && {commands}");
-        info.Environment["CMS_HOME"] = _home;
-        using var script = Process.Start(info)!;
-        var output = script.StandardOutput.ReadToEndAsync();
-        var errors = script.StandardError.ReadToEndAsync();
-        await script.WaitForExitAsync();
-        Assert.True(script.ExitCode == 0, $"'{commands}' failed: {await errors}");
-        return await output;
-    }
+    private Task<string> RunAsync(string commands) => PostgresScripts.RunAsync(_home, commands);
 }

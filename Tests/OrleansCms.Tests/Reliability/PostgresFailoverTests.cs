@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using OrleansCms.Checkpoints;
+using OrleansCms.Ecus;
+using OrleansCms.Tests.Fixtures;
+using OrleansCms.Tests.Restoration;
+using Xunit.Abstractions;
+
+namespace OrleansCms.Tests.Reliability;
+
+/// <summary>
+/// The replicated database (<c>./cms up --ha</c>): the PostgreSQL primary is SIGKILLed while agents checkpoint and
+/// just as a failed ECU's restoration begins. pg_auto_failover promotes the synchronous standby, the silos follow it
+/// without a restart, ingest and the restoration finish, and every checkpoint an agent saw acknowledged is read back.
+/// </summary>
+[Trait("Speed", "Process")]
+[Collection(ProcessCollection.Name)]
+public sealed partial class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private ReplicatedPostgres _postgres = null!;
+    private CmsProcesses _cms = null!;
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await ReplicatedPostgres.StartAsync();
+        _cms = await CmsProcesses.StartAsync(silos: 2, server: _postgres.ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cms.DisposeAsync();
+        await _postgres.DisposeAsync();
+    }
+
+    private IGrainFactory Grains => _cms.Grains;
+
+    [Fact]
+    public async Task PrimaryKilledDuringIngestAndARestoration_StandbyTakesOver_NothingAcknowledgedIsLost()
+    {
+        var failing = await _cms.StartAgentAsync("02:00:00:00:0f:01", 1024,
+            EcuFailureRestorationTests.Program("a"), EcuFailureRestorationTests.Program("b"));
+        var steady = await _cms.StartAgentAsync("02:00:00:00:0f:02", 1024, EcuFailureRestorationTests.Program("c"));
+        await FleetProbe.WaitForCheckpointsAsync(Grains, failing.Mac, versions: 2);
+        var steadyKey = new CheckpointKey(steady.Mac, (await FleetProbe.WaitForCheckpointsAsync(Grains, steady.Mac, versions: 2)).Programs.Single().ProgramId).ToString();
+
+        // The ECU dies; the moment the CMS declares it failed, its restoration begins and the primary dies with it.
+        failing.Kill();
+        await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(failing.Mac).GetAsync(), v => v.Status == EcuStatus.Failed,
+            FleetProbe.Patience, "the killed ECU is declared failed");
+        var primary = await _postgres.PrimaryAsync();
+        var atKill = Acknowledged(steady)[steadyKey];
+        await _postgres.KillNodeAsync(primary);
+        var sinceKill = Stopwatch.StartNew();
+
+        // Ingest resumes on the promoted standby: new versions of the steady ECU's program are acknowledged.
+        await Eventually.TrueAsync(() => Task.FromResult(Acknowledged(steady)[steadyKey] >= atKill + 3), FleetProbe.Patience,
+            "the steady ECU's checkpoints are acknowledged again after the failover");
+        output.WriteLine($"node {primary} killed; ingest acknowledged again within {sinceKill.ElapsedMilliseconds} ms");
+        Assert.NotEqual(primary, await _postgres.PrimaryAsync());
+
+        // The restoration that the dead primary interrupted finishes: each program once, from its last checkpoint.
+        var restoration = await FleetProbe.WaitFinishedAsync(Grains, $"failure:{failing.Mac}:1");
+        output.WriteLine($"restoration finished {sinceKill.ElapsedMilliseconds} ms after the kill");
+        Assert.Equal(2, restoration.Programs.Count);
+        foreach (var item in restoration.Programs)
+        {
+            await FleetProbe.AssertContinuesAsync(Grains, item);
+        }
+
+        // The old primary comes back as the synchronous standby, and the group is redundant again.
+        await _postgres.StartNodeAsync(primary);
+        await _postgres.WaitSynchronousAsync();
+
+        // Every acknowledged checkpoint is there: per program, the newest stored version that verifies is at least the
+        // newest the agent saw acknowledged (older ones may have been pruned by retention, never newer ones). The
+        // programs: two of the failed ECU, the steady one, and the two restored copies on the steady ECU.
+        var acknowledged = Acknowledged(failing).Concat(Acknowledged(steady)).ToList();
+        Assert.Equal(5, acknowledged.Count);
+        foreach (var (key, version) in acknowledged)
+        {
+            var (stored, state) = await FleetProbe.NewestStateAsync(Grains, key);
+            Assert.True(stored >= version, $"{key}: v{version} was acknowledged, the newest stored is v{stored}");
+            Assert.True(state.Counter > 0, $"{key} v{stored} holds no progress");
+        }
+
+        output.WriteLine($"acknowledged: {string.Join(", ", acknowledged.Select(a => $"{a.Key} v{a.Value}"))}");
+        Assert.All(await FleetProbe.ProgramsAsync(Grains), p => Assert.Equal(1, p.RunningCopies));
+        Assert.True(_cms.SiloRunning(0) && _cms.SiloRunning(1), "a silo died in the failover");
+    }
+
+    /// <summary>Per program key, the newest version the agent logged as acknowledged (it logs only after the CMS's answer).</summary>
+    private static Dictionary<string, long> Acknowledged(AgentProcess agent) =>
+        agent.Output.Select(line => AckLine().Match(line)).Where(m => m.Success)
+            .GroupBy(m => m.Groups["key"].Value)
+            .ToDictionary(g => g.Key, g => g.Max(m => long.Parse(m.Groups["version"].ValueSpan, CultureInfo.InvariantCulture)));
+
+    [GeneratedRegex(@"Checkpoint (?<key>\S+) v(?<version>\d+) acknowledged:")]
+    private static partial Regex AckLine();
+}
