@@ -16,7 +16,9 @@ public sealed class FleetDatabase : IAsyncDisposable
 
     private FleetDatabase(string serverConnectionString, string name, string ownerPassword, string siloPassword)
     {
-        _serverConnectionString = serverConnectionString;
+        // Unpooled: the few statements of a run's start and end must not meet a pooled connection to a server that has
+        // since died (a replicated server's old primary, after a failover).
+        _serverConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Pooling = false }.ConnectionString;
         Name = name;
         ConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name, Username = OwnerRole, Password = ownerPassword }.ConnectionString;
         SiloConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = SiloRole, Password = siloPassword }.ConnectionString;

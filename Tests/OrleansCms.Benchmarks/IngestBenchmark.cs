@@ -80,7 +80,7 @@ public static class IngestBenchmark
         Console.WriteLine(JsonSerializer.Serialize(headline));
     }
 
-    private static IEnumerable<byte[]> Payloads(int size, int count, int seed)
+    internal static IEnumerable<byte[]> Payloads(int size, int count, int seed)
     {
         var random = new Random(seed);
         for (var i = 0; i < count; i++)
@@ -120,7 +120,7 @@ public static class IngestBenchmark
     /// <see cref="Concurrency"/> programs (warm activations, as in a running fleet) each offer successive
     /// versions; every payload is fresh random bytes, so nothing deduplicates.
     /// </summary>
-    private static async Task<(double MegabytesPerSecond, List<double> LatenciesMs)> IngestAsync(IClusterClient client, IEnumerable<byte[]> payloads, int programBase, int concurrency = Concurrency)
+    internal static async Task<(double MegabytesPerSecond, List<double> LatenciesMs)> IngestAsync(IClusterClient client, IEnumerable<byte[]> payloads, int programBase, int concurrency = Concurrency)
     {
         var prepared = payloads.Select(p => new PreparedChunkSource(p, 0)).ToList();
         var latencies = new List<double>();
@@ -142,7 +142,7 @@ public static class IngestBenchmark
         return (prepared.Sum(p => p.Manifest.TotalSize) / seconds / (1 << 20), latencies);
     }
 
-    private static async Task<OfferResult> OfferUntilAcknowledgedAsync(IClusterClient client, CheckpointKey key, PreparedChunkSource checkpoint)
+    internal static async Task<OfferResult> OfferUntilAcknowledgedAsync(IClusterClient client, CheckpointKey key, PreparedChunkSource checkpoint)
     {
         var reference = client.CreateObjectReference<IChunkSource>(checkpoint);
         try

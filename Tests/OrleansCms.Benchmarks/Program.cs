@@ -17,9 +17,11 @@ switch (name)
         return 0;
     case "partition":
         return await OrleansCms.Benchmarks.Partition.PartitionBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
+    case "failover":
+        return await OrleansCms.Benchmarks.Failover.FailoverBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
     case "soak":
         return await OrleansCms.Benchmarks.Soak.SoakBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
     default:
-        await Console.Error.WriteLineAsync($"usage: ./cms bench ingest|liveness|restore [--quick] (restore also [--small-only]){Environment.NewLine}       {OrleansCms.Benchmarks.Partition.PartitionOptions.Usage}{Environment.NewLine}       {OrleansCms.Benchmarks.Soak.SoakOptions.Usage}");
+        await Console.Error.WriteLineAsync($"usage: ./cms bench ingest|liveness|restore [--quick] (restore also [--small-only]){Environment.NewLine}       ./cms bench failover [--quick] [--kills N]{Environment.NewLine}       {OrleansCms.Benchmarks.Partition.PartitionOptions.Usage}{Environment.NewLine}       {OrleansCms.Benchmarks.Soak.SoakOptions.Usage}");
         return 2;
 }

@@ -100,6 +100,18 @@ public sealed class CmsProcesses : IAsyncDisposable
     /// <summary>SIGKILL of one silo process.</summary>
     public void KillSilo(int silo) => _silos[silo].Kill();
 
+    /// <summary>
+    /// Stops one silo gracefully (SIGTERM, as systemd or an operator's upgrade does) and returns its exit code, or
+    /// null when it did not exit by itself within <paramref name="grace"/> and was SIGKILLed.
+    /// </summary>
+    public async Task<int?> StopSiloAsync(int silo, TimeSpan grace)
+    {
+        var process = _silos[silo].Process!;
+        await _silos[silo].StopAsync(grace);
+        var exit = await process.Exited;
+        return exit == 137 ? null : exit;
+    }
+
     /// <summary>Starts the silo again on its old ports and waits until it is healthy.</summary>
     public async Task RestartSiloAsync(int silo)
     {

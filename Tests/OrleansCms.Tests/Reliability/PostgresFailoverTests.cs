@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
 using OrleansCms.Tests.Fixtures;
@@ -16,7 +14,7 @@ namespace OrleansCms.Tests.Reliability;
 /// </summary>
 [Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
-public sealed partial class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private ReplicatedPostgres _postgres = null!;
     private CmsProcesses _cms = null!;
@@ -49,12 +47,12 @@ public sealed partial class PostgresFailoverTests(ITestOutputHelper output) : IA
         await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(failing.Mac).GetAsync(), v => v.Status == EcuStatus.Failed,
             FleetProbe.Patience, "the killed ECU is declared failed");
         var primary = await _postgres.PrimaryAsync();
-        var atKill = Acknowledged(steady)[steadyKey];
+        var atKill = AgentAcknowledgements.Newest(steady)[steadyKey];
         await _postgres.KillNodeAsync(primary);
         var sinceKill = Stopwatch.StartNew();
 
         // Ingest resumes on the promoted standby: new versions of the steady ECU's program are acknowledged.
-        await Eventually.TrueAsync(() => Task.FromResult(Acknowledged(steady)[steadyKey] >= atKill + 3), FleetProbe.Patience,
+        await Eventually.TrueAsync(() => Task.FromResult(AgentAcknowledgements.Newest(steady)[steadyKey] >= atKill + 3), FleetProbe.Patience,
             "the steady ECU's checkpoints are acknowledged again after the failover");
         output.WriteLine($"node {primary} killed; ingest acknowledged again within {sinceKill.ElapsedMilliseconds} ms");
         Assert.NotEqual(primary, await _postgres.PrimaryAsync());
@@ -75,7 +73,7 @@ public sealed partial class PostgresFailoverTests(ITestOutputHelper output) : IA
         // Every acknowledged checkpoint is there: per program, the newest stored version that verifies is at least the
         // newest the agent saw acknowledged (older ones may have been pruned by retention, never newer ones). The
         // programs: two of the failed ECU, the steady one, and the two restored copies on the steady ECU.
-        var acknowledged = Acknowledged(failing).Concat(Acknowledged(steady)).ToList();
+        var acknowledged = AgentAcknowledgements.Newest(failing).Concat(AgentAcknowledgements.Newest(steady)).ToList();
         Assert.Equal(5, acknowledged.Count);
         foreach (var (key, version) in acknowledged)
         {
@@ -88,13 +86,4 @@ public sealed partial class PostgresFailoverTests(ITestOutputHelper output) : IA
         Assert.All(await FleetProbe.ProgramsAsync(Grains), p => Assert.Equal(1, p.RunningCopies));
         Assert.True(_cms.SiloRunning(0) && _cms.SiloRunning(1), "a silo died in the failover");
     }
-
-    /// <summary>Per program key, the newest version the agent logged as acknowledged (it logs only after the CMS's answer).</summary>
-    private static Dictionary<string, long> Acknowledged(AgentProcess agent) =>
-        agent.Output.Select(line => AckLine().Match(line)).Where(m => m.Success)
-            .GroupBy(m => m.Groups["key"].Value)
-            .ToDictionary(g => g.Key, g => g.Max(m => long.Parse(m.Groups["version"].ValueSpan, CultureInfo.InvariantCulture)));
-
-    [GeneratedRegex(@"Checkpoint (?<key>\S+) v(?<version>\d+) acknowledged:")]
-    private static partial Regex AckLine();
 }
