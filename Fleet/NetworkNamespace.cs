@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace OrleansCms.Fleet;
 
 /// <summary>
@@ -65,10 +63,10 @@ public sealed class NetworkNamespace : IDisposable
     }
 
     /// <summary>Pulls the cable.</summary>
-    public void Cut() => Require(Run("link", "set", _hostLink, "down"));
+    public void Cut() => IpCommand.Require("link", "set", _hostLink, "down");
 
     /// <summary>Plugs it back in.</summary>
-    public void Heal() => Require(Run("link", "set", _hostLink, "up"));
+    public void Heal() => IpCommand.Require("link", "set", _hostLink, "up");
 
     public void Dispose()
     {
@@ -77,29 +75,5 @@ public sealed class NetworkNamespace : IDisposable
         Run("netns", "del", Name);
     }
 
-    private static void Require(string? failure)
-    {
-        if (failure is not null)
-        {
-            throw new InvalidOperationException(failure);
-        }
-    }
-
-    /// <summary>Runs <c>ip ARGS</c>; null on success, else what failed and why.</summary>
-    private static string? Run(params string[] args)
-    {
-        var info = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        args.ToList().ForEach(info.ArgumentList.Add);
-        try
-        {
-            using var process = Process.Start(info)!;
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return process.ExitCode == 0 ? null : $"ip {string.Join(' ', args)}: exit {process.ExitCode}: {error.Trim()}";
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return $"ip {string.Join(' ', args)}: {e.Message}";
-        }
-    }
+    private static string? Run(params string[] args) => IpCommand.Run(args);
 }

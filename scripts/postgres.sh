@@ -6,6 +6,8 @@
 #   pg_url NAME     print its Npgsql connection string as the role that owns the CMS database and schema
 #   pg_silo_url NAME  print the silos' one: the least-privilege role $PG_SILO_USER (see pg_ensure_roles)
 #   pg_admin_url NAME  print the superuser's one (to create databases and roles: the tests, benchmarks, demo)
+#   pg_listen_also NAME ADDRESS CIDR  restart it listening on ADDRESS too, open to password logins from CIDR (tests
+#                   whose silos run on simulated hosts)
 
 PG_OS_USER="${CMS_PG_OS_USER:-cmspg}"   # the unprivileged account the server runs as when ./cms runs as root
 PG_DB_USER="cms"                        # the superuser: administration only, never the silos' schema owner
@@ -171,6 +173,15 @@ pg_stop() {
   bin=$(pg_bindir) || return 0
   [ -f "$home/data/postmaster.pid" ] || return 0
   pg_as_owner "$bin/pg_ctl" stop -D "$home/data" -m fast -w -t 60 >/dev/null 2>&1
+}
+
+pg_listen_also() {
+  local name=$1 address=$2 cidr=$3 home bin
+  home=$(cat "$CMS_HOME/$name.home") && bin=$(pg_bindir) || return 1
+  printf "listen_addresses = '127.0.0.1,%s'\n" "$address" | pg_as_owner tee -a "$home/data/postgresql.conf" >/dev/null &&
+    printf 'host all all %s scram-sha-256\n' "$cidr" | pg_as_owner tee -a "$home/data/pg_hba.conf" >/dev/null &&
+    pg_as_owner "$bin/pg_ctl" restart -D "$home/data" -m fast -w -t 60 -o "-p $(cat "$home/port")" -l "$home/server.log" >/dev/null ||
+    { echo "cms: PostgreSQL did not restart on $address, see $home/server.log" >&2; return 1; }
 }
 
 # Drops the CMS database of a running server (pg_start creates it again).

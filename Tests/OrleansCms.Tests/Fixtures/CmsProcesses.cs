@@ -17,7 +17,7 @@ public sealed class CmsProcesses : IAsyncDisposable
 {
     private readonly TestDatabase _database;
     private readonly string _clusterId = $"proc-{Guid.NewGuid():N}"[..20];
-    private readonly string _advertisedIp;
+    private readonly IReadOnlyList<string> _addresses;
     private readonly List<FleetMember> _silos;
     private readonly List<HttpClient> _http;
     private readonly List<AgentProcess> _agents = [];
@@ -25,16 +25,15 @@ public sealed class CmsProcesses : IAsyncDisposable
     private FleetCertificates? _certificates;
     private IHost? _client;
 
-    private CmsProcesses(TestDatabase database, int silos, string advertisedIp, FleetTlsFiles tls)
+    private CmsProcesses(TestDatabase database, int silos, string advertisedIp, FleetTlsFiles tls, IReadOnlyList<SimulatedHost>? hosts)
     {
         _database = database;
-        _advertisedIp = advertisedIp;
+        _addresses = hosts?.Select(h => h.Address).ToList() ?? [.. Enumerable.Repeat(advertisedIp, silos)];
         _tls = tls;
-        var options = new LaunchOptions { Environment = database.SiloEnvironment };
-        _silos = [.. Enumerable.Range(1, silos).Select(n => new FleetMember(
-            MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), [$"--Cms:ClusterId={_clusterId}", $"--Cms:AdvertisedIp={advertisedIp}", .. tls.SiloSettings($"silo-{n}")]),
-            ProductPaths.Checkout, options))];
-        _http = [.. _silos.Select(s => OperatorTokenHandler.Client(tls, TestCertificates.Operator, new Uri($"http://{advertisedIp}:{s.Spec.Ports!.Http}"), TimeSpan.FromSeconds(15)))];
+        _silos = [.. Enumerable.Range(0, silos).Select(i => new FleetMember(
+            MemberSpec.Silo($"silo-{i + 1}", SiloPorts.Free(), [$"--Cms:ClusterId={_clusterId}", $"--Cms:AdvertisedIp={_addresses[i]}", .. tls.SiloSettings($"silo-{i + 1}")]),
+            ProductPaths.Checkout, new LaunchOptions { Environment = database.SiloEnvironment, Prefix = hosts?[i].ExecPrefix ?? [] }))];
+        _http = [.. _silos.Select((s, i) => OperatorTokenHandler.Client(tls, TestCertificates.Operator, new Uri($"http://{_addresses[i]}:{s.Spec.Ports!.Http}"), TimeSpan.FromSeconds(15)))];
     }
 
     public IGrainFactory Grains => Client;
@@ -47,7 +46,7 @@ public sealed class CmsProcesses : IAsyncDisposable
     public string ClusterId => _clusterId;
 
     /// <summary>Every gateway, as an agent's <c>--cms</c> takes them.</summary>
-    public string GatewayList => FleetLayout.Gateways(_silos.Select(s => s.Spec));
+    public string GatewayList => string.Join(",", _silos.Select((s, i) => $"{_addresses[i]}:{s.Spec.Ports!.Gateway}"));
 
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
@@ -56,20 +55,22 @@ public sealed class CmsProcesses : IAsyncDisposable
 
     /// <summary>
     /// Starts the silos on a fresh database of the test server (or of <paramref name="server"/>), reachable at
-    /// <paramref name="advertisedIp"/> (one of this host's addresses).
+    /// <paramref name="advertisedIp"/> (one of this host's addresses), or each on a simulated host of its own (one of
+    /// <paramref name="hosts"/> per silo).
     /// </summary>
-    public static async Task<CmsProcesses> StartAsync(int silos = 2, string? server = null, string advertisedIp = "127.0.0.1")
+    public static async Task<CmsProcesses> StartAsync(int silos = 2, string? server = null, string advertisedIp = "127.0.0.1",
+        IReadOnlyList<SimulatedHost>? hosts = null)
     {
         var tls = TestCertificates.Get();
-        var cms = new CmsProcesses(await TestDatabase.CreateAsync(server: server), silos, advertisedIp, tls);
+        var cms = new CmsProcesses(await TestDatabase.CreateAsync(server: server), hosts?.Count ?? silos, advertisedIp, tls, hosts);
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, silos).Select(cms.StartSiloAsync));
+            await Task.WhenAll(Enumerable.Range(0, cms._silos.Count).Select(cms.StartSiloAsync));
             var certificates = cms._certificates = tls.Load(TestCertificates.Operator);
             cms._client = Host.CreateDefaultBuilder()
                 .UseOrleansClient(c => c
                     .UseFleetTls(certificates, TestCertificates.AnyEcuOrOperator())
-                    .UseStaticClustering([.. cms._silos.Select(s => new IPEndPoint(IPAddress.Parse(advertisedIp), s.Spec.Ports!.Gateway))])
+                    .UseStaticClustering([.. cms._silos.Select((s, i) => new IPEndPoint(IPAddress.Parse(cms._addresses[i]), s.Spec.Ports!.Gateway))])
                     .Configure<ClusterOptions>(o => { o.ClusterId = cms._clusterId; o.ServiceId = "orleans-cms"; })
                     .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)))
                 .Build();
@@ -134,8 +135,7 @@ public sealed class CmsProcesses : IAsyncDisposable
     public async Task<AgentProcess> StartAgentAsync(string mac, long ramMb, IReadOnlyList<string> programs, bool waitForPrograms,
         NetworkNamespace? network = null)
     {
-        var gateways = FleetLayout.Gateways(_silos.Select(s => s.Spec), _advertisedIp);
-        var spec = MemberSpec.Agent($"agent {mac}", mac, gateways,
+        var spec = MemberSpec.Agent($"agent {mac}", mac, GatewayList,
             ["--cluster-id", _clusterId, "--ram-mb", ramMb.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cpu-cores", "2",
              .. TestCertificates.AgentOptions(mac), .. programs.SelectMany(program => new[] { "--program", program })]);
         var agent = AgentProcess.Start(new FleetMember(spec, ProductPaths.Checkout, new LaunchOptions { Prefix = network?.ExecPrefix ?? [] }));
@@ -184,7 +184,7 @@ public sealed class CmsProcesses : IAsyncDisposable
         var silo = _silos[index];
         silo.Start();
         // An exited silo never becomes healthy: stop waiting at once and report its output below.
-        switch (await SiloHealth.WaitAsync(silo, _http[index], TimeSpan.FromSeconds(60), notYet: Transient.HttpUnreachable, host: _advertisedIp))
+        switch (await SiloHealth.WaitAsync(silo, _http[index], TimeSpan.FromSeconds(60), notYet: Transient.HttpUnreachable, host: _addresses[index]))
         {
             case HealthWait.Healthy:
                 return;

@@ -33,6 +33,16 @@ public sealed class PrivatePostgres : IAsyncDisposable
         Assert.True(again == ConnectionString, $"PostgreSQL came back elsewhere: {again}");
     }
 
+    /// <summary>
+    /// Restarts the server listening on <paramref name="address"/> too, open to password logins from <paramref name="subnet"/>,
+    /// and returns its superuser connection string through that address.
+    /// </summary>
+    public async Task<string> ListenAlsoAsync(string address, string subnet)
+    {
+        await RunAsync($"pg_listen_also {Name} {address} {subnet}");
+        return new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Host = address }.ConnectionString;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await RunAsync($"pg_stop {Name}");
