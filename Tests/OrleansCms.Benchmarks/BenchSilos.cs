@@ -20,6 +20,8 @@ public sealed class BenchSilos : IAsyncDisposable
     private readonly List<FleetMember> _silos;
     private readonly HttpClient _http = new();
     private IHost? _client;
+    private readonly List<IHost> _moreClients = [];
+    private TimeSpan? _responseTimeout;
 
     private static readonly FleetIdentity Operator = FleetIdentity.Operator("bench");
     private static readonly Lock Issuing = new();
@@ -69,23 +71,42 @@ public sealed class BenchSilos : IAsyncDisposable
             await bench.StartSiloAsync(silo);
         }
 
-        var gateways = bench._silos.Select(s => new IPEndPoint(IPAddress.Parse(advertisedIp), s.Spec.Ports!.Gateway)).ToArray();
-        var certificates = bench._certificates = files?.Load(Operator);
-        bench._client = Host.CreateDefaultBuilder()
+        bench._certificates = files?.Load(Operator);
+        bench._responseTimeout = responseTimeout;
+        bench._client = await bench.StartClientAsync();
+        return bench;
+    }
+
+    /// <summary>
+    /// Connects one more Orleans client of its own (its own connections to every gateway, its own sessions), as another
+    /// group of ECUs would: load spread over many connections rather than one shared client. Disposed with the silos.
+    /// </summary>
+    public async Task<IClusterClient> ConnectAnotherClientAsync()
+    {
+        var client = await StartClientAsync();
+        _moreClients.Add(client);
+        return client.Services.GetRequiredService<IClusterClient>();
+    }
+
+    private async Task<IHost> StartClientAsync()
+    {
+        var gateways = _silos.Select(s => new IPEndPoint(IPAddress.Parse(_advertisedIp), s.Spec.Ports!.Gateway)).ToArray();
+        var (certificates, files) = (_certificates, Tls);
+        var client = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error))
             .UseOrleansClient(c =>
             {
                 c.UseStaticClustering(gateways)
-                    .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = bench.ClusterId; o.ServiceId = "orleans-cms"; })
-                    .Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout ?? o.ResponseTimeout);
+                    .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = "orleans-cms"; })
+                    .Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = _responseTimeout ?? o.ResponseTimeout);
                 if (certificates is not null)
                 {
                     c.UseFleetTls(certificates, new MintedEcuCredentials(files!, Operator));
                 }
             })
             .Build();
-        await bench._client.StartAsync();
-        return bench;
+        await client.StartAsync();
+        return client;
     }
 
     /// <summary>
@@ -114,10 +135,10 @@ public sealed class BenchSilos : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_client is not null)
+        foreach (var client in _moreClients.Prepend(_client).OfType<IHost>())
         {
-            await _client.StopAsync();
-            _client.Dispose();
+            await client.StopAsync();
+            client.Dispose();
         }
 
         _certificates?.Dispose();

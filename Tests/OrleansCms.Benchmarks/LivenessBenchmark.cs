@@ -21,6 +21,12 @@ public static class LivenessBenchmark
     public static async Task RunAsync(string serverConnectionString, string[] args)
     {
         var quick = args.Contains("--quick");
+        if (args.Contains("--scale"))
+        {
+            await LivenessScale.RunAsync(serverConnectionString, quick);
+            return;
+        }
+
         await using var silos = await BenchSilos.StartAsync(serverConnectionString);
         Console.WriteLine($"liveness benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, lease {Lease.TotalSeconds} s, heartbeats every {HeartbeatInterval.TotalMilliseconds} ms");
         var headline = new Dictionary<string, double>();

@@ -22,6 +22,6 @@ switch (name)
     case "soak":
         return await OrleansCms.Benchmarks.Soak.SoakBenchmark.RunAsync(connectionString, args.Skip(1).ToArray());
     default:
-        await Console.Error.WriteLineAsync($"usage: ./cms bench ingest|liveness|restore [--quick] (restore also [--small-only]){Environment.NewLine}       ./cms bench failover [--quick] [--kills N]{Environment.NewLine}       {OrleansCms.Benchmarks.Partition.PartitionOptions.Usage}{Environment.NewLine}       {OrleansCms.Benchmarks.Soak.SoakOptions.Usage}");
+        await Console.Error.WriteLineAsync($"usage: ./cms bench ingest|liveness|restore [--quick] (restore also [--small-only]; liveness also [--scale]: 2,500 to 10,000 ECUs on three silos){Environment.NewLine}       ./cms bench failover [--quick] [--kills N]{Environment.NewLine}       {OrleansCms.Benchmarks.Partition.PartitionOptions.Usage}{Environment.NewLine}       {OrleansCms.Benchmarks.Soak.SoakOptions.Usage}");
         return 2;
 }
