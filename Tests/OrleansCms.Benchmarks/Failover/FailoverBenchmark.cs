@@ -60,7 +60,7 @@ public static class FailoverBenchmark
             {
                 await replicated.WaitSynchronousAsync();
                 await WaitAsync(() => probe.AcknowledgedSince(Stopwatch.GetTimestamp() - Stopwatch.Frequency) > 0, TimeSpan.FromSeconds(60), "the probe writer is acknowledged");
-                var primary = await replicated.PrimaryAsync();
+                var primary = await replicated.PrimaryAsync() ?? throw new InvalidOperationException("no PostgreSQL node is primary");
                 await replicated.KillNodeAsync(primary);
                 // Taken once the node is dead (the script takes a while to start): no offer begun after this instant can
                 // have been written by the old primary, so this slightly understates the time the failover took.
@@ -69,7 +69,7 @@ public static class FailoverBenchmark
                 var ms = Stopwatch.GetElapsedTime(killedAt, firstAck).TotalMilliseconds;
                 resumed.Add(ms);
                 var now = await replicated.PrimaryAsync();
-                Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] kill {kill}/{kills}: node {primary} SIGKILLed; node {now} primary; a checkpoint offered after the kill acknowledged {ms:0} ms after it");
+                Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] kill {kill}/{kills}: node {primary} SIGKILLed; node {now?.ToString(CultureInfo.InvariantCulture) ?? "none yet"} primary; a checkpoint offered after the kill acknowledged {ms:0} ms after it");
                 await replicated.StartNodeAsync(primary);
             }
 

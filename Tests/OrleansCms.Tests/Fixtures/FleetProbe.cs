@@ -26,6 +26,27 @@ public static class FleetProbe
             return (version, await StateAsync(grains, key, version));
         }, _ => true, Patience, $"the newest checkpoint of {key} is read back", Transient.Any(Transient.SiloLost, Transient.VersionPruned));
 
+    /// <summary>
+    /// Per program key, the newest version the CMS has stored: what it holds now, unlike an agent's output, which the
+    /// test may read late (a line of an acknowledgement given before a fault can arrive after it).
+    /// </summary>
+    public static async Task<Dictionary<string, long>> NewestStoredAsync(IGrainFactory grains, IEnumerable<string> keys)
+    {
+        var newest = new Dictionary<string, long>();
+        foreach (var key in keys)
+        {
+            newest[key] = await Eventually.ReturnsAsync(async () => (await grains.GetGrain<ICheckpointGrain>(key).GetVersionsAsync())[0].Version,
+                _ => true, Patience, $"the stored versions of {key} are read", Transient.SiloLost);
+        }
+
+        return newest;
+    }
+
+    /// <summary>Waits until each program of <paramref name="since"/> has stored <paramref name="more"/> versions beyond it.</summary>
+    public static Task WaitForNewerAsync(IGrainFactory grains, IReadOnlyDictionary<string, long> since, int more, string what) =>
+        Eventually.TrueAsync(async () => (await NewestStoredAsync(grains, since.Keys)).All(p => p.Value >= since[p.Key] + more),
+            Patience, what, Transient.SiloLost);
+
     /// <summary>Waits until every active program of the ECU has at least <paramref name="versions"/> stored versions.</summary>
     public static Task<EcuView> WaitForCheckpointsAsync(IGrainFactory grains, string mac, int versions) =>
         Eventually.ReturnsAsync(() => grains.GetGrain<IEcuGrain>(mac).GetAsync(),

@@ -26,8 +26,9 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
         return server;
     }
 
-    /// <summary>The node (1 or 2) that is primary now.</summary>
-    public async Task<int> PrimaryAsync() => int.Parse((await RunAsync($"pgha_primary {Name}")).Trim(), CultureInfo.InvariantCulture);
+    /// <summary>The node (1 or 2) that is primary now, or null while none is (in the middle of a failover).</summary>
+    public async Task<int?> PrimaryAsync() =>
+        (await RunAsync($"pgha_primary {Name} || true")).Trim() is { Length: > 0 } node ? int.Parse(node, CultureInfo.InvariantCulture) : null;
 
     /// <summary>SIGKILLs node <paramref name="node"/>: its keeper and every process of its PostgreSQL at once.</summary>
     public Task KillNodeAsync(int node) => RunAsync($"pgha_kill_node {Name} {node}");

@@ -58,12 +58,12 @@ public sealed class MultiHostClusterTests(ITestOutputHelper output) : IAsyncLife
             await FleetProbe.WaitForCheckpointsAsync(_cms.Grains, agent.Mac, versions: 2);
         }
 
+        var keys = AgentAcknowledgements.Newest(agents).Keys.ToList();
         for (var victim = 0; victim < Silos; victim++)
         {
             _cms.KillSilo(victim);
-            var before = AgentAcknowledgements.Newest(agents);
-            await Eventually.TrueAsync(() => Task.FromResult(AgentAcknowledgements.Newest(agents).All(p => p.Value >= before[p.Key] + 2)),
-                FleetProbe.Patience, $"checkpoints are acknowledged while silo {victim + 1} ({_lan.Hosts[victim].Address}) is dead");
+            await FleetProbe.WaitForNewerAsync(_cms.Grains, await FleetProbe.NewestStoredAsync(_cms.Grains, keys), more: 2,
+                $"checkpoints are stored while silo {victim + 1} ({_lan.Hosts[victim].Address}) is dead");
             foreach (var survivor in Enumerable.Range(0, Silos).Where(s => s != victim))
             {
                 await Eventually.TrueAsync(async () => await ActiveSilosAsync(survivor) == Silos - 1, FleetProbe.Patience,
@@ -73,7 +73,7 @@ public sealed class MultiHostClusterTests(ITestOutputHelper output) : IAsyncLife
             await _cms.RestartSiloAsync(victim);
             await Eventually.TrueAsync(async () => await ActiveSilosAsync(victim) == Silos, FleetProbe.Patience,
                 $"silo {victim + 1} rejoined the cluster");
-            output.WriteLine($"silo {victim + 1} killed and back: {string.Join(", ", AgentAcknowledgements.Newest(agents).Select(p => $"{p.Key} v{p.Value}"))}");
+            output.WriteLine($"silo {victim + 1} killed and back: {string.Join(", ", (await FleetProbe.NewestStoredAsync(_cms.Grains, keys)).Select(p => $"{p.Key} v{p.Value}"))}");
         }
 
         foreach (var agent in agents)

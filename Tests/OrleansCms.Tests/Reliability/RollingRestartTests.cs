@@ -40,25 +40,24 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         var copies = agents.SelectMany(a => a.ChildPids()).Order().ToList();
+        var keys = AgentAcknowledgements.Newest(agents).Keys.ToList();
         Assert.Equal(3, copies.Count);
 
         for (var silo = 0; silo < Silos; silo++)
         {
-            var before = AgentAcknowledgements.Newest(agents);
             var exit = await _cms.StopSiloAsync(silo, Grace);
             Assert.True(exit == 0, $"silo {silo + 1} did not stop by itself within {Grace.TotalSeconds} s of SIGTERM (exit {exit?.ToString(CultureInfo.InvariantCulture) ?? "SIGKILL"})");
 
-            // With one silo down, every program's checkpoints are still acknowledged, through the other.
-            await Eventually.TrueAsync(() => Task.FromResult(AgentAcknowledgements.Newest(agents).All(p => p.Value >= before[p.Key] + 2)), FleetProbe.Patience,
-                $"every program is acknowledged again while silo {silo + 1} is down");
+            // With one silo down, every program's checkpoints are still stored, through the other.
+            await FleetProbe.WaitForNewerAsync(Grains, await FleetProbe.NewestStoredAsync(Grains, keys), more: 2,
+                $"every program is stored again while silo {silo + 1} is down");
             await _cms.RestartSiloAsync(silo);
-            output.WriteLine($"silo {silo + 1} restarted: {string.Join(", ", AgentAcknowledgements.Newest(agents).Select(p => $"{p.Key} v{p.Value}"))}");
+            output.WriteLine($"silo {silo + 1} restarted: {string.Join(", ", (await FleetProbe.NewestStoredAsync(Grains, keys)).Select(p => $"{p.Key} v{p.Value}"))}");
         }
 
         // After a round of restarts, ingest goes on through the restarted silos too.
-        var after = AgentAcknowledgements.Newest(agents);
-        await Eventually.TrueAsync(() => Task.FromResult(AgentAcknowledgements.Newest(agents).All(p => p.Value >= after[p.Key] + 2)), FleetProbe.Patience,
-            "every program is acknowledged after the rolling restart");
+        await FleetProbe.WaitForNewerAsync(Grains, await FleetProbe.NewestStoredAsync(Grains, keys), more: 2,
+            "every program is stored after the rolling restart");
 
         foreach (var agent in agents)
         {
