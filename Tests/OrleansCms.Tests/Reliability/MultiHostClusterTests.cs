@@ -33,9 +33,22 @@ public sealed class MultiHostClusterTests(ITestOutputHelper output) : IAsyncLife
 
     public async Task DisposeAsync()
     {
-        await _cms.DisposeAsync();
-        await _postgres.DisposeAsync();
-        _lan.Dispose();
+        // Each part goes even when the one before failed to: nothing of a test may outlive it.
+        try
+        {
+            await _cms.DisposeAsync();
+        }
+        finally
+        {
+            try
+            {
+                await _postgres.DisposeAsync();
+            }
+            finally
+            {
+                _lan.Dispose();
+            }
+        }
     }
 
     [Fact]

@@ -27,8 +27,16 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
 
     public async Task DisposeAsync()
     {
-        await _cms.DisposeAsync();
-        await _postgres.DisposeAsync();
+        // The replicated server goes even when the CMS's teardown failed (its database cannot be dropped while no
+        // node is primary): its processes must not outlive the test.
+        try
+        {
+            await _cms.DisposeAsync();
+        }
+        finally
+        {
+            await _postgres.DisposeAsync();
+        }
     }
 
     private IGrainFactory Grains => _cms.Grains;
