@@ -161,7 +161,9 @@ pgha_create() {
     pgha_as_owner "$home" pg_autoctl create postgres --pgdata "$home/node$n" --pgport "$(pgha_port "$home" "node$n")" \
       --hostname 127.0.0.1 --listen 127.0.0.1 --name "node$n" --username "$PG_DB_USER" --dbname "$PG_DB_NAME" \
       --monitor "$(pgha_monitor_url "$home")" --auth scram-sha-256 --no-ssl >>"$home/logs/create.log" 2>&1 ||
-      { echo "cms: pg_autoctl create postgres (node $n) failed, see $home/logs/create.log" >&2; return 1; }
+      # Its supervisor gives up after five quick retries (a standby slow to start on a loaded machine); the keeper
+      # resumes an unfinished creation when it runs, and pgha_wait_sync tells whether it got there.
+      echo "cms: pg_autoctl create postgres (node $n) did not finish; its keeper resumes it (log: $home/logs/create.log)" >&2
     pgha_as_owner "$home" pg_autoctl config set --pgdata "$home/node$n" timeout.network_partition_timeout "$PGHA_PARTITION_TIMEOUT" >/dev/null || return 1
     pgha_run "$home" "node$n"
     if [ "$n" = 1 ]; then

@@ -55,7 +55,8 @@ pg_ensure_os_user() {
 # The folder that holds the server's files. As root the server runs as $PG_OS_USER, who must be able to
 # reach it; a checkout under a private home (e.g. /root) cannot be, so its data goes to /var/tmp instead.
 pg_home() {
-  local name=$1 dir="$CMS_HOME/$name"
+  local name=$1
+  local dir="$CMS_HOME/$name"
   if [ "$(id -u)" = 0 ]; then
     mkdir -p "$dir"
     chown "$PG_OS_USER" "$dir"
