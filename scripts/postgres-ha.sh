@@ -189,9 +189,10 @@ pgha_start() {
   local name=$1 home n primary
   pgha_ensure_binaries && pg_ensure_os_user || return 1
   home=$(pg_home "$name") || return 1
+  # Written first, so that pgha_stop finds a group whose creation failed half-way.
+  echo "$home" > "$CMS_HOME/$name.home"
   pgha_create "$home" || return 1
   for which in monitor node1 node2; do pgha_running "$home" "$which" || pgha_run "$home" "$which"; done
-  echo "$home" > "$CMS_HOME/$name.home"
   pgha_wait_sync "$name" || return 1
   primary=$(pgha_primary "$name") || return 1
   if ! pgha_as_owner "$home" psql -p "$(pgha_port "$home" "node$primary")" -d postgres -Atqc \
