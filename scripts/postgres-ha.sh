@@ -128,7 +128,7 @@ pgha_monitor_url() {
 }
 
 pgha_create() {
-  local home=$1 n port
+  local home=$1 n file
   mkdir -p "$home/sock" "$home/logs" "$home/config" "$home/state" "$home/run"
   chmod 700 "$home/run"
   for file in password owner-password silo-password node-password replication-password monitor-password; do
@@ -167,18 +167,19 @@ pgha_create() {
     pgha_as_owner "$home" pg_autoctl config set --pgdata "$home/node$n" timeout.network_partition_timeout "$PGHA_PARTITION_TIMEOUT" >/dev/null || return 1
     pgha_run "$home" "node$n"
     if [ "$n" = 1 ]; then
-      pgha_wait_sql "$home" node1 postgres "SELECT 1 FROM pg_roles WHERE rolname = 'pgautofailover_replicator'" || return 1
+      # Retried until the keeper has created both roles (ALTER ROLE fails before that).
       pgha_wait_sql "$home" node1 postgres "ALTER ROLE pgautofailover_replicator PASSWORD '$(cat "$home/replication-password")';
         ALTER ROLE pgautofailover_monitor PASSWORD '$(cat "$home/monitor-password")'" || return 1
     fi
   done
 }
 
-# Runs SQL on one server of the group through its socket, retrying for up to 60 s while it starts.
+# Runs SQL on one server of the group through its socket, retrying for up to 60 s while it starts. The SQL goes
+# through stdin, so that no password in it shows in a process list.
 pgha_wait_sql() {
   local home=$1 which=$2 db=$3 sql=$4 i
   for i in $(seq 1 120); do
-    pgha_as_owner "$home" psql -p "$(pgha_port "$home" "$which")" -d "$db" -qAtc "$sql" >/dev/null 2>&1 && return 0
+    pgha_as_owner "$home" psql -p "$(pgha_port "$home" "$which")" -d "$db" -qAt -v ON_ERROR_STOP=1 <<<"$sql" >/dev/null 2>&1 && return 0
     sleep 0.5
   done
   echo "cms: $which did not answer in 60 s, see $home/logs/$which.log" >&2
