@@ -28,8 +28,15 @@ public sealed class CmsOutageTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _cms.DisposeAsync();
-        await _postgres.DisposeAsync();
+        // The private server goes even when the CMS's teardown failed: nothing of a test may outlive it.
+        try
+        {
+            await _cms.DisposeAsync();
+        }
+        finally
+        {
+            await _postgres.DisposeAsync();
+        }
     }
 
 
