@@ -12,22 +12,27 @@ public sealed class PreparedChunkSource : IChunkSource
     public PreparedChunkSource(byte[] payload, long version)
     {
         var prepared = Chunker.Prepare(new CheckpointKey("02:00:00:00:00:00", 0), version, new ProgramInfo("bench", payload.Length), payload);
+        Payload = payload;
         Manifest = prepared.Manifest;
         _chunks = prepared.Chunks.ToDictionary(c => c.Sha256);
     }
 
-    private PreparedChunkSource(CheckpointManifest manifest, IReadOnlyDictionary<string, ChunkData> chunks)
+    private PreparedChunkSource(byte[] payload, CheckpointManifest manifest, IReadOnlyDictionary<string, ChunkData> chunks)
     {
+        Payload = payload;
         Manifest = manifest;
         _chunks = chunks;
     }
+
+    /// <summary>The checkpoint's bytes, whole.</summary>
+    public byte[] Payload { get; }
 
     public CheckpointManifest Manifest { get; }
 
     public IEnumerable<ChunkData> Chunks => _chunks.Values;
 
     /// <summary>The same payload offered as another version.</summary>
-    public PreparedChunkSource WithVersion(long version) => new(Manifest with { Version = version }, _chunks);
+    public PreparedChunkSource WithVersion(long version) => new(Payload, Manifest with { Version = version }, _chunks);
 
     public Task<IReadOnlyList<ChunkData>> ReadChunksAsync(CheckpointKey key, long version, IReadOnlyList<string> sha256s) =>
         Task.FromResult<IReadOnlyList<ChunkData>>([.. sha256s.Select(h => _chunks[h])]);
