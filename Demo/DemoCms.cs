@@ -63,6 +63,7 @@ public sealed class DemoCms : IAsyncDisposable
 
         var tls = layout.Tls?.Load(Operator);
         cms._client = Host.CreateDefaultBuilder()
+            .UseContentRoot(AppContext.BaseDirectory) // not the checkout, which a configuration watch would follow file by file
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error))
             .UseOrleansClient(c =>
             {

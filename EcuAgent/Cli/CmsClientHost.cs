@@ -26,7 +26,9 @@ public static class CmsClientHost
     /// <summary>A client whose gateways and cluster identity <paramref name="cluster"/> configures.</summary>
     public static HostApplicationBuilder Create(FleetCertificates? tls, Func<bool> keepTrying, Action<IClientBuilder> cluster)
     {
-        var builder = Host.CreateApplicationBuilder([]);
+        // The content root is the agent's own folder, not the working directory: configuration reloads watch the
+        // content root and everything below it, which from a home or service directory can be a large tree.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
         {

@@ -42,6 +42,7 @@ public static class CmsGrainsExtensions
 
         services.AddSingleton(SchemaScripts);
         services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
+        services.TryAddKeyedSingleton(UnflushedCommits.Key, (sp, _) => UnflushedCommits.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
         services.AddSingleton<ChunkStore>();
         services.AddSingleton<AuditLog>();
         services.AddHostedService<ChunkCollector>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,15 +12,15 @@ namespace OrleansCms.Storage;
 /// statement (so with a later snapshot), that no reference exists. Either the collector deletes first and the
 /// ingest sees the chunk missing (and uploads it), or the ingest's reference is visible to the check.
 /// <para>
-/// Reference, chunk and release writes commit without waiting for the WAL flush: nothing is acknowledged until the
-/// grain state that lists the version is written with a synchronous commit, and that flush covers every
-/// earlier WAL record, so one fsync per checkpoint makes all of it durable at once.
+/// Reference, chunk and release writes commit without waiting for the WAL flush (its connections are the
+/// <see cref="UnflushedCommits"/> pool, so each write is one round trip): nothing is acknowledged until the grain
+/// state that lists the version is written with a synchronous commit, and that flush covers every earlier WAL
+/// record, so one fsync per checkpoint makes all of it durable at once.
 /// </para>
 /// </summary>
-public sealed class ChunkStore(NpgsqlDataSource dataSource)
+public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlDataSource dataSource)
 {
     private const int ReadBatchChunks = 32;
-    private const string DeferFlush = "SET LOCAL synchronous_commit = off";
     private const string QueueCandidates = "INSERT INTO cms_chunk_candidates (sha256) SELECT DISTINCT sha256 FROM released ON CONFLICT DO NOTHING";
 
     /// <summary>
@@ -29,32 +30,24 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
     public async Task<HashSet<string>> ReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken = default)
     {
         var hashes = sha256s.Distinct().Select(Convert.FromHexString).ToArray();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var batch = new NpgsqlBatch(connection, tx))
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(DeferFlush));
-            var insert = new NpgsqlBatchCommand(
-                "INSERT INTO cms_chunk_refs (checkpoint, version, sha256) SELECT $1, $2, unnest($3::bytea[]) ON CONFLICT DO NOTHING");
-            insert.Parameters.Add(new() { Value = checkpoint });
-            insert.Parameters.Add(new() { Value = version });
-            insert.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            batch.BatchCommands.Add(insert);
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
-
         var missing = new HashSet<string>(hashes.Select(Convert.ToHexStringLower));
-        await using (var present = new NpgsqlCommand("SELECT sha256 FROM cms_chunks WHERE sha256 = ANY($1) FOR KEY SHARE", connection, tx))
+        // One round trip, one (implicit) transaction: the references first, then the key-share lock on what exists.
+        await using var batch = dataSource.CreateBatch();
+        var insert = new NpgsqlBatchCommand(
+            "INSERT INTO cms_chunk_refs (checkpoint, version, sha256) SELECT $1, $2, unnest($3::bytea[]) ON CONFLICT DO NOTHING");
+        insert.Parameters.Add(new() { Value = checkpoint });
+        insert.Parameters.Add(new() { Value = version });
+        insert.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        var present = new NpgsqlBatchCommand("SELECT sha256 FROM cms_chunks WHERE sha256 = ANY($1) FOR KEY SHARE");
+        present.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(present);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            present.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            await using var reader = await present.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                missing.Remove(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
-            }
+            missing.Remove(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
         }
 
-        await tx.CommitAsync(cancellationToken);
         return missing;
     }
 
@@ -216,11 +209,9 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
     /// <summary>Runs one write in its own transaction, committed without waiting for the WAL flush (see the class comment).</summary>
     private async Task<int> ExecuteDeferredAsync(NpgsqlBatchCommand command, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { new NpgsqlBatchCommand(DeferFlush), command } };
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(command);
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
         return command.RecordsAffected;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,7 +14,7 @@ namespace OrleansCms.Storage;
 /// offer costs two primary-key calls (charge, settle) and never a scan. The counter is raised before an upload and lowered only once the
 /// grain state no longer lists the bytes, so it never counts less than the ECU keeps.
 /// </summary>
-public sealed class EcuQuota(NpgsqlDataSource dataSource, IOptions<IngestOptions> options)
+public sealed class EcuQuota([FromKeyedServices(UnflushedCommits.Key)] NpgsqlDataSource dataSource, IOptions<IngestOptions> options)
 {
     private readonly IngestOptions _limits = options.Value;
 
@@ -50,30 +51,17 @@ public sealed class EcuQuota(NpgsqlDataSource dataSource, IOptions<IngestOptions
 
     private async Task<(bool Granted, long Used, long Wanted)> SetAsync(CheckpointKey key, long bytes, long? quota, CancellationToken cancellationToken)
     {
-        // Committed without waiting for the WAL flush, as ChunkStore's writes: a raise is flushed by the synchronous
-        // grain-state write that lists the version, and a lowering lost in a crash only leaves the count too high.
-        // It also keeps the ECU row's lock short, which every charge of the ECU's programs waits for.
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var charge = new NpgsqlBatchCommand("SELECT granted, used, wanted FROM cms_charge_checkpoint($1, $2, $3, $4)")
-        {
-            Parameters =
-            {
-                new() { Value = key.ToString() },
-                new() { Value = key.Mac },
-                new() { Value = bytes },
-                new() { Value = (object?)quota ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
-            },
-        };
-        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"), charge } };
-        (bool, long, long) answer;
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            await reader.ReadAsync(cancellationToken);
-            answer = (reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2));
-        }
-
-        await tx.CommitAsync(cancellationToken);
-        return answer;
+        // Committed without waiting for the WAL flush (UnflushedCommits), as ChunkStore's writes: a raise is flushed by
+        // the synchronous grain-state write that lists the version, and a lowering lost in a crash only leaves the
+        // count too high. One statement, one round trip, which also keeps the ECU row's lock short (every charge of
+        // the ECU's programs waits for it).
+        await using var charge = dataSource.CreateCommand("SELECT granted, used, wanted FROM cms_charge_checkpoint($1, $2, $3, $4)");
+        charge.Parameters.Add(new() { Value = key.ToString() });
+        charge.Parameters.Add(new() { Value = key.Mac });
+        charge.Parameters.Add(new() { Value = bytes });
+        charge.Parameters.Add(new() { Value = (object?)quota ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        await using var reader = await charge.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 }

@@ -93,6 +93,7 @@ public sealed class BenchSilos : IAsyncDisposable
         var gateways = _silos.Select(s => new IPEndPoint(IPAddress.Parse(_advertisedIp), s.Spec.Ports!.Gateway)).ToArray();
         var (certificates, files) = (_certificates, Tls);
         var client = Host.CreateDefaultBuilder()
+            .UseContentRoot(AppContext.BaseDirectory) // not the checkout, which a configuration watch would follow file by file
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error))
             .UseOrleansClient(c =>
             {

@@ -68,6 +68,7 @@ public sealed class CmsProcesses : IAsyncDisposable
             await Task.WhenAll(Enumerable.Range(0, cms._silos.Count).Select(cms.StartSiloAsync));
             var certificates = cms._certificates = tls.Load(TestCertificates.Operator);
             cms._client = Host.CreateDefaultBuilder()
+                .UseContentRoot(AppContext.BaseDirectory)
                 .UseOrleansClient(c => c
                     .UseFleetTls(certificates, TestCertificates.AnyEcuOrOperator())
                     .UseStaticClustering([.. cms._silos.Select((s, i) => new IPEndPoint(IPAddress.Parse(cms._addresses[i]), s.Spec.Ports!.Gateway))])

@@ -78,6 +78,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         }
 
         var client = Host.CreateDefaultBuilder()
+            .UseContentRoot(AppContext.BaseDirectory)
             .UseOrleansClient(c => c
                 .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gatewayPort))
                 .Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = "orleans-cms"; }))
