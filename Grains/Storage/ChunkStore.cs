@@ -15,7 +15,8 @@ namespace OrleansCms.Storage;
 /// Reference, chunk and release writes commit without waiting for the WAL flush (its connections are the
 /// <see cref="UnflushedCommits"/> pool, so each write is one round trip): nothing is acknowledged until the grain
 /// state that lists the version is written with a synchronous commit, and that flush covers every earlier WAL
-/// record, so one fsync per checkpoint makes all of it durable at once.
+/// record, so one fsync per checkpoint makes all of it durable at once. Collection commits the same way: a
+/// deletion lost in a crash brings back the chunk together with its queued candidate, for the next pass.
 /// </para>
 /// </summary>
 public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlDataSource dataSource)
