@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using OrleansCms.Ecus;
 using OrleansCms.Fleet;
@@ -69,6 +70,8 @@ public sealed class CmsProcesses : IAsyncDisposable
             var certificates = cms._certificates = tls.Load(TestCertificates.Operator);
             cms._client = Host.CreateDefaultBuilder()
                 .UseContentRoot(AppContext.BaseDirectory)
+                // The tests kill silos on purpose: the client's warnings about the dropped connections are expected, only noise.
+                .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Error))
                 .UseOrleansClient(c => c
                     .UseFleetTls(certificates, TestCertificates.AnyEcuOrOperator())
                     .UseStaticClustering([.. cms._silos.Select((s, i) => new IPEndPoint(IPAddress.Parse(cms._addresses[i]), s.Spec.Ports!.Gateway))])

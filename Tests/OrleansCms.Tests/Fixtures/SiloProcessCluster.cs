@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using OrleansCms.Checkpoints;
 using OrleansCms.Fleet;
@@ -79,6 +80,8 @@ public sealed class SiloProcessCluster : IAsyncDisposable
 
         var client = Host.CreateDefaultBuilder()
             .UseContentRoot(AppContext.BaseDirectory)
+            // The tests kill silos on purpose: the client's warnings about the dropped connections are expected, only noise.
+            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Error))
             .UseOrleansClient(c => c
                 .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gatewayPort))
                 .Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = "orleans-cms"; }))
