@@ -57,11 +57,12 @@ public static class FleetProbe
         Eventually.ReturnsAsync(() => grains.GetGrain<IRestorationGrain>(id).GetAsync()!, v => v?.FinishedAt is not null,
             Patience, $"restoration {id} finished", Transient.SiloLost)!;
 
-    public static async Task<IReadOnlyList<LogicalProgram>> ProgramsAsync(IGrainFactory grains)
-    {
-        var macs = await grains.GetGrain<IFleetGrain>(0).ListKnownAsync();
-        return ProgramLineage.Build(await Task.WhenAll(macs.Select(mac => grains.GetGrain<IEcuGrain>(mac).GetAsync())));
-    }
+    public static async Task<IReadOnlyList<LogicalProgram>> ProgramsAsync(IGrainFactory grains) =>
+        await ProgramsAsync(grains, await grains.GetGrain<IFleetGrain>(0).ListKnownAsync());
+
+    /// <summary>The logical programs of <paramref name="macs"/> (every ECU a program ran on must be among them).</summary>
+    public static async Task<IReadOnlyList<LogicalProgram>> ProgramsAsync(IGrainFactory grains, IEnumerable<string> macs) =>
+        ProgramLineage.Build(await Task.WhenAll(macs.Distinct().Select(mac => grains.GetGrain<IEcuGrain>(mac).GetAsync())));
 
     /// <summary>
     /// Asserts that the restored copy started exactly from the restored checkpoint: a checkpoint the copy took

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
+using OrleansCms.Restoration;
 using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Restoration;
@@ -8,13 +9,13 @@ namespace OrleansCms.Tests.Restoration;
 /// <summary>The agent as a real process: its programs, its measurements, crashes, and CMS outages.</summary>
 [Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
-public sealed partial class AgentProcessTests : IAsyncLifetime
+public sealed partial class AgentProcessTests(SharedCms shared) : IClassFixture<SharedCms>, IAsyncLifetime
 {
-    private CmsProcesses _cms = null!;
+    private readonly CmsProcesses _cms = shared.Cms;
 
-    public async Task InitializeAsync() => _cms = await CmsProcesses.StartAsync(silos: 2);
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _cms.DisposeAsync();
+    public Task DisposeAsync() => _cms.EndTestAsync();
 
     private IGrainFactory Grains => _cms.Grains;
 
@@ -95,6 +96,7 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
             v => v.Programs.Count == 2 && v.Programs.All(p => p.LastAcknowledgedVersion >= 1), FleetProbe.Patience, "both programs checkpointed");
         var programs = agent.ChildPids();
         Assert.Equal(2, programs.Count);
+        var spare = await _cms.StartAgentAsync("02:00:00:00:05:04", 512);
 
         agent.Process.Signal("TERM");
 
@@ -106,6 +108,9 @@ public sealed partial class AgentProcessTests : IAsyncLifetime
         // Its heartbeats stopped with it, so the CMS declares the ECU failed and restores what it ran.
         await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync(), v => v.Status == EcuStatus.Failed,
             FleetProbe.Patience, "the ECU of the stopped agent is declared failed");
+        var restoration = await FleetProbe.WaitFinishedAsync(Grains, $"failure:{agent.Mac}:1");
+        Assert.Equal(2, restoration.Programs.Count);
+        Assert.All(restoration.Programs, item => Assert.Equal((RestorationOutcome.Running, spare.Mac), (item.Outcome, item.TargetMac)));
     }
 
     /// <summary>Whether the process exists and is not a zombie (killed, but not yet reaped by its new parent).</summary>

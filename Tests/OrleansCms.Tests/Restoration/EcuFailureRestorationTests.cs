@@ -9,14 +9,14 @@ namespace OrleansCms.Tests.Restoration;
 /// <summary>Whole-system tests: real silos, real agents, real programs, real kills.</summary>
 [Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
-public sealed class EcuFailureRestorationTests : IAsyncLifetime
+public sealed class EcuFailureRestorationTests(SharedCms shared) : IClassFixture<SharedCms>, IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
-    private CmsProcesses _cms = null!;
+    private readonly CmsProcesses _cms = shared.Cms;
 
-    public async Task InitializeAsync() => _cms = await CmsProcesses.StartAsync(silos: 2);
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _cms.DisposeAsync();
+    public Task DisposeAsync() => _cms.EndTestAsync();
 
     private IGrainFactory Grains => _cms.Grains;
 
@@ -56,7 +56,7 @@ public sealed class EcuFailureRestorationTests : IAsyncLifetime
         // Load spreads, and exactly ten program processes run: one per program.
         Assert.InRange(b.ChildPids().Count, 3, 7);
         Assert.Equal(10, b.ChildPids().Count + c.ChildPids().Count);
-        var programs = await FleetProbe.ProgramsAsync(Grains);
+        var programs = await _cms.ProgramsAsync();
         Assert.Equal(10, programs.Count);
         Assert.All(programs, p => Assert.Equal(1, p.RunningCopies));
     }
@@ -112,7 +112,7 @@ public sealed class EcuFailureRestorationTests : IAsyncLifetime
         Assert.Equal(3, restored.Count);
         Assert.Equal(3, real.Programs.Concat(second.Programs).Count(i => i.Outcome == RestorationOutcome.HandedOver));
         Assert.Equal(3, target.ChildPids().Count);
-        Assert.All(await FleetProbe.ProgramsAsync(Grains), p => Assert.Equal(1, p.RunningCopies));
+        Assert.All(await _cms.ProgramsAsync(), p => Assert.Equal(1, p.RunningCopies));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class EcuFailureRestorationTests : IAsyncLifetime
         Assert.NotEqual(midway.RunsOn, done.RunsOn);
         Assert.All(done.Programs, item => Assert.Equal(RestorationOutcome.Running, item.Outcome));
         Assert.Equal(4, small.ChildPids().Count + big.ChildPids().Count);
-        Assert.All(await FleetProbe.ProgramsAsync(Grains), p => Assert.Equal(1, p.RunningCopies));
+        Assert.All(await _cms.ProgramsAsync(), p => Assert.Equal(1, p.RunningCopies));
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class EcuFailureRestorationTests : IAsyncLifetime
             v => v.Status == EcuStatus.Alive, FleetProbe.Patience, "the fenced ECU rejoined");
         Assert.DoesNotContain(rejoined.Catalogue, p => p.Status == ProgramEntryStatus.Active);
         Assert.All(oldPrograms, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"old program {pid} still runs"));
-        Assert.All(await FleetProbe.ProgramsAsync(Grains), p => Assert.Equal(1, p.RunningCopies));
+        Assert.All(await _cms.ProgramsAsync(), p => Assert.Equal(1, p.RunningCopies));
     }
 
     private sealed record FailureAnswer(string Mac, int FailureEpoch);

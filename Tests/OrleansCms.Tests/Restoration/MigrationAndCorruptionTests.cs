@@ -9,13 +9,13 @@ namespace OrleansCms.Tests.Restoration;
 
 [Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
-public sealed class MigrationAndCorruptionTests : IAsyncLifetime
+public sealed class MigrationAndCorruptionTests(SharedCms shared) : IClassFixture<SharedCms>, IAsyncLifetime
 {
-    private CmsProcesses _cms = null!;
+    private readonly CmsProcesses _cms = shared.Cms;
 
-    public async Task InitializeAsync() => _cms = await CmsProcesses.StartAsync(silos: 2);
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _cms.DisposeAsync();
+    public Task DisposeAsync() => _cms.EndTestAsync();
 
     private IGrainFactory Grains => _cms.Grains;
 
@@ -39,7 +39,7 @@ public sealed class MigrationAndCorruptionTests : IAsyncLifetime
         await FleetProbe.AssertContinuesAsync(Grains, item);
         Assert.Single(source.ChildPids());
         Assert.Single(target.ChildPids());
-        var programs = await FleetProbe.ProgramsAsync(Grains);
+        var programs = await _cms.ProgramsAsync();
         Assert.Equal(2, programs.Count);
         Assert.All(programs, p => Assert.Equal(1, p.RunningCopies));
         Assert.Equal(target.Mac, programs.Single(p => p.Name == "moved").RunningCopy!.Mac);

@@ -14,13 +14,13 @@ namespace OrleansCms.Tests.Restoration;
 /// </summary>
 [Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
-public sealed class MigrationFaultTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class MigrationFaultTests(ITestOutputHelper output, SharedCms shared) : IClassFixture<SharedCms>, IAsyncLifetime
 {
-    private CmsProcesses _cms = null!;
+    private readonly CmsProcesses _cms = shared.Cms;
 
-    public async Task InitializeAsync() => _cms = await CmsProcesses.StartAsync(silos: 2);
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _cms.DisposeAsync();
+    public Task DisposeAsync() => _cms.EndTestAsync();
 
     private IGrainFactory Grains => _cms.Grains;
 
@@ -50,7 +50,7 @@ public sealed class MigrationFaultTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(target.Mac, runs.TargetMac);
         await AssertOneCopyFromAtLeastAsync(runs, acknowledged);
         Assert.Equal(2, target.ChildPids().Count);
-        Assert.All(await FleetProbe.ProgramsAsync(Grains), p => Assert.Equal(1, p.RunningCopies));
+        Assert.All(await _cms.ProgramsAsync(), p => Assert.Equal(1, p.RunningCopies));
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class MigrationFaultTests(ITestOutputHelper output) : IAsyncLifeti
         await FleetProbe.AssertContinuesAsync(Grains, runs);
         var from = await FleetProbe.StateAsync(Grains, runs.ReadFrom!, runs.Version!.Value);
         Assert.True(from.Counter >= acknowledged, $"restored from counter {from.Counter}, but {acknowledged} was acknowledged before the fault");
-        var program = Assert.Single(await FleetProbe.ProgramsAsync(Grains), p => p.Name == "moved");
+        var program = Assert.Single(await _cms.ProgramsAsync(), p => p.Name == "moved");
         Assert.Equal(1, program.RunningCopies);
         Assert.Equal(runs.TargetMac, program.RunningCopy!.Mac);
     }
