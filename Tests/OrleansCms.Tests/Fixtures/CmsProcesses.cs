@@ -161,31 +161,36 @@ public sealed class CmsProcesses : IAsyncDisposable
     }
 
     /// <summary>
-    /// Ends one test on a CMS that the next test reuses. The restorations of the test's failed ECUs must have finished
-    /// (a pending one would place its programs on the next test's ECUs); then every ECU of the test that is still alive
-    /// is retired (a retired ECU is no placement candidate and is never declared failed), the agents are killed with
-    /// their programs, and the silos the test killed are started again.
+    /// Ends one test on a CMS that the next test reuses. The silos the test killed are started again; the restorations
+    /// of its failed ECUs must have finished (a pending one would place its programs on the next test's ECUs); every
+    /// ECU of the test that is still alive is retired (a retired ECU is no placement candidate and is never declared
+    /// failed); and the agents are killed with their programs, whatever happened before.
     /// </summary>
     public async Task EndTestAsync()
     {
-        var views = await Task.WhenAll(_agents.Select(agent => Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync()));
-        foreach (var failed in views.Where(v => v.Status == EcuStatus.Failed))
+        try
         {
-            await FleetProbe.WaitFinishedAsync(Grains, $"failure:{failed.Mac}:{failed.FailureEpoch}");
-        }
+            await Task.WhenAll(Enumerable.Range(0, _silos.Count).Where(i => !SiloRunning(i)).Select(RestartSiloAsync));
+            var views = await Task.WhenAll(_agents.Select(agent => Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync()));
+            foreach (var failed in views.Where(v => v.Status == EcuStatus.Failed))
+            {
+                await FleetProbe.WaitFinishedAsync(Grains, $"failure:{failed.Mac}:{failed.FailureEpoch}");
+            }
 
-        foreach (var alive in views.Where(v => v.Status == EcuStatus.Alive))
+            foreach (var alive in views.Where(v => v.Status == EcuStatus.Alive))
+            {
+                await Grains.GetGrain<IEcuGrain>(alive.Mac).RetireAsync("the test ended");
+            }
+        }
+        finally
         {
-            await Grains.GetGrain<IEcuGrain>(alive.Mac).RetireAsync("the test ended");
-        }
+            foreach (var agent in _agents)
+            {
+                await agent.DisposeAsync();
+            }
 
-        foreach (var agent in _agents)
-        {
-            await agent.DisposeAsync();
+            _agents.Clear();
         }
-
-        _agents.Clear();
-        await Task.WhenAll(Enumerable.Range(0, _silos.Count).Where(i => !SiloRunning(i)).Select(RestartSiloAsync));
     }
 
     /// <summary>The logical programs of the ECUs this test started (on a shared CMS, earlier tests' ECUs stay known).</summary>
