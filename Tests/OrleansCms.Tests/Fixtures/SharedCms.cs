@@ -1,7 +1,7 @@
 namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>
-/// One CMS of real processes (two silos) for all the tests of a class, which starting costs about seven seconds of
+/// One CMS of real processes (two silos) shared by the tests of a class: starting one costs about seven seconds of
 /// both cores. Each test ends with <see cref="CmsProcesses.EndTestAsync"/>: its ECUs retired and its agents gone, so
 /// the next test's restorations can place nothing on them, and every silo running again.
 /// </summary>
