@@ -51,6 +51,20 @@ public sealed record FleetTlsFiles(string Folder)
         }
     }
 
+    /// <summary>
+    /// Issues <paramref name="member"/> a new certificate with a new key in place of its current one (a rotation, as
+    /// after the old one was revoked); the old files are kept beside as <c>FILE.replaced-N.pem</c> / <c>.key</c>.
+    /// </summary>
+    public void Reissue(FleetIdentity member)
+    {
+        var kept = Enumerable.Range(1, int.MaxValue).First(n => !File.Exists(Replaced(member, n, "pem")));
+        File.Move(Certificate(member), Replaced(member, kept, "pem"));
+        File.Move(Key(member), Replaced(member, kept, "key"));
+        using var authority = LoadAuthority();
+        using var issued = authority.Issue(member);
+        FleetCertificateAuthority.WritePem(issued, Certificate(member), Key(member));
+    }
+
     /// <summary>The CA itself, with its key, to issue more certificates (tests and trials).</summary>
     public FleetCertificateAuthority LoadAuthority() => FleetCertificateAuthority.Load(Ca, CaKey);
 
@@ -67,6 +81,8 @@ public sealed record FleetTlsFiles(string Folder)
     public string Certificate(FleetIdentity member) => Path.Combine(Folder, $"{member.FileName}.pem");
 
     public string Key(FleetIdentity member) => Path.Combine(Folder, $"{member.FileName}.key");
+
+    private string Replaced(FleetIdentity member, int n, string extension) => Path.Combine(Folder, $"{member.FileName}.replaced-{n}.{extension}");
 
     private bool IsCurrent(FleetIdentity member)
     {

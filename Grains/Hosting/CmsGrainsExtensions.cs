@@ -20,7 +20,7 @@ public static class CmsGrainsExtensions
 
     /// <summary>
     /// Registers the grains' options (sections <c>Cms:Ingest</c>, <c>Cms:Liveness</c>, <c>Cms:Restoration</c>,
-    /// <c>Cms:Placement</c>, <c>Cms:Standby</c>, <c>Cms:Storage</c>), validated at start-up; the chunk store and its collector, the ingest
+    /// <c>Cms:Placement</c>, <c>Cms:Standby</c>, <c>Cms:Revocation</c>, <c>Cms:Storage</c>), validated at start-up; the chunk store and its collector, the ingest
     /// and standby budgets, the per-ECU quota, the metrics, the fleet census, silo-death watching, placement and the
     /// fleet's candidates for standbys; and the chunk tables' schema scripts.
     /// Clustering, grain storage and reminders are the host's (<c>AddCmsPersistence</c> in the silo).
@@ -34,11 +34,13 @@ public static class CmsGrainsExtensions
         services.AddOptions<RestorationOptions>().BindConfiguration(RestorationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlacementOptions>().BindConfiguration(PlacementOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StandbyOptions>().BindConfiguration(StandbyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RevocationOptions>().BindConfiguration(RevocationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.ConfigureFormatter<IngestOptions>()
             .ConfigureFormatter<LivenessOptions>()
             .ConfigureFormatter<RestorationOptions>()
             .ConfigureFormatter<PlacementOptions>()
-            .ConfigureFormatter<StandbyOptions>();
+            .ConfigureFormatter<StandbyOptions>()
+            .ConfigureFormatter<RevocationOptions>();
 
         services.AddSingleton(SchemaScripts);
         services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString));
@@ -67,6 +69,9 @@ public static class CmsGrainsExtensions
         services.TryAddSingleton(new FleetTrust(null));
         services.AddSingleton<ClusterSecret>();
         services.AddSingleton<Seals>();
+        services.AddSingleton<RevokedCertificates>();
+        services.AddSingleton<RevocationRefresher>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RevocationRefresher>());
         silo.AddIncomingGrainCallFilter<StorageErrorFilter>();
         silo.AddIncomingGrainCallFilter<AuthorizationFilter>();
         silo.AddOutgoingGrainCallFilter<SiloCallMark>();

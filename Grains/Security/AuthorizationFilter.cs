@@ -6,11 +6,11 @@ namespace OrleansCms.Security;
 
 /// <summary>
 /// Deny by default, on every silo: a call runs only when it carries this cluster's silo mark or a session that
-/// <see cref="CallRules"/> admits for its target. Filters run on the silo that hosts the target, whichever gateway
+/// <see cref="CallRules"/> admits for its target, opened with a certificate that was not revoked since. Filters run on the silo that hosts the target, whichever gateway
 /// the call came through. Orleans' own system targets are left to Orleans. An operator's call of an
 /// <see cref="AuditedAttribute"/> operation is recorded in the <see cref="AuditLog"/> before it runs.
 /// </summary>
-public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, AuditLog audit, ILogger<AuthorizationFilter> logger) : IIncomingGrainCallFilter
+public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, RevokedCertificates revoked, AuditLog audit, ILogger<AuthorizationFilter> logger) : IIncomingGrainCallFilter
 {
     public async Task Invoke(IIncomingGrainCallContext context)
     {
@@ -24,7 +24,11 @@ public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, A
         var caller = await seals.ReadSessionAsync(RequestContext.Get(CallerSession.TokenKey));
         var owner = GrainOwner.MacOf(context.TargetId);
         var (verdict, why) = CallRules.Decide(GrainOwner.CallersOf(context.InterfaceMethod?.DeclaringType), caller, owner);
-        if (verdict == CallVerdict.AllowedWithGrant && await IsGrantedAsync(context, caller!))
+        if (caller is not null && revoked.IsRevoked(caller.CertificateSha256))
+        {
+            (verdict, why) = (CallVerdict.Refused, $"the certificate of {caller}'s session was revoked");
+        }
+        else if (verdict == CallVerdict.AllowedWithGrant && await IsGrantedAsync(context, caller!))
         {
             verdict = CallVerdict.Allowed;
         }

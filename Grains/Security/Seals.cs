@@ -22,6 +22,11 @@ public sealed class Seals(ClusterSecret secret, TimeProvider clock)
 
     private static readonly TimeSpan MarkLifetime = TimeSpan.FromMinutes(10);
     private const int SealLength = 32;
+    private const int FingerprintLength = 32;
+
+    // A session's body: format, role, expiry (8 bytes), the SHA-256 of its certificate, then the subject's name.
+    private const byte SessionFormat = 2;
+    private const int SessionHeader = 2 + 8 + FingerprintLength;
     private byte[]? _mark;
 
     public async Task<byte[]> ChallengeAsync()
@@ -34,15 +39,21 @@ public sealed class Seals(ClusterSecret secret, TimeProvider clock)
 
     public Task<bool> IsFreshChallengeAsync(byte[] challenge) => OpenAsync("challenge", challenge, 8 + 16);
 
-    public async Task<SessionTicket> IssueAsync(FleetIdentity identity)
+    /// <summary>
+    /// A session for <paramref name="identity"/>, bound to the certificate it proved (<paramref name="certificateSha256"/>,
+    /// 32 bytes), so that revoking that certificate ends the session at its next call.
+    /// </summary>
+    public async Task<SessionTicket> IssueAsync(FleetIdentity identity, byte[] certificateSha256)
     {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(certificateSha256.Length, FingerprintLength);
         var expires = clock.GetUtcNow() + SessionLifetime;
         var subject = Encoding.UTF8.GetBytes(identity.Name);
-        var body = new byte[2 + 8 + subject.Length];
-        body[0] = 1;
+        var body = new byte[SessionHeader + subject.Length];
+        body[0] = SessionFormat;
         body[1] = (byte)identity.Role;
         BinaryPrimitives.WriteInt64BigEndian(body.AsSpan(2), expires.ToUnixTimeMilliseconds());
-        subject.CopyTo(body, 10);
+        certificateSha256.CopyTo(body, 10);
+        subject.CopyTo(body, SessionHeader);
         return new SessionTicket(identity.Role, identity.Name, DateTimeOffset.FromUnixTimeMilliseconds(expires.ToUnixTimeMilliseconds()),
             [.. body, .. await SealAsync("session", body)]);
     }
@@ -50,14 +61,16 @@ public sealed class Seals(ClusterSecret secret, TimeProvider clock)
     /// <summary>The caller a session token names, or null when it is missing, forged, damaged or expired.</summary>
     public async Task<CallerIdentity?> ReadSessionAsync(object? token)
     {
-        if (token is not byte[] { Length: > 10 + SealLength } bytes || bytes[0] != 1 || !await OpenAsync("session", bytes, bytes.Length - SealLength))
+        if (token is not byte[] { Length: > SessionHeader + SealLength } bytes || bytes[0] != SessionFormat
+            || !await OpenAsync("session", bytes, bytes.Length - SealLength))
         {
             return null;
         }
 
         var role = (FleetRole)bytes[1];
         return role is FleetRole.Ecu or FleetRole.Operator
-            ? new CallerIdentity(role, Encoding.UTF8.GetString(bytes, 10, bytes.Length - 10 - SealLength))
+            ? new CallerIdentity(role, Encoding.UTF8.GetString(bytes, SessionHeader, bytes.Length - SessionHeader - SealLength),
+                Convert.ToHexStringLower(bytes.AsSpan(10, FingerprintLength)))
             : null;
     }
 

@@ -7,7 +7,7 @@ namespace OrleansCms.Security;
 
 /// <summary>Checks that a caller holds the key of a fleet certificate naming an ECU or an operator, and opens its session.</summary>
 [StatelessWorker]
-public sealed partial class SessionGrain(FleetTrust trust, Seals seals, ILogger<SessionGrain> logger) : Grain, ISessionGrain
+public sealed partial class SessionGrain(FleetTrust trust, Seals seals, RevokedCertificates revoked, ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     public Task<byte[]> ChallengeAsync() => seals.ChallengeAsync();
 
@@ -25,6 +25,12 @@ public sealed partial class SessionGrain(FleetTrust trust, Seals seals, ILogger<
             throw Refuse($"'{certificate.Subject}' is not a client certificate of the fleet CA, valid now");
         }
 
+        var fingerprint = RevokedCertificates.Fingerprint(certificate);
+        if (revoked.IsRevoked(fingerprint))
+        {
+            throw Refuse($"the certificate '{certificate.Subject}' (SHA-256 {fingerprint}) was revoked");
+        }
+
         var identity = FleetIdentity.Of(certificate);
         if (identity is null or { Role: FleetRole.Silo })
         {
@@ -36,7 +42,7 @@ public sealed partial class SessionGrain(FleetTrust trust, Seals seals, ILogger<
             throw Refuse($"the signature does not prove the key of {identity}");
         }
 
-        var ticket = await seals.IssueAsync(identity);
+        var ticket = await seals.IssueAsync(identity, Convert.FromHexString(fingerprint));
         SessionOpened(identity.ToString(), ticket.ExpiresAt);
         return ticket;
     }

@@ -22,7 +22,9 @@ public static class LauncherCommandLine
         new("OrleansCms launcher: runs a fleet of CMS silos and ECU agents, and acts on the running one.")
         {
             UpCommand(), PsCommand(), Acting("kill", "SIGKILL one process of the running fleet (silo-N or ecu-N), as a crash or power loss."),
-            Acting("start", "Start a killed or exited process of the running fleet again."), MigrateCommand(), CertsCommand.Build(),
+            Acting("start", "Start a killed or exited process of the running fleet again."),
+            Acting("revoke", "Revoke an ECU's certificate (ecu-N): the CMS refuses it at once and handles the ECU as failed; a new certificate is issued for its next start."),
+            MigrateCommand(), CertsCommand.Build(),
             TokenCommand.Build(Home),
         };
 

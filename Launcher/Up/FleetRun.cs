@@ -139,9 +139,9 @@ public sealed class FleetRun : IAsyncDisposable
             return ControlReply.Done(ProcessTable.Format(Members, snapshot?.ProgramsByMac()));
         }
 
-        if (verb is not ("kill" or "start" or "where") || words.Count != 2)
+        if (verb is not ("kill" or "start" or "where" or "revoke") || words.Count != 2)
         {
-            return ControlReply.Refused("the launcher takes: ps, kill NAME, start NAME, where NAME.");
+            return ControlReply.Refused("the launcher takes: ps, kill NAME, start NAME, where NAME, revoke NAME.");
         }
 
         if (_members.FirstOrDefault(m => string.Equals(m.Spec.Name, words[1], StringComparison.OrdinalIgnoreCase)) is not { } member)
@@ -153,6 +153,7 @@ public sealed class FleetRun : IAsyncDisposable
         {
             "kill" => Kill(member),
             "start" => StartAgain(member),
+            "revoke" => await FleetRevocation.RevokeAsync(member.Spec, _layout, HttpPortsOfLiveSilos()),
             _ => member.Spec.Mac is { } mac
                 ? ControlReply.Done($"{mac} {_layout.GatewayList} {(_layout.Tls is null ? "plain" : "tls")}")
                 : ControlReply.Refused($"{member.Spec.Name} is a silo; name an ECU (ecu-1, ecu-2, ...)."),

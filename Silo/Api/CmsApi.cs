@@ -39,6 +39,7 @@ public static class CmsApi
         api.MapProgramApi();
         api.MapSummaryApi();
         api.MapAuditApi();
+        api.MapRevocationApi();
         app.MapCmsMetrics();
         app.MapDashboard();
         return app;

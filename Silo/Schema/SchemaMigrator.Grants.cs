@@ -7,8 +7,8 @@ public sealed partial class SchemaMigrator
     /// <summary>
     /// As the schema owner, grants the silos' runtime role exactly what the CMS does with the schema: use it, read
     /// and write rows, draw from sequences, call its functions (the Orleans queries call <c>cms_write_grain_state</c>);
-    /// no DDL, only reads of <c>cms_schema_history</c> and <c>cms_cluster_secret</c>, and of <c>cms_audit</c> only
-    /// adding rows and setting their outcome. Runs after every apply, so tables of later scripts are
+    /// no DDL, only reads of <c>cms_schema_history</c> and <c>cms_cluster_secret</c>, of <c>cms_audit</c> only
+    /// adding rows and setting their outcome, and of <c>cms_revoked_certificates</c> only adding rows. Runs after every apply, so tables of later scripts are
     /// covered; GRANT is idempotent. Under the migration lock, since concurrent GRANTs on one object can fail
     /// ("tuple concurrently updated").
     /// </summary>
@@ -58,6 +58,7 @@ public sealed partial class SchemaMigrator
             REVOKE INSERT, UPDATE, DELETE ON cms_cluster_secret FROM {role};
             REVOKE UPDATE, DELETE, TRUNCATE ON cms_audit FROM {role};
             GRANT UPDATE (outcome) ON cms_audit TO {role};
+            REVOKE UPDATE, DELETE, TRUNCATE ON cms_revoked_certificates FROM {role};
             """, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         logger.RuntimeRoleGranted(runtimeRole);

@@ -24,7 +24,7 @@ public static class OperatorAuthentication
     public static IServiceCollection AddCmsOperatorAuth(this IServiceCollection services)
     {
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<FleetTrust>((options, trust) =>
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<FleetTrust, RevokedCertificates>((options, trust, revoked) =>
         {
             options.MapInboundClaims = false;
             options.TokenValidationParameters = new TokenValidationParameters
@@ -37,7 +37,7 @@ public static class OperatorAuthentication
                 RequireExpirationTime = true,
                 ClockSkew = TimeSpan.FromSeconds(30),
                 LifetimeValidator = (notBefore, expires, _, parameters) => WithinLifetime(notBefore, expires, parameters),
-                IssuerSigningKeyResolver = (_, token, _, _) => SigningKeys(trust, token),
+                IssuerSigningKeyResolver = (_, token, _, _) => SigningKeys(trust, revoked, token),
             };
         });
 
@@ -58,9 +58,9 @@ public static class OperatorAuthentication
 
     /// <summary>
     /// The public key of the certificate in the token's <c>x5c</c> header, when the fleet CA issued it to an operator
-    /// (a client certificate, valid now) whose name is the token's subject; none otherwise, so the token is refused.
+    /// (a client certificate, valid now, not revoked) whose name is the token's subject; none otherwise, so the token is refused.
     /// </summary>
-    private static IEnumerable<SecurityKey> SigningKeys(FleetTrust trust, SecurityToken token)
+    private static IEnumerable<SecurityKey> SigningKeys(FleetTrust trust, RevokedCertificates revoked, SecurityToken token)
     {
         if (trust.Certificates is not { } fleet || token is not JsonWebToken jwt || FirstCertificate(jwt) is not { } der)
         {
@@ -80,7 +80,7 @@ public static class OperatorAuthentication
         using (certificate)
         {
             var identity = FleetIdentity.Of(certificate);
-            if (identity is not { Role: FleetRole.Operator } || !fleet.IsClient(certificate)
+            if (identity is not { Role: FleetRole.Operator } || !fleet.IsClient(certificate) || revoked.IsRevoked(certificate)
                 || !jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var subject) || subject != identity.ToString()
                 || certificate.GetECDsaPublicKey() is not { } key)
             {

@@ -61,6 +61,8 @@ public sealed class DatabaseRoleTests
     [InlineData("INSERT INTO cms_schema_history (version, name, checksum) VALUES (999, 'x', 'x')")]
     [InlineData("DELETE FROM cms_audit")]
     [InlineData("UPDATE cms_audit SET actor = 'someone else'")]
+    [InlineData("DELETE FROM cms_revoked_certificates")]
+    [InlineData("UPDATE cms_revoked_certificates SET reason = 'taken back'")]
     public async Task RuntimeRole_SchemaChange_PermissionDeniedAndNothingChanged(string sql)
     {
         await using var database = await BootstrappedAsync();

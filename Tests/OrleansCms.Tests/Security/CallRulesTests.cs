@@ -10,8 +10,8 @@ public sealed class CallRulesTests
 {
     private const string Mine = "02:00:00:00:00:01";
     private const string Theirs = "02:00:00:00:00:02";
-    private static readonly CallerIdentity Ecu = new(FleetRole.Ecu, Mine);
-    private static readonly CallerIdentity Operator = new(FleetRole.Operator, "ops");
+    private static readonly CallerIdentity Ecu = new(FleetRole.Ecu, Mine, new string('0', 64));
+    private static readonly CallerIdentity Operator = new(FleetRole.Operator, "ops", new string('0', 64));
 
     [Theory]
     [InlineData(typeof(IEcuAgentGrain), Mine, CallVerdict.Allowed)]

@@ -64,4 +64,33 @@ public sealed class FleetIdentityTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public void Reissue_GivesTheSameIdentityANewKey_AndKeepsTheReplacedFilesBeside()
+    {
+        var folder = Directory.CreateTempSubdirectory("cms-reissue-").FullName;
+        try
+        {
+            var files = new FleetTlsFiles(folder);
+            var ecu = FleetIdentity.Ecu("02:00:00:00:00:2a");
+            files.Ensure([ecu]);
+            var (oldCertificate, oldKey) = (File.ReadAllText(files.Certificate(ecu)), File.ReadAllText(files.Key(ecu)));
+
+            files.Reissue(ecu);
+            files.Reissue(ecu);
+
+            using var current = files.Load(ecu);
+            Assert.Equal(ecu, FleetIdentity.Of(current.Own));
+            Assert.True(current.IsClient(current.Own));
+            Assert.NotEqual(oldKey, File.ReadAllText(files.Key(ecu)));
+            Assert.Equal(oldCertificate, File.ReadAllText(Path.Combine(folder, $"{ecu.FileName}.replaced-1.pem")));
+            Assert.Equal(oldKey, File.ReadAllText(Path.Combine(folder, $"{ecu.FileName}.replaced-1.key")));
+            Assert.True(File.Exists(Path.Combine(folder, $"{ecu.FileName}.replaced-2.pem")));
+            Assert.NotEqual(File.ReadAllText(Path.Combine(folder, $"{ecu.FileName}.replaced-2.pem")), File.ReadAllText(files.Certificate(ecu)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
