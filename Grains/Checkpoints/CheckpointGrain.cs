@@ -50,6 +50,9 @@ public sealed class CheckpointGrain(
     private StandbyFeed? _standby;
     private bool _releaseChecksRegistered;
 
+    // Whether the offer under way has set the ECU's count to what the state lists (its commit does, with its release).
+    private bool _quotaSettled;
+
     private List<CheckpointManifest> Versions => state.State.Versions;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -105,32 +108,36 @@ public sealed class CheckpointGrain(
             return new OfferResult(OfferStatus.RateLimited, manifest.Version, 0, 0, retryAfter);
         }
 
+        // The quota's charge and the reservation of the version's chunks: one round trip, and nothing reserved when refused.
         var checkpointKey = CheckpointKey.Parse(key);
-        try
+        var charged = EcuQuota.Charge(Versions, manifest, _limits.RetainedVersions);
+        var reservation = await store.ChargeAndReserveAsync(key, manifest.Version, [.. manifest.Chunks.Select(c => c.Sha256)],
+            quota.ChargeCommand(checkpointKey, charged), charged);
+        if (!reservation.Granted)
         {
-            await quota.ChargeAsync(checkpointKey, manifest.Version, EcuQuota.Charge(Versions, manifest, _limits.RetainedVersions));
-        }
-        catch (CheckpointRejectedException e)
-        {
-            logger.CheckpointRejected(key, manifest.Version, e.Message);
-            throw;
+            var refusal = quota.Refusal(checkpointKey, manifest.Version, reservation.Used, reservation.Wanted);
+            logger.CheckpointRejected(key, manifest.Version, refusal.Message);
+            throw refusal;
         }
 
+        _quotaSettled = false;
         try
         {
-            return await UploadAsync(key, manifest, source, started);
+            return await UploadAsync(key, manifest, source, reservation.Missing, started);
         }
         finally
         {
-            // Stored or not, the ECU's count follows what the state lists now.
-            await SettleQuotaAsync(checkpointKey);
+            // Stored or not, the ECU's count follows what the state lists now (a commit settles it with its release).
+            if (!_quotaSettled)
+            {
+                await SettleQuotaAsync(checkpointKey);
+            }
         }
     }
 
-    /// <summary>References, pulls, verifies and commits an admitted version (see <see cref="ICheckpointAgentGrain.OfferAsync"/>).</summary>
-    private async Task<OfferResult> UploadAsync(string key, CheckpointManifest manifest, IChunkSource source, long started)
+    /// <summary>Pulls, verifies and commits an admitted, reserved version (see <see cref="ICheckpointAgentGrain.OfferAsync"/>).</summary>
+    private async Task<OfferResult> UploadAsync(string key, CheckpointManifest manifest, IChunkSource source, HashSet<string> missing, long started)
     {
-        var missing = await store.ReserveAsync(key, manifest.Version, [.. manifest.Chunks.Select(c => c.Sha256)]);
         Transfer? transfer;
         var upload = _upload = new CancellationTokenSource();
         try
@@ -464,7 +471,9 @@ public sealed class CheckpointGrain(
         _standby?.Committed(manifest);
 
         // Unshared chunks of pruned versions are deleted later by the ChunkCollector, off this path.
-        await store.ReleaseAsync(key, [.. Versions.Select(v => v.Version)], manifest.Version, AbandonedAfter);
+        await store.ReleaseAsync(key, [.. Versions.Select(v => v.Version)], manifest.Version, AbandonedAfter,
+            EcuQuota.SettleCommand(CheckpointKey.Parse(key), EcuQuota.Held(Versions)));
+        _quotaSettled = true;
         if (pruned.Count > 0)
         {
             logger.VersionsPruned(key, string.Join(",", pruned.Select(p => p.Version)));

@@ -28,28 +28,61 @@ public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlD
     /// References every chunk of <paramref name="version"/> (so none can be collected from now on) and returns
     /// the hashes the store does not hold yet.
     /// </summary>
-    public async Task<HashSet<string>> ReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken = default)
+    public async Task<HashSet<string>> ReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken = default) =>
+        (await ReserveAsync(checkpoint, version, sha256s, charge: null, chargedBytes: 0, cancellationToken)).Missing;
+
+    /// <summary>
+    /// Charges the ECU's quota (<paramref name="charge"/>, an <see cref="EcuQuota.ChargeCommand"/> of
+    /// <paramref name="chargedBytes"/>) and, only when it is granted, reserves the version's chunks as
+    /// <see cref="ReserveAsync(string, long, IReadOnlyCollection{string}, CancellationToken)"/> does: one round trip and one
+    /// transaction for both. A refused charge references nothing.
+    /// </summary>
+    public Task<Reservation> ChargeAndReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s,
+        NpgsqlBatchCommand charge, long chargedBytes, CancellationToken cancellationToken = default) =>
+        ReserveAsync(checkpoint, version, sha256s, charge, chargedBytes, cancellationToken);
+
+    private async Task<Reservation> ReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s,
+        NpgsqlBatchCommand? charge, long chargedBytes, CancellationToken cancellationToken)
     {
         var hashes = sha256s.Distinct().Select(Convert.FromHexString).ToArray();
         var missing = new HashSet<string>(hashes.Select(Convert.ToHexStringLower));
-        // One round trip, one (implicit) transaction: the references first, then the key-share lock on what exists.
+        // One round trip, one (implicit) transaction: the charge, the references, then the key-share lock on what exists.
+        // A granted charge leaves the program's usage row at least at the charged bytes; a refused one leaves it below.
         await using var batch = dataSource.CreateBatch();
-        var insert = new NpgsqlBatchCommand(
-            "INSERT INTO cms_chunk_refs (checkpoint, version, sha256) SELECT $1, $2, unnest($3::bytea[]) ON CONFLICT DO NOTHING");
+        if (charge is not null)
+        {
+            batch.BatchCommands.Add(charge);
+        }
+
+        var insert = new NpgsqlBatchCommand("""
+            INSERT INTO cms_chunk_refs (checkpoint, version, sha256)
+            SELECT $1, $2, unnest($3::bytea[])
+             WHERE $4 = 0 OR EXISTS (SELECT 1 FROM cms_checkpoint_usage WHERE checkpoint = $1 AND bytes >= $4)
+            ON CONFLICT DO NOTHING
+            """);
         insert.Parameters.Add(new() { Value = checkpoint });
         insert.Parameters.Add(new() { Value = version });
         insert.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        insert.Parameters.Add(new() { Value = chargedBytes });
         var present = new NpgsqlBatchCommand("SELECT sha256 FROM cms_chunks WHERE sha256 = ANY($1) FOR KEY SHARE");
         present.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         batch.BatchCommands.Add(insert);
         batch.BatchCommands.Add(present);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var (granted, used, wanted) = (true, 0L, 0L);
+        if (charge is not null)
+        {
+            await reader.ReadAsync(cancellationToken);
+            (granted, used, wanted) = (reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2));
+            await reader.NextResultAsync(cancellationToken);
+        }
+
         while (await reader.ReadAsync(cancellationToken))
         {
             missing.Remove(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
         }
 
-        return missing;
+        return new Reservation(granted, used, wanted, granted ? missing : []);
     }
 
     /// <summary>Stores verified chunks; a chunk already present is left as it is, unless <paramref name="replace"/> (repair).</summary>
@@ -114,9 +147,11 @@ public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlD
     /// Drops the references of versions of <paramref name="checkpoint"/> that are not kept: every version older
     /// than <paramref name="newestKept"/> outside <paramref name="kept"/>, and newer uploads abandoned for longer than
     /// <paramref name="abandonedAfter"/>. The chunks that lost a reference are queued for <see cref="CollectAsync"/>.
+    /// <paramref name="settle"/> (an <see cref="EcuQuota.SettleCommand"/>) goes in the same round trip and transaction.
     /// Returns how many references were dropped.
     /// </summary>
-    public async Task<int> ReleaseAsync(string checkpoint, IReadOnlyCollection<long> kept, long newestKept, TimeSpan abandonedAfter, CancellationToken cancellationToken = default)
+    public async Task<int> ReleaseAsync(string checkpoint, IReadOnlyCollection<long> kept, long newestKept, TimeSpan abandonedAfter,
+        NpgsqlBatchCommand? settle = null, CancellationToken cancellationToken = default)
     {
         var command = new NpgsqlBatchCommand($"""
             WITH released AS (
@@ -130,7 +165,7 @@ public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlD
         command.Parameters.Add(new() { Value = kept.ToArray() });
         command.Parameters.Add(new() { Value = newestKept });
         command.Parameters.Add(new() { Value = abandonedAfter });
-        return await ExecuteDeferredAsync(command, cancellationToken);
+        return await ExecuteDeferredAsync(command, cancellationToken, settle);
     }
 
     /// <summary>Drops every reference of one version (an upload that was rejected) and queues its chunks for collection.</summary>
@@ -207,11 +242,19 @@ public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlD
         return deleted;
     }
 
-    /// <summary>Runs one write in its own transaction, committed without waiting for the WAL flush (see the class comment).</summary>
-    private async Task<int> ExecuteDeferredAsync(NpgsqlBatchCommand command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one write (and <paramref name="alongside"/>, if any) in its own transaction, committed without waiting for the
+    /// WAL flush (see the class comment); returns the rows the write affected.
+    /// </summary>
+    private async Task<int> ExecuteDeferredAsync(NpgsqlBatchCommand command, CancellationToken cancellationToken, NpgsqlBatchCommand? alongside = null)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(command);
+        if (alongside is not null)
+        {
+            batch.BatchCommands.Add(alongside);
+        }
+
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return command.RecordsAffected;
     }
@@ -231,3 +274,6 @@ public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlD
         }
     }
 }
+
+/// <summary>What <see cref="ChunkStore.ChargeAndReserveAsync"/> did: the quota's answer and, when granted, the chunks to upload.</summary>
+public sealed record Reservation(bool Granted, long Used, long Wanted, HashSet<string> Missing);

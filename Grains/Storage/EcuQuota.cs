@@ -11,7 +11,8 @@ namespace OrleansCms.Storage;
 /// sizes of the versions each program copy of the ECU retains, plus the upload under way, whatever deduplication saves
 /// (so no ECU pays for, or escapes through, chunks it shares with another). Each checkpoint grain sets what its copy
 /// holds; PostgreSQL keeps one counter per ECU beside it in the same transaction (<c>cms_charge_checkpoint</c>), so an
-/// offer costs two primary-key calls (charge, settle) and never a scan. The counter is raised before an upload and lowered only once the
+/// offer costs two primary-key calls (charge, settle) and never a scan, each in the round trip of a chunk-table write
+/// (<see cref="ChunkStore.ChargeAndReserveAsync"/>, <see cref="ChunkStore.ReleaseAsync"/>). The counter is raised before an upload and lowered only once the
 /// grain state no longer lists the bytes, so it never counts less than the ECU keeps.
 /// </summary>
 public sealed class EcuQuota([FromKeyedServices(UnflushedCommits.Key)] NpgsqlDataSource dataSource, IOptions<IngestOptions> options)
@@ -35,33 +36,52 @@ public sealed class EcuQuota([FromKeyedServices(UnflushedCommits.Key)] NpgsqlDat
     /// </summary>
     public async Task ChargeAsync(CheckpointKey key, long version, long bytes, CancellationToken cancellationToken = default)
     {
-        var (granted, used, wanted) = await SetAsync(key, bytes, _limits.MaxBytesPerEcu, cancellationToken);
+        var (granted, used, wanted) = await SetAsync(ChargeCommand(key, bytes), cancellationToken);
         if (!granted)
         {
-            throw new CheckpointRejectedException(
-                RejectReason.QuotaExceeded,
-                $"ECU {key.Mac} keeps {used} bytes of checkpoints; v{version} of program {key.ProgramId} would take it to {wanted} bytes, "
-                + $"over its quota of {_limits.MaxBytesPerEcu} bytes (Cms:Ingest:MaxBytesPerEcu).");
+            throw Refusal(key, version, used, wanted);
         }
     }
 
     /// <summary>Sets what <paramref name="key"/> holds to what its grain state lists now (after a commit, a failed upload or a release).</summary>
     public async Task SettleAsync(CheckpointKey key, long bytes, CancellationToken cancellationToken = default) =>
-        await SetAsync(key, bytes, quota: null, cancellationToken);
+        await SetAsync(SettleCommand(key, bytes), cancellationToken);
 
-    private async Task<(bool Granted, long Used, long Wanted)> SetAsync(CheckpointKey key, long bytes, long? quota, CancellationToken cancellationToken)
+    /// <summary>
+    /// The statement of <see cref="ChargeAsync"/>, for a batch that does more in the same round trip and transaction
+    /// (<see cref="ChunkStore.ChargeAndReserveAsync"/>). Its row: granted, used, wanted.
+    /// </summary>
+    public NpgsqlBatchCommand ChargeCommand(CheckpointKey key, long bytes) => SetCommand(key, bytes, _limits.MaxBytesPerEcu);
+
+    /// <summary>The statement of <see cref="SettleAsync"/>, for a batch (<see cref="ChunkStore.ReleaseAsync"/>).</summary>
+    public static NpgsqlBatchCommand SettleCommand(CheckpointKey key, long bytes) => SetCommand(key, bytes, quota: null);
+
+    /// <summary>The refusal of a charge that would take the ECU from <paramref name="used"/> to <paramref name="wanted"/> bytes.</summary>
+    public CheckpointRejectedException Refusal(CheckpointKey key, long version, long used, long wanted) => new(
+        RejectReason.QuotaExceeded,
+        $"ECU {key.Mac} keeps {used} bytes of checkpoints; v{version} of program {key.ProgramId} would take it to {wanted} bytes, "
+        + $"over its quota of {_limits.MaxBytesPerEcu} bytes (Cms:Ingest:MaxBytesPerEcu).");
+
+    private async Task<(bool Granted, long Used, long Wanted)> SetAsync(NpgsqlBatchCommand command, CancellationToken cancellationToken)
     {
         // Committed without waiting for the WAL flush (UnflushedCommits), as ChunkStore's writes: a raise is flushed by
         // the synchronous grain-state write that lists the version, and a lowering lost in a crash only leaves the
         // count too high. One statement, one round trip, which also keeps the ECU row's lock short (every charge of
         // the ECU's programs waits for it).
-        await using var charge = dataSource.CreateCommand("SELECT granted, used, wanted FROM cms_charge_checkpoint($1, $2, $3, $4)");
-        charge.Parameters.Add(new() { Value = key.ToString() });
-        charge.Parameters.Add(new() { Value = key.Mac });
-        charge.Parameters.Add(new() { Value = bytes });
-        charge.Parameters.Add(new() { Value = (object?)quota ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        await using var reader = await charge.ExecuteReaderAsync(cancellationToken);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(command);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    private static NpgsqlBatchCommand SetCommand(CheckpointKey key, long bytes, long? quota)
+    {
+        var command = new NpgsqlBatchCommand("SELECT granted, used, wanted FROM cms_charge_checkpoint($1, $2, $3, $4)");
+        command.Parameters.Add(new() { Value = key.ToString() });
+        command.Parameters.Add(new() { Value = key.Mac });
+        command.Parameters.Add(new() { Value = bytes });
+        command.Parameters.Add(new() { Value = (object?)quota ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        return command;
     }
 }
