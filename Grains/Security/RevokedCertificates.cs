@@ -61,7 +61,9 @@ public sealed class RevokedCertificates(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = subject });
         command.Parameters.Add(new() { Value = (object?)reason ?? DBNull.Value });
         command.Parameters.Add(new() { Value = revokedBy });
-        var recorded = (await ReadAsync(command, cancellationToken)).Single();
+        // Empty only when another silo recorded the same certificate in the same instant, after this statement's snapshot.
+        var recorded = (await ReadAsync(command, cancellationToken)).SingleOrDefault()
+            ?? (await ListAsync(cancellationToken)).Single(r => r.Sha256 == sha256);
         _revoked = _revoked.Append(recorded.Sha256).ToFrozenSet();
         return recorded;
     }

@@ -22,6 +22,7 @@ namespace OrleansCms.Storage;
 public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlDataSource dataSource)
 {
     private const int ReadBatchChunks = 32;
+    private const long CopyFromBytes = 512 << 10;
     private const string QueueCandidates = "INSERT INTO cms_chunk_candidates (sha256) SELECT DISTINCT sha256 FROM released ON CONFLICT DO NOTHING";
 
     /// <summary>
@@ -93,6 +94,22 @@ public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlD
             return;
         }
 
+        // A binary COPY takes the bytes with a third less of PostgreSQL's time than an INSERT of unnested arrays, but
+        // costs a second round trip (a small write is quicker as an INSERT), and knows no ON CONFLICT: it fails whole
+        // when another upload stored one of the chunks meanwhile (both found it missing), and then the INSERT, which
+        // skips what exists, stores the rest.
+        if (!replace && chunks.Sum(c => (long)c.Data.Length) >= CopyFromBytes)
+        {
+            try
+            {
+                await CopyAsync(chunks, cancellationToken);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+            }
+        }
+
         var conflict = replace
             ? "ON CONFLICT (sha256) DO UPDATE SET length = excluded.length, codec = excluded.codec, data = excluded.data, stored_at = now()"
             : "ON CONFLICT (sha256) DO NOTHING";
@@ -103,6 +120,23 @@ public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlD
         command.Parameters.Add(new() { Value = chunks.Select(c => (short)c.Codec).ToArray() });
         command.Parameters.Add(new() { Value = chunks.Select(c => c.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         await ExecuteDeferredAsync(command, cancellationToken);
+    }
+
+    /// <summary>One binary COPY of the chunks (distinct by hash), its own transaction, committed without waiting for the flush.</summary>
+    private async Task CopyAsync(IReadOnlyList<ChunkData> chunks, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var writer = await connection.BeginBinaryImportAsync("COPY cms_chunks (sha256, length, codec, data) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var chunk in chunks.DistinctBy(c => c.Sha256))
+        {
+            await writer.StartRowAsync(cancellationToken);
+            await writer.WriteAsync(Convert.FromHexString(chunk.Sha256), NpgsqlDbType.Bytea, cancellationToken);
+            await writer.WriteAsync(chunk.Length, NpgsqlDbType.Integer, cancellationToken);
+            await writer.WriteAsync((short)chunk.Codec, NpgsqlDbType.Smallint, cancellationToken);
+            await writer.WriteAsync(chunk.Data, NpgsqlDbType.Bytea, cancellationToken);
+        }
+
+        await writer.CompleteAsync(cancellationToken);
     }
 
     /// <summary>Streams the chunks with the given hashes in the given order (a hash may repeat).</summary>
