@@ -1,9 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
 using System.Security.Cryptography.X509Certificates;
 using OrleansCms.Checkpoints;
-using OrleansCms.Cli;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
 using OrleansCms.Security;
@@ -28,8 +25,8 @@ public sealed class AgentAuthorizationTests(FleetTlsCluster cluster)
         cluster.Certificates.Ensure([attacker, victim]);
         using var attackerTls = cluster.Certificates.Load(attacker);
         using var victimTls = cluster.Certificates.Load(victim);
-        using var attackerHost = await ConnectAsync(attackerTls);
-        using var victimHost = await ConnectAsync(victimTls);
+        using var attackerHost = await cluster.ConnectAsync(attackerTls);
+        using var victimHost = await cluster.ConnectAsync(victimTls);
         var mine = attackerHost.Services.GetRequiredService<IClusterClient>();
         var theirs = victimHost.Services.GetRequiredService<IClusterClient>();
 
@@ -84,7 +81,7 @@ public sealed class AgentAuthorizationTests(FleetTlsCluster cluster)
     {
         var ecu = FleetIdentity.Ecu(ClusterFixture.NewMac());
         using var operatorTls = cluster.Certificates.Load(FleetTlsCluster.Operator);
-        using var host = await ConnectAsync(operatorTls);
+        using var host = await cluster.ConnectAsync(operatorTls);
         var client = host.Services.GetRequiredService<IClusterClient>();
 
         await Assert.ThrowsAsync<AccessDeniedException>(() => client.GetGrain<IEcuAgentGrain>(ecu.Name).RegisterAsync(new EcuRegistration("forged", 1L << 30, 2)));
@@ -98,7 +95,7 @@ public sealed class AgentAuthorizationTests(FleetTlsCluster cluster)
     {
         // The TLS handshake passes (a fleet certificate), but no session goes with the calls.
         using var tls = cluster.Certificates.Load(FleetTlsCluster.EcuB);
-        using var host = await ConnectAsync(tls, sessions: false);
+        using var host = await cluster.ConnectAsync(tls, sessions: false);
         var client = host.Services.GetRequiredService<IClusterClient>();
         var refused = await Assert.ThrowsAsync<AccessDeniedException>(() => client.GetGrain<IEcuSharedGrain>(FleetTlsCluster.EcuB.Name).GetAsync());
         Assert.Contains("no valid session", refused.Message, StringComparison.Ordinal);
@@ -132,30 +129,6 @@ public sealed class AgentAuthorizationTests(FleetTlsCluster cluster)
             (SELECT count(*) FROM cms_chunk_refs))
         """, mac);
 
-    private async Task<IHost> ConnectAsync(FleetCertificates tls, bool sessions = true)
-    {
-        IHost host;
-        if (sessions)
-        {
-            host = CmsClientHost.Create(cluster.Gateways, cluster.ClusterId, "orleans-cms", tls, keepTrying: () => false).Build();
-        }
-        else
-        {
-            var builder = Host.CreateApplicationBuilder();
-            builder.UseOrleansClient(client => client
-                .UseTls(options =>
-                {
-                    options.LocalCertificate = tls.Own;
-                    options.RemoteCertificateValidation = (certificate, _, _) => tls.IsSilo(certificate);
-                })
-                .UseStaticClustering([.. cluster.Gateways])
-                .Configure<ClusterOptions>(o => { o.ClusterId = cluster.ClusterId; o.ServiceId = "orleans-cms"; }));
-            host = builder.Build();
-        }
-
-        await host.StartAsync();
-        return host;
-    }
 
     private static async Task ReadAllAsync(IAsyncEnumerable<ChunkData> chunks)
     {

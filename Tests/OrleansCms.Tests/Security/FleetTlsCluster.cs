@@ -1,3 +1,7 @@
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using OrleansCms.Cli;
 using OrleansCms.Fleet;
 using OrleansCms.Security;
 using OrleansCms.Tests.Fixtures;
@@ -41,7 +45,46 @@ public sealed class FleetTlsCluster : IAsyncLifetime
     public TestDatabase Database => _database;
 
     /// <summary>The fleet's gateways, for a client of the tests' own.</summary>
-    public IReadOnlyList<System.Net.IPEndPoint> Gateways => [.. GatewayPorts.Select(p => new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, p))];
+    public IReadOnlyList<IPEndPoint> Gateways => [.. GatewayPorts.Select(p => new IPEndPoint(IPAddress.Loopback, p))];
+
+    /// <summary>
+    /// A client of the tests' own, through every gateway or only <paramref name="gateway"/>, that tries once: it
+    /// connects or throws. With <paramref name="sessions"/> it opens sessions as the product's clients do; without,
+    /// its calls carry none (what the silos must refuse).
+    /// </summary>
+    public async Task<IHost> ConnectAsync(FleetCertificates? tls, IPEndPoint? gateway = null, bool sessions = true)
+    {
+        IPEndPoint[] gateways = gateway is null ? [.. Gateways] : [gateway];
+        IHost host;
+        if (sessions || tls is null)
+        {
+            host = CmsClientHost.Create(gateways, ClusterId, "orleans-cms", tls, keepTrying: () => false).Build();
+        }
+        else
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.UseOrleansClient(client => client
+                .UseTls(options =>
+                {
+                    options.LocalCertificate = tls.Own;
+                    options.RemoteCertificateValidation = (certificate, _, _) => tls.IsSilo(certificate);
+                })
+                .UseStaticClustering(gateways)
+                .Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = "orleans-cms"; }));
+            host = builder.Build();
+        }
+
+        try
+        {
+            await host.StartAsync();
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
 
     public async Task InitializeAsync()
     {

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
 using Orleans.Runtime.Messaging;
-using OrleansCms.Cli;
 using OrleansCms.Ecus;
 using OrleansCms.Security;
 using OrleansCms.Tests.Fixtures;
@@ -38,7 +37,7 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster)
     public async Task AClientWithAFleetCertificate_Connects()
     {
         using var certificates = cluster.Certificates.Load(FleetTlsCluster.EcuB);
-        using var host = await ConnectAsync(certificates);
+        using var host = await cluster.ConnectAsync(certificates);
         var view = await host.Services.GetRequiredService<IClusterClient>().GetGrain<IEcuSharedGrain>(FleetTlsCluster.EcuB.Name).GetAsync();
         Assert.Equal(EcuStatus.Unknown, view.Status);
     }
@@ -59,7 +58,7 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster)
     [Fact]
     public async Task AClientWithoutTls_IsRefused()
     {
-        var error = await RefusedAsync<ConnectionFailedException>(() => ConnectAsync(null));
+        var error = await RefusedAsync<ConnectionFailedException>(() => cluster.ConnectAsync(null));
         AssertNoGatewayLetIn(error);
     }
 
@@ -68,7 +67,7 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster)
     {
         // The same client code, trusting only the rogue CA: the fleet's silos are then the strangers.
         using var rogue = cluster.RogueCertificates.Load(FleetTlsCluster.EcuA);
-        var error = await RefusedAsync<ConnectionFailedException>(() => ConnectAsync(rogue));
+        var error = await RefusedAsync<ConnectionFailedException>(() => cluster.ConnectAsync(rogue));
         AssertNoGatewayLetIn(error);
     }
 
@@ -137,24 +136,6 @@ public sealed class FleetTlsTests(FleetTlsCluster cluster)
             yield return e;
         }
     }
-
-    /// <summary>A client that tries the gateways once: it either connects or throws.</summary>
-    private async Task<IHost> ConnectAsync(FleetCertificates? certificates)
-    {
-        var gateways = cluster.GatewayPorts.Select(p => new IPEndPoint(IPAddress.Loopback, p)).ToList();
-        var host = CmsClientHost.Create(gateways, cluster.ClusterId, "orleans-cms", certificates, keepTrying: () => false).Build();
-        try
-        {
-            await host.StartAsync();
-            return host;
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-    }
-
     /// <summary>
     /// A client that accepts any silo certificate and shows <paramref name="own"/> (or none), so that a refusal
     /// can only come from the silo's side. Under TLS 1.3 the client finishes its handshake before the silo

@@ -6,8 +6,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
-using OrleansCms.Cli;
 using OrleansCms.Ecus;
 using OrleansCms.Security;
 using OrleansCms.Tests.Fixtures;
@@ -33,8 +31,8 @@ public sealed class RevocationTests(FleetTlsCluster cluster)
         cluster.Certificates.Ensure([revoked, bystander]);
         using var revokedTls = cluster.Certificates.Load(revoked);
         using var bystanderTls = cluster.Certificates.Load(bystander);
-        using var revokedHost = await ConnectAsync(revokedTls);
-        using var bystanderHost = await ConnectAsync(bystanderTls);
+        using var revokedHost = await cluster.ConnectAsync(revokedTls);
+        using var bystanderHost = await cluster.ConnectAsync(bystanderTls);
         var heartbeatOfRevoked = Heartbeat(revokedHost, revoked);
         var heartbeatOfBystander = Heartbeat(bystanderHost, bystander);
         await heartbeatOfRevoked();
@@ -56,7 +54,7 @@ public sealed class RevocationTests(FleetTlsCluster cluster)
         Assert.Contains("revoked", refusal.Message, StringComparison.Ordinal);
         foreach (var silo in cluster.Gateways)
         {
-            using var pinned = await ConnectAsync(revokedTls, gateway: silo, sessions: false);
+            using var pinned = await cluster.ConnectAsync(revokedTls, gateway: silo, sessions: false);
             var error = await Eventually.ReturnsAsync(() => Record.ExceptionAsync(() => OpenSessionAsync(pinned, revokedTls)), e => e is not null, Propagation,
                 $"the silo behind gateway {silo} refuses a new session of the revoked certificate");
             Assert.IsType<AccessDeniedException>(error);
@@ -141,29 +139,4 @@ public sealed class RevocationTests(FleetTlsCluster cluster)
         return client;
     }
 
-    private async Task<IHost> ConnectAsync(FleetCertificates tls, IPEndPoint? gateway = null, bool sessions = true)
-    {
-        IPEndPoint[] gateways = gateway is null ? [.. cluster.Gateways] : [gateway];
-        IHost host;
-        if (sessions)
-        {
-            host = CmsClientHost.Create(gateways, cluster.ClusterId, "orleans-cms", tls, keepTrying: () => false).Build();
-        }
-        else
-        {
-            var builder = Host.CreateApplicationBuilder();
-            builder.UseOrleansClient(client => client
-                .UseTls(options =>
-                {
-                    options.LocalCertificate = tls.Own;
-                    options.RemoteCertificateValidation = (certificate, _, _) => tls.IsSilo(certificate);
-                })
-                .UseStaticClustering(gateways)
-                .Configure<ClusterOptions>(o => { o.ClusterId = cluster.ClusterId; o.ServiceId = "orleans-cms"; }));
-            host = builder.Build();
-        }
-
-        await host.StartAsync();
-        return host;
-    }
 }
