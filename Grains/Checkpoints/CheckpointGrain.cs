@@ -111,7 +111,7 @@ public sealed class CheckpointGrain(
         // The quota's charge and the reservation of the version's chunks: one round trip, and nothing reserved when refused.
         var checkpointKey = CheckpointKey.Parse(key);
         var charged = EcuQuota.Charge(Versions, manifest, _limits.RetainedVersions);
-        var reservation = await store.ChargeAndReserveAsync(key, manifest.Version, [.. manifest.Chunks.Select(c => c.Sha256)],
+        var reservation = await store.ReserveAsync(key, manifest.Version, [.. manifest.Chunks.Select(c => c.Sha256)],
             quota.ChargeCommand(checkpointKey, charged), charged);
         if (!reservation.Granted)
         {

@@ -47,23 +47,21 @@ public sealed class RevokedCertificates(NpgsqlDataSource dataSource)
     /// <summary>Records a revocation (durably, before it answers) and applies it on this silo; revoking twice keeps the first record.</summary>
     public async Task<Revocation> RevokeAsync(string sha256, string subject, string? reason, string revokedBy, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            WITH added AS (
-                INSERT INTO cms_revoked_certificates (sha256, subject, reason, revoked_by) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (sha256) DO NOTHING
-                RETURNING sha256, subject, reason, revoked_by, revoked_at)
-            SELECT * FROM added
-            UNION ALL
-            SELECT sha256, subject, reason, revoked_by, revoked_at FROM cms_revoked_certificates WHERE sha256 = $1
-            LIMIT 1
-            """);
-        command.Parameters.Add(new() { Value = Convert.FromHexString(sha256) });
-        command.Parameters.Add(new() { Value = subject });
-        command.Parameters.Add(new() { Value = (object?)reason ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = revokedBy });
-        // Empty only when another silo recorded the same certificate in the same instant, after this statement's snapshot.
-        var recorded = (await ReadAsync(command, cancellationToken)).SingleOrDefault()
-            ?? (await ListAsync(cancellationToken)).Single(r => r.Sha256 == sha256);
+        await using (var insert = dataSource.CreateCommand(
+            "INSERT INTO cms_revoked_certificates (sha256, subject, reason, revoked_by) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING"))
+        {
+            insert.Parameters.Add(new() { Value = Convert.FromHexString(sha256) });
+            insert.Parameters.Add(new() { Value = subject });
+            insert.Parameters.Add(new() { Value = (object?)reason ?? DBNull.Value });
+            insert.Parameters.Add(new() { Value = revokedBy });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Read afterwards, so that a revocation another silo recorded first is answered as it was recorded.
+        await using var select = dataSource.CreateCommand(
+            "SELECT sha256, subject, reason, revoked_by, revoked_at FROM cms_revoked_certificates WHERE sha256 = $1");
+        select.Parameters.Add(new() { Value = Convert.FromHexString(sha256) });
+        var recorded = (await ReadAsync(select, cancellationToken)).Single();
         _revoked = _revoked.Append(recorded.Sha256).ToFrozenSet();
         return recorded;
     }

@@ -26,24 +26,13 @@ public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlD
     private const string QueueCandidates = "INSERT INTO cms_chunk_candidates (sha256) SELECT DISTINCT sha256 FROM released ON CONFLICT DO NOTHING";
 
     /// <summary>
-    /// References every chunk of <paramref name="version"/> (so none can be collected from now on) and returns
-    /// the hashes the store does not hold yet.
+    /// References every chunk of <paramref name="version"/> (so none can be collected from now on) and answers the
+    /// hashes the store does not hold yet. With <paramref name="charge"/> (an <see cref="EcuQuota.ChargeCommand"/> of
+    /// <paramref name="chargedBytes"/>) it first charges the ECU's quota, in the same round trip and transaction, and
+    /// references nothing when the charge is refused.
     /// </summary>
-    public async Task<HashSet<string>> ReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken = default) =>
-        (await ReserveAsync(checkpoint, version, sha256s, charge: null, chargedBytes: 0, cancellationToken)).Missing;
-
-    /// <summary>
-    /// Charges the ECU's quota (<paramref name="charge"/>, an <see cref="EcuQuota.ChargeCommand"/> of
-    /// <paramref name="chargedBytes"/>) and, only when it is granted, reserves the version's chunks as
-    /// <see cref="ReserveAsync(string, long, IReadOnlyCollection{string}, CancellationToken)"/> does: one round trip and one
-    /// transaction for both. A refused charge references nothing.
-    /// </summary>
-    public Task<Reservation> ChargeAndReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s,
-        NpgsqlBatchCommand charge, long chargedBytes, CancellationToken cancellationToken = default) =>
-        ReserveAsync(checkpoint, version, sha256s, charge, chargedBytes, cancellationToken);
-
-    private async Task<Reservation> ReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s,
-        NpgsqlBatchCommand? charge, long chargedBytes, CancellationToken cancellationToken)
+    public async Task<Reservation> ReserveAsync(string checkpoint, long version, IReadOnlyCollection<string> sha256s,
+        NpgsqlBatchCommand? charge = null, long chargedBytes = 0, CancellationToken cancellationToken = default)
     {
         var hashes = sha256s.Distinct().Select(Convert.FromHexString).ToArray();
         var missing = new HashSet<string>(hashes.Select(Convert.ToHexStringLower));
@@ -309,5 +298,5 @@ public sealed class ChunkStore([FromKeyedServices(UnflushedCommits.Key)] NpgsqlD
     }
 }
 
-/// <summary>What <see cref="ChunkStore.ChargeAndReserveAsync"/> did: the quota's answer and, when granted, the chunks to upload.</summary>
+/// <summary>What <see cref="ChunkStore.ReserveAsync"/> did: the quota's answer and, when granted, the chunks to upload.</summary>
 public sealed record Reservation(bool Granted, long Used, long Wanted, HashSet<string> Missing);

@@ -12,7 +12,7 @@ namespace OrleansCms.Storage;
 /// (so no ECU pays for, or escapes through, chunks it shares with another). Each checkpoint grain sets what its copy
 /// holds; PostgreSQL keeps one counter per ECU beside it in the same transaction (<c>cms_charge_checkpoint</c>), so an
 /// offer costs two primary-key calls (charge, settle) and never a scan, each in the round trip of a chunk-table write
-/// (<see cref="ChunkStore.ChargeAndReserveAsync"/>, <see cref="ChunkStore.ReleaseAsync"/>). The counter is raised before an upload and lowered only once the
+/// (<see cref="ChunkStore.ReserveAsync"/>, <see cref="ChunkStore.ReleaseAsync"/>). The counter is raised before an upload and lowered only once the
 /// grain state no longer lists the bytes, so it never counts less than the ECU keeps.
 /// </summary>
 public sealed class EcuQuota([FromKeyedServices(UnflushedCommits.Key)] NpgsqlDataSource dataSource, IOptions<IngestOptions> options)
@@ -29,27 +29,22 @@ public sealed class EcuQuota([FromKeyedServices(UnflushedCommits.Key)] NpgsqlDat
     /// <summary>The bytes the versions of a program hold.</summary>
     public static long Held(IEnumerable<CheckpointManifest> versions) => versions.Sum(v => v.TotalSize);
 
-    /// <summary>
-    /// Raises what <paramref name="key"/> holds to <paramref name="bytes"/> before an upload, or refuses with
-    /// <see cref="RejectReason.QuotaExceeded"/> (and changes nothing) when its ECU would then exceed the quota. A charge
-    /// that does not grow what the program holds is always granted.
-    /// </summary>
-    public async Task ChargeAsync(CheckpointKey key, long version, long bytes, CancellationToken cancellationToken = default)
+    /// <summary>Sets what <paramref name="key"/> holds to what its grain state lists now (after a commit, a failed upload or a release).</summary>
+    public async Task SettleAsync(CheckpointKey key, long bytes, CancellationToken cancellationToken = default)
     {
-        var (granted, used, wanted) = await SetAsync(ChargeCommand(key, bytes), cancellationToken);
-        if (!granted)
-        {
-            throw Refusal(key, version, used, wanted);
-        }
+        // Committed without waiting for the WAL flush (UnflushedCommits), as ChunkStore's writes: a lowering lost in a
+        // crash only leaves the count too high. One statement, one round trip, which also keeps the ECU row's lock short.
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(SettleCommand(key, bytes));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Sets what <paramref name="key"/> holds to what its grain state lists now (after a commit, a failed upload or a release).</summary>
-    public async Task SettleAsync(CheckpointKey key, long bytes, CancellationToken cancellationToken = default) =>
-        await SetAsync(SettleCommand(key, bytes), cancellationToken);
-
     /// <summary>
-    /// The statement of <see cref="ChargeAsync"/>, for a batch that does more in the same round trip and transaction
-    /// (<see cref="ChunkStore.ChargeAndReserveAsync"/>). Its row: granted, used, wanted.
+    /// The statement that raises what <paramref name="key"/> holds to <paramref name="bytes"/> before an upload, or refuses
+    /// (and changes nothing) when its ECU would then exceed the quota; a charge that does not grow what the program holds
+    /// is always granted. Its row: granted, used, wanted. It runs in one round trip and transaction with the reservation
+    /// of the version's chunks (<see cref="ChunkStore.ReserveAsync"/>); a raise is flushed by the synchronous grain-state
+    /// write that lists the version.
     /// </summary>
     public NpgsqlBatchCommand ChargeCommand(CheckpointKey key, long bytes) => SetCommand(key, bytes, _limits.MaxBytesPerEcu);
 
@@ -61,19 +56,6 @@ public sealed class EcuQuota([FromKeyedServices(UnflushedCommits.Key)] NpgsqlDat
         RejectReason.QuotaExceeded,
         $"ECU {key.Mac} keeps {used} bytes of checkpoints; v{version} of program {key.ProgramId} would take it to {wanted} bytes, "
         + $"over its quota of {_limits.MaxBytesPerEcu} bytes (Cms:Ingest:MaxBytesPerEcu).");
-
-    private async Task<(bool Granted, long Used, long Wanted)> SetAsync(NpgsqlBatchCommand command, CancellationToken cancellationToken)
-    {
-        // Committed without waiting for the WAL flush (UnflushedCommits), as ChunkStore's writes: a raise is flushed by
-        // the synchronous grain-state write that lists the version, and a lowering lost in a crash only leaves the
-        // count too high. One statement, one round trip, which also keeps the ECU row's lock short (every charge of
-        // the ECU's programs waits for it).
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(command);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return (reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2));
-    }
 
     private static NpgsqlBatchCommand SetCommand(CheckpointKey key, long bytes, long? quota)
     {
