@@ -10,6 +10,9 @@ internal static partial class AgentLogging
     [LoggerMessage(Level = LogLevel.Warning, Message = "CMS unreachable ({Reason}); programs keep running and checkpoints stay buffered")]
     public static partial void CmsUnreachable(this ILogger logger, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The answer to a lease datagram could not be applied: {Reason}")]
+    public static partial void DatagramAnswerFailed(this ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "CMS reachable again")]
     public static partial void CmsReachable(this ILogger logger);
 

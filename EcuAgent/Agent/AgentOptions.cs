@@ -47,6 +47,17 @@ public sealed class AgentOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Whether the agent sends lease datagrams (UDP, to each gateway's port) while its heartbeats go unanswered: once
+    /// no heartbeat was answered for one and a half intervals, one every <see cref="LeaseDatagramInterval"/> until an
+    /// answer comes. They reach the CMS as soon as a network cut heals, where TCP resends only after its back-off.
+    /// Needs TLS (the session carries the datagrams' key).
+    /// </summary>
+    public bool LeaseDatagrams { get; set; } = true;
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan LeaseDatagramInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The ECU runs on the machine of a CMS silo (preferred for latency-critical programs).</summary>
     public bool BesideCmsSilo { get; set; }
 

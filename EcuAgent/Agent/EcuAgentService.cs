@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansCms.Ecus;
 using OrleansCms.Ingest;
 using OrleansCms.Programs;
+using OrleansCms.Security;
 using OrleansCms.Standby;
 using OrleansCms.Storage;
 
@@ -32,6 +34,13 @@ internal sealed class EcuAgentService : BackgroundService
     private readonly StandbyPrestarts _prestarts;
     private readonly EcuMetricsCollector _metrics;
     private readonly LeaseFence _fence;
+    private readonly CallerSession? _session;
+    private readonly ICallerCredentials? _credentials;
+    private readonly LeaseDatagrams? _datagrams;
+
+    // One sequence for heartbeats and lease datagrams, so that the CMS takes no datagram older than a heartbeat it took.
+    private long _sequence;
+    private long _datagramSentAt;
     private long _frozenAt;
     private readonly string _instance = Guid.NewGuid().ToString("N");
 
@@ -56,7 +65,8 @@ internal sealed class EcuAgentService : BackgroundService
         IOptions<ProgramProtocolOptions> protocol,
         TimeProvider clock,
         ILoggerFactory loggers,
-        IHostApplicationLifetime lifetime)
+        IHostApplicationLifetime lifetime,
+        IServiceProvider services)
     {
         _client = client;
         _lifetime = lifetime;
@@ -73,6 +83,14 @@ internal sealed class EcuAgentService : BackgroundService
         _prestarts = new StandbyPrestarts(_options.StandbyPrestarts, protocol.Value, loggers.CreateLogger("OrleansCms.Programs"));
         _commands = new AgentCommands(_options.Mac, client, _supervisor, new StandbyCache(_options.StandbyCacheBytes), _prestarts, () => _acceptsPrograms && _fence.Holds(), _logger);
         _metrics = new EcuMetricsCollector(_options);
+
+        // Sessions exist only with TLS (UseFleetTls); they carry the datagrams' key.
+        _session = services.GetService<CallerSession>();
+        _credentials = services.GetService<ICallerCredentials>();
+        if (_options.LeaseDatagrams && _session is not null && _credentials is not null)
+        {
+            _datagrams = new LeaseDatagrams(_options.Gateways, DatagramAnswered);
+        }
     }
 
     private IEcuAgentGrain Ecu => _client.GetGrain<IEcuAgentGrain>(_options.Mac);
@@ -127,6 +145,7 @@ internal sealed class EcuAgentService : BackgroundService
             await _supervisor.DisposeAsync();
             await uploads.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await guard.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _datagrams?.Dispose();
         }
     }
 
@@ -165,7 +184,7 @@ internal sealed class EcuAgentService : BackgroundService
     private async Task HeartbeatAsync(CancellationToken stoppingToken)
     {
         var sent = _fence.Sending();
-        var reply = await Ecu.HeartbeatAsync(_metrics.Measure(_supervisor.Programs)).WaitAsync(HeartbeatTimeout, stoppingToken);
+        var reply = await SendHeartbeatAsync().WaitAsync(HeartbeatTimeout, stoppingToken);
         Answered(reply, sent);
         if (reply.Status == EcuStatus.Unknown)
         {
@@ -177,6 +196,57 @@ internal sealed class EcuAgentService : BackgroundService
         }
 
         await HandleAsync(reply);
+    }
+
+    /// <summary>A heartbeat that names the ticket of the session's lease datagrams (the session is open by then, or opens now).</summary>
+    private async Task<HeartbeatReply> SendHeartbeatAsync()
+    {
+        var ticketId = 0L;
+        if (_datagrams is not null && (await _session!.TicketAsync(_credentials!.CertificateFor(_options.Mac)!)).Lease is { } lease)
+        {
+            _datagrams.Use(lease);
+            ticketId = lease.TicketId;
+        }
+
+        var heartbeat = _metrics.Measure(_supervisor.Programs) with { Sequence = Interlocked.Increment(ref _sequence), LeaseTicketId = ticketId };
+        return await Ecu.HeartbeatAsync(heartbeat);
+    }
+
+    /// <summary>
+    /// Once no heartbeat was answered for one and a half intervals (one lost, or late), a lease datagram every
+    /// <see cref="AgentOptions.LeaseDatagramInterval"/> until one is: it reaches the CMS as soon as the network lets it.
+    /// </summary>
+    private void SendDatagramIfUnanswered()
+    {
+        if (_datagrams is null || _fence.SinceAnswered() < _options.HeartbeatInterval * 1.5
+            || _clock.GetElapsedTime(_datagramSentAt) < _options.LeaseDatagramInterval)
+        {
+            return;
+        }
+
+        var sentAt = _fence.Sending();
+        if (_datagrams.Send(Interlocked.Increment(ref _sequence), sentAt))
+        {
+            _datagramSentAt = sentAt;
+        }
+    }
+
+    /// <summary>A silo's signed answer to a lease datagram: counts like a heartbeat's answer, unless it renewed nothing.</summary>
+    private void DatagramAnswered(LeaseRenewalReply reply, long sentAt)
+    {
+        if (reply.Status == EcuStatus.Alive && !reply.Renewed)
+        {
+            return; // a repeat, or overtaken by a newer heartbeat: its answer counts there
+        }
+
+        try
+        {
+            Answered(new HeartbeatReply(reply.Status, reply.FailureEpoch, Lease: reply.Lease), sentAt);
+        }
+        catch (Exception e)
+        {
+            _logger.DatagramAnswerFailed(e.Message);
+        }
     }
 
     private async Task HandleAsync(HeartbeatReply reply)
@@ -297,11 +367,12 @@ internal sealed class EcuAgentService : BackgroundService
     /// <summary>The self-fence: freezes the programs the moment the lease lapses, on its own timer.</summary>
     private async Task GuardLeaseAsync(CancellationToken stoppingToken)
     {
-        var poll = _options.HeartbeatInterval / 10;
+        var poll = Min(_options.HeartbeatInterval / 10, _options.LeaseDatagramInterval / 2);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                SendDatagramIfUnanswered();
                 var left = _fence.Remaining();
                 if (left == TimeSpan.Zero)
                 {
@@ -316,6 +387,8 @@ internal sealed class EcuAgentService : BackgroundService
         {
         }
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private void Freeze()
     {

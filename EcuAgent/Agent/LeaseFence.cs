@@ -74,6 +74,18 @@ public sealed class LeaseFence(TimeProvider clock, TimeSpan heartbeatInterval)
         }
     }
 
+    /// <summary>
+    /// How long ago the newest answered heartbeat was sent, while a lease is held or has merely lapsed; zero once the
+    /// CMS said the ECU is not alive (or before any answer), when renewing it is not the agent's to try.
+    /// </summary>
+    public TimeSpan SinceAnswered()
+    {
+        lock (_lock)
+        {
+            return _holds ? clock.GetElapsedTime(_ackedSentAt) : TimeSpan.Zero;
+        }
+    }
+
     /// <summary>Whether the agent holds its lease now: an answered heartbeat less than <see cref="FenceAfter"/> old.</summary>
     public bool Holds() => Remaining() > TimeSpan.Zero;
 

@@ -27,10 +27,14 @@ public sealed record SessionProof([property: Id(0)] byte[] Certificate, [propert
     public static byte[] SignedBytes(byte[] challenge) => [.. Encoding.ASCII.GetBytes("orleans-cms session proof v1\n"), .. challenge];
 }
 
-/// <summary>An open session: who it speaks for, until when, and the token to carry on every call.</summary>
+/// <summary>
+/// An open session: who it speaks for, until when, and the token to carry on every call; an ECU's session also
+/// holds the credentials of its lease datagrams.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.SessionTicket")]
 public sealed record SessionTicket(
     [property: Id(0)] FleetRole Role,
     [property: Id(1)] string Subject,
     [property: Id(2)] DateTimeOffset ExpiresAt,
-    [property: Id(3)] byte[] Token);
+    [property: Id(3)] byte[] Token,
+    [property: Id(4)] LeaseCredentials? Lease = null);

@@ -41,6 +41,7 @@ public sealed class EcuGrain(
     private readonly LivenessOptions _liveness = options.Value;
     private readonly MetricsWindow _window = new(options.Value.MetricsWindow);
     private readonly LeaseWatch _lease = new(options.Value.Lease);
+    private readonly LeaseDatagramGate _datagrams = new();
     private DateTimeOffset _announcedToFleet;
     private EcuMetrics? _metrics;
     private IReadOnlyList<RunningProgram> _programs = [];
@@ -107,6 +108,7 @@ public sealed class EcuGrain(
         {
             var now = clock.GetUtcNow();
             _lease.Renew(now);
+            _datagrams.Heartbeat(heartbeat.LeaseTicketId, heartbeat.Sequence);
             _metrics = heartbeat.Metrics;
             _programs = heartbeat.Programs ?? [];
             _window.Add(new MetricsSample(now, heartbeat.Metrics));
@@ -245,6 +247,18 @@ public sealed class EcuGrain(
         {
             await UnregisterSafetyNetAsync();
         }
+    }
+
+    public Task<LeaseRenewalReply> RenewByDatagramAsync(long ticketId, long sequence)
+    {
+        var renewed = State.Status == EcuStatus.Alive && _datagrams.Admit(ticketId, sequence);
+        if (renewed)
+        {
+            _lease.Renew(clock.GetUtcNow());
+        }
+
+        var reply = Reply();
+        return Task.FromResult(new LeaseRenewalReply(reply.Status, renewed, reply.FailureEpoch, reply.Lease));
     }
 
     public async Task ExpireLeaseAsync(DateTimeOffset lastHeartbeat)

@@ -30,6 +30,13 @@ public sealed class LivenessOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan RecoveryGrace { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether the silo receives lease datagrams on its gateway's port over UDP (<see cref="LeaseDatagram"/>): the
+    /// renewals agents send while their heartbeats go unanswered, so that a short network cut does not outlast the
+    /// lease because of TCP's retransmission back-off. Only with TLS, whose sessions issue the datagrams' tickets.
+    /// </summary>
+    public bool LeaseDatagrams { get; set; } = true;
+
     /// <summary>How much metrics history each ECU keeps for placement and the dashboard.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MetricsWindow { get; set; } = TimeSpan.FromSeconds(60);

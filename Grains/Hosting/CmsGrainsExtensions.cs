@@ -69,9 +69,12 @@ public static class CmsGrainsExtensions
         services.TryAddSingleton(new FleetTrust(null));
         services.AddSingleton<ClusterSecret>();
         services.AddSingleton<Seals>();
+        services.AddSingleton<LeaseTickets>();
         services.AddSingleton<RevokedCertificates>();
         services.AddSingleton<RevocationRefresher>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RevocationRefresher>());
+        services.AddSingleton<LeaseDatagramListener>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<LeaseDatagramListener>());
         silo.AddIncomingGrainCallFilter<StorageErrorFilter>();
         silo.AddIncomingGrainCallFilter<AuthorizationFilter>();
         silo.AddOutgoingGrainCallFilter<SiloCallMark>();

@@ -7,7 +7,8 @@ namespace OrleansCms.Security;
 
 /// <summary>Checks that a caller holds the key of a fleet certificate naming an ECU or an operator, and opens its session.</summary>
 [StatelessWorker]
-public sealed partial class SessionGrain(FleetTrust trust, Seals seals, RevokedCertificates revoked, ILogger<SessionGrain> logger) : Grain, ISessionGrain
+public sealed partial class SessionGrain(FleetTrust trust, Seals seals, LeaseTickets leaseTickets, RevokedCertificates revoked, ILogger<SessionGrain> logger)
+    : Grain, ISessionGrain
 {
     public Task<byte[]> ChallengeAsync() => seals.ChallengeAsync();
 
@@ -42,7 +43,13 @@ public sealed partial class SessionGrain(FleetTrust trust, Seals seals, RevokedC
             throw Refuse($"the signature does not prove the key of {identity}");
         }
 
-        var ticket = await seals.IssueAsync(identity, Convert.FromHexString(fingerprint));
+        var sha256 = Convert.FromHexString(fingerprint);
+        var ticket = await seals.IssueAsync(identity, sha256);
+        if (identity.Role == FleetRole.Ecu)
+        {
+            ticket = ticket with { Lease = await leaseTickets.IssueAsync(identity.Name, sha256, ticket.ExpiresAt) };
+        }
+
         SessionOpened(identity.ToString(), ticket.ExpiresAt);
         return ticket;
     }
