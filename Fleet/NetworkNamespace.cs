@@ -2,18 +2,25 @@ namespace OrleansCms.Fleet;
 
 /// <summary>
 /// A Linux network namespace joined to the host by a veth pair (<c>ip netns</c>, needs root), for processes that
-/// must be cut off from the CMS and reconnected. <see cref="Cut"/> takes the host end of the link down: packets in
-/// both directions are lost, no connection is reset, exactly as when a cable is pulled.
+/// must be cut off from the CMS and reconnected. <see cref="Cut"/> drops every packet between the two, both ways,
+/// silently, as when a switch or router between them fails: each side routes its traffic for the other into a
+/// "sink" (a veth whose peer is down, which discards what it is given). No connection is reset, and the link and
+/// both neighbour (ARP) caches are left as they are. Taking the link down instead would also flush those caches,
+/// and after the heal traffic would wait for ARP's next retry, up to a second: a local carrier loss, not a partition.
 /// </summary>
 public sealed class NetworkNamespace : IDisposable
 {
     private readonly string _hostLink;
+    private readonly string _sink;
+    private readonly string _innerAddress;
 
-    private NetworkNamespace(string name, string hostLink, string hostAddress)
+    private NetworkNamespace(string name, string hostLink, string sink, string hostAddress, string innerAddress)
     {
         Name = name;
         _hostLink = hostLink;
+        _sink = sink;
         HostAddress = hostAddress;
+        _innerAddress = innerAddress;
     }
 
     public string Name { get; }
@@ -42,9 +49,10 @@ public sealed class NetworkNamespace : IDisposable
         var name = $"cms-test-{id}";
         var hostLink = $"cmsh{id}";
         var innerLink = $"cmsn{id}";
+        var sink = $"cmsk{id}";
         var subnet = $"10.{200 + (id >> 8) % 50}.{id & 0xff}";
         var hostAddress = $"{subnet}.1";
-        var created = new NetworkNamespace(name, hostLink, hostAddress);
+        var created = new NetworkNamespace(name, hostLink, sink, hostAddress, $"{subnet}.2");
         var refusal = Run("netns", "add", name)
             ?? Run("link", "add", hostLink, "type", "veth", "peer", "name", innerLink)
             ?? Run("link", "set", innerLink, "netns", name)
@@ -52,7 +60,12 @@ public sealed class NetworkNamespace : IDisposable
             ?? Run("link", "set", hostLink, "up")
             ?? Run("netns", "exec", name, "ip", "addr", "add", $"{subnet}.2/30", "dev", innerLink)
             ?? Run("netns", "exec", name, "ip", "link", "set", innerLink, "up")
-            ?? Run("netns", "exec", name, "ip", "link", "set", "lo", "up");
+            ?? Run("netns", "exec", name, "ip", "link", "set", "lo", "up")
+            // A sink on each side, of the same name: up, without ARP, its peer down.
+            ?? Run("link", "add", sink, "type", "veth", "peer", "name", $"{sink}p")
+            ?? Run("link", "set", sink, "arp", "off", "up")
+            ?? Run("netns", "exec", name, "ip", "link", "add", sink, "type", "veth", "peer", "name", $"{sink}p")
+            ?? Run("netns", "exec", name, "ip", "link", "set", sink, "arp", "off", "up");
         if (refusal is null)
         {
             return (created, null);
@@ -62,16 +75,25 @@ public sealed class NetworkNamespace : IDisposable
         return (null, refusal);
     }
 
-    /// <summary>Pulls the cable.</summary>
-    public void Cut() => IpCommand.Require("link", "set", _hostLink, "down");
+    /// <summary>From now on every packet between the namespace and the host is lost, both ways.</summary>
+    public void Cut()
+    {
+        IpCommand.Require("route", "add", $"{_innerAddress}/32", "dev", _sink);
+        IpCommand.Require("netns", "exec", Name, "ip", "route", "add", $"{HostAddress}/32", "dev", _sink);
+    }
 
-    /// <summary>Plugs it back in.</summary>
-    public void Heal() => IpCommand.Require("link", "set", _hostLink, "up");
+    /// <summary>Packets flow again.</summary>
+    public void Heal()
+    {
+        IpCommand.Require("route", "del", $"{_innerAddress}/32", "dev", _sink);
+        IpCommand.Require("netns", "exec", Name, "ip", "route", "del", $"{HostAddress}/32", "dev", _sink);
+    }
 
     public void Dispose()
     {
         // Deleting one end of a veth pair deletes both; both commands are harmless when half-created.
         Run("link", "del", _hostLink);
+        Run("link", "del", _sink);
         Run("netns", "del", Name);
     }
 

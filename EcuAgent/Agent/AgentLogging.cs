@@ -10,6 +10,9 @@ internal static partial class AgentLogging
     [LoggerMessage(Level = LogLevel.Warning, Message = "CMS unreachable ({Reason}); programs keep running and checkpoints stay buffered")]
     public static partial void CmsUnreachable(this ILogger logger, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "ECU {Mac}'s lease renewed by a datagram, {Ms:0} ms after the last answered heartbeat was sent")]
+    public static partial void LeaseRenewedByDatagram(this ILogger logger, string mac, double ms);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "The answer to a lease datagram could not be applied: {Reason}")]
     public static partial void DatagramAnswerFailed(this ILogger logger, string reason);
 

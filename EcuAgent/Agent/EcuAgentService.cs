@@ -241,6 +241,11 @@ internal sealed class EcuAgentService : BackgroundService
 
         try
         {
+            if (reply.Renewed)
+            {
+                _logger.LeaseRenewedByDatagram(_options.Mac, _fence.SinceAnswered().TotalMilliseconds);
+            }
+
             Answered(new HeartbeatReply(reply.Status, reply.FailureEpoch, Lease: reply.Lease), sentAt);
         }
         catch (Exception e)

@@ -6,7 +6,7 @@ using OrleansCms.Fleet;
 namespace OrleansCms.Benchmarks.Partition;
 
 /// <summary>
-/// Cuts an agent off from every silo again and again (a network namespace whose link goes down), with cuts shorter
+/// Cuts an agent off from every silo again and again (a network namespace whose packets are dropped), with cuts shorter
 /// than the fence deadline, between it and the lease, and longer than the lease, and measures the at-most-one-copy
 /// invariant (sampled from /proc every 50 ms), how long programs stayed frozen, false failures and lost acknowledged
 /// checkpoints. Returns 1 when an invariant failed.
