@@ -14,6 +14,7 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
 
     private readonly Func<IEnumerable<int>> _agentPids;
+    private readonly Func<IEnumerable<int>> _programPids;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, int> _maxUnfrozen = new();
     private readonly ConcurrentDictionary<int, Copy> _copies = new();
@@ -22,9 +23,10 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     private readonly Task _sampling;
     private int _samples;
 
-    private ProgramCopySampler(Func<IEnumerable<int>> agentPids)
+    private ProgramCopySampler(Func<IEnumerable<int>> agentPids, Func<IEnumerable<int>> programPids)
     {
         _agentPids = agentPids;
+        _programPids = programPids;
         _sampling = Task.Run(SampleAsync);
     }
 
@@ -46,8 +48,12 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     public static string SeededProgram(string name, int seed, double stateMb = 0.25, string isolation = "freeze") =>
         $"name={name},ram-mb=16,interval-ms=300,isolation={isolation},cmd=sample --state-mb {stateMb.ToString(CultureInfo.InvariantCulture)} --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>Starts sampling the descendants of the agents whose pids <paramref name="agentPids"/> names at each sample.</summary>
-    public static ProgramCopySampler Start(Func<IEnumerable<int>> agentPids) => new(agentPids);
+    /// <summary>
+    /// Starts sampling the descendants of the agents whose pids <paramref name="agentPids"/> names at each sample, and
+    /// the processes <paramref name="programPids"/> names (programs whose agent was killed, which must not outlive it).
+    /// </summary>
+    public static ProgramCopySampler Start(Func<IEnumerable<int>> agentPids, Func<IEnumerable<int>>? programPids = null) =>
+        new(agentPids, programPids ?? (() => []));
 
     public int Samples => Volatile.Read(ref _samples);
 
@@ -114,7 +120,7 @@ public sealed class ProgramCopySampler : IAsyncDisposable
         var unfrozen = new Dictionary<string, int>();
         var table = ProcTable.Read();
         var seen = new HashSet<int>();
-        foreach (var pid in _agentPids().SelectMany(table.Descendants))
+        foreach (var pid in _agentPids().SelectMany(table.Descendants).Concat(_programPids()).Distinct())
         {
             if (table.State(pid) is not { } state || state is 'Z' or 'X' || ProgramOf(pid) is not { } program)
             {

@@ -54,9 +54,10 @@ public sealed partial class LeaseDatagramListener(
         }
         catch (SocketException e)
         {
+            // Not fatal: leases still renew over TCP, only a cut's end reaches the CMS later.
             socket.Dispose();
-            throw new InvalidOperationException(
-                $"cannot receive lease datagrams on UDP {gateway} ({e.SocketErrorCode}); free the port or set {LivenessOptions.Section}:{nameof(LivenessOptions.LeaseDatagrams)} to false.", e);
+            CannotListen(gateway.ToString(), e.SocketErrorCode.ToString());
+            return Task.CompletedTask;
         }
 
         _socket = socket;
@@ -136,6 +137,9 @@ public sealed partial class LeaseDatagramListener(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Receiving lease datagrams on UDP {Endpoint}")]
     private partial void Listening(string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot receive lease datagrams on UDP {Endpoint} ({Error}): agents' leases renew over TCP only. Free the port, or set Cms:Liveness:LeaseDatagrams to false to silence this")]
+    private partial void CannotListen(string endpoint, string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A lease datagram could not be handled: {Reason}")]
     private partial void HandlingFailed(string reason);

@@ -6,15 +6,19 @@ using OrleansCms.Fleet;
 namespace OrleansCms.Benchmarks.Partition;
 
 /// <summary>
-/// Cuts an agent off from every silo again and again (a network namespace whose packets are dropped), with cuts shorter
-/// than the fence deadline, between it and the lease, and longer than the lease, and measures the at-most-one-copy
-/// invariant (sampled from /proc every 50 ms), how long programs stayed frozen, false failures and lost acknowledged
-/// checkpoints. Returns 1 when an invariant failed.
+/// Injects faults in a random order under steady checkpoint load: cuts of an agent's network (a network namespace
+/// whose packets are dropped) shorter than the fence deadline, between it and the lease, and longer than the lease;
+/// silo kills; and kills of the cut-off agent's process alone. Measures the at-most-one-copy invariant (sampled from
+/// /proc every 50 ms), how long programs stayed frozen, false failures and lost acknowledged checkpoints. Returns 1
+/// when an invariant failed.
 /// </summary>
 public static class PartitionBenchmark
 {
     private const double LeaseMs = 2000; // Cms:Liveness:Lease's default, which the silos here run with
-    private static readonly CutKind[] Mix = [CutKind.Short, CutKind.Medium, CutKind.Long, CutKind.Medium];
+
+    // How often each fault is drawn: mostly cuts, the ones within the lease most.
+    private static readonly (FaultKind Kind, int Weight)[] Mix =
+        [(FaultKind.Short, 3), (FaultKind.Medium, 4), (FaultKind.Long, 2), (FaultKind.SiloKill, 2), (FaultKind.AgentKill, 2)];
 
     public static async Task<int> RunAsync(string serverConnectionString, string[] args)
     {
@@ -22,8 +26,9 @@ public static class PartitionBenchmark
         using var network = NetworkNamespace.Create();
         await using var cms = await BenchSilos.StartAsync(serverConnectionString, advertisedIp: network.HostAddress);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"partition benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, 2 silos, lease {LeaseMs / 1000:0.#} s, {options.Minutes:0.##} min"));
-        var cuts = new List<CutResult>();
+            $"partition benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, 2 silos, lease {LeaseMs / 1000:0.#} s, {options.Minutes:0.##} min, seed {options.Seed}"));
+        var random = new Random(options.Seed);
+        var faults = new List<FaultResult>();
         var clock = Stopwatch.StartNew();
         var sinceProgress = Stopwatch.StartNew();
         int maxUnfrozen;
@@ -31,16 +36,16 @@ public static class PartitionBenchmark
         {
             while (clock.Elapsed.TotalMinutes < options.Minutes)
             {
-                var cut = await rig.CutAsync(Mix[cuts.Count % Mix.Length]);
-                cuts.Add(cut);
-                if (cut.DeclaredFailed || cut.Lost.Count > 0)
+                var fault = await rig.InjectAsync(Draw(random), random);
+                faults.Add(fault);
+                if (fault.FalseFailure || fault.Lost.Count > 0)
                 {
-                    Console.WriteLine($"cut {cuts.Count} ({cut.Kind}, {cut.CutMs:0} ms): {(cut.DeclaredFailed ? "ECU declared failed; " : "")}{cut.Lost.Count} acknowledged versions lost {string.Join(", ", cut.Lost)}");
+                    Console.WriteLine($"fault {faults.Count} ({fault.Kind}, {fault.Ms:0} ms): {(fault.FalseFailure ? "ECU declared failed; " : "")}{fault.Lost.Count} acknowledged versions lost {string.Join(", ", fault.Lost)}");
                 }
 
                 if (sinceProgress.Elapsed > TimeSpan.FromSeconds(30))
                 {
-                    Console.WriteLine(Progress(clock.Elapsed, cuts, rig.Sampler.MaxUnfrozenCopies));
+                    Console.WriteLine(Progress(clock.Elapsed, faults, rig.Sampler.MaxUnfrozenCopies));
                     sinceProgress.Restart();
                 }
 
@@ -48,26 +53,29 @@ public static class PartitionBenchmark
             }
 
             maxUnfrozen = rig.Sampler.MaxUnfrozenCopies;
-            Console.WriteLine(Progress(clock.Elapsed, cuts, maxUnfrozen) + $", {rig.Sampler.Samples} samples");
+            Console.WriteLine(Progress(clock.Elapsed, faults, maxUnfrozen) + $", {rig.Sampler.Samples} samples");
         }
 
+        var cuts = faults.Where(f => f.Kind is FaultKind.Short or FaultKind.Medium or FaultKind.Long).ToList();
         var frozen = cuts.Where(c => c.FrozenMs is not null).Select(c => c.FrozenMs!.Value).ToList();
-        foreach (var kind in Enum.GetValues<CutKind>())
+        foreach (var kind in Enum.GetValues<FaultKind>())
         {
-            var of = cuts.Where(c => c.Kind == kind).ToList();
+            var of = faults.Where(c => c.Kind == kind).ToList();
             var ofFrozen = of.Where(c => c.FrozenMs is not null).Select(c => c.FrozenMs!.Value).ToList();
-            Console.WriteLine($"{kind,-6}: {of.Count} cuts, cut p50 {Stats.Median(of.Select(c => c.CutMs)):0} ms, {ofFrozen.Count} froze"
+            Console.WriteLine($"{kind,-9}: {of.Count}, lasting p50 {(of.Count > 0 ? Stats.Median(of.Select(c => c.Ms)) : 0):0} ms, {ofFrozen.Count} froze"
                 + (ofFrozen.Count > 0 ? $", frozen p50 {Stats.Median(ofFrozen):0} ms, max {ofFrozen.Max():0} ms" : ""));
         }
 
-        var falseFailures = cuts.Count(c => c.DeclaredFailed);
-        var lost = cuts.Sum(c => c.Lost.Count);
+        var falseFailures = faults.Count(c => c.FalseFailure);
+        var lost = faults.Sum(c => c.Lost.Count);
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
         {
             ["partitions"] = cuts.Count,
-            ["short_cuts"] = cuts.Count(c => c.Kind == CutKind.Short),
-            ["medium_cuts"] = cuts.Count(c => c.Kind == CutKind.Medium),
-            ["long_cuts"] = cuts.Count(c => c.Kind == CutKind.Long),
+            ["short_cuts"] = cuts.Count(c => c.Kind == FaultKind.Short),
+            ["medium_cuts"] = cuts.Count(c => c.Kind == FaultKind.Medium),
+            ["long_cuts"] = cuts.Count(c => c.Kind == FaultKind.Long),
+            ["silo_kills"] = faults.Count(c => c.Kind == FaultKind.SiloKill),
+            ["agent_kills"] = faults.Count(c => c.Kind == FaultKind.AgentKill),
             ["frozen_cuts"] = frozen.Count,
             ["max_unfrozen_copies"] = maxUnfrozen,
             ["frozen_ms_p50"] = frozen.Count > 0 ? Math.Round(Stats.Median(frozen)) : 0,
@@ -80,7 +88,21 @@ public static class PartitionBenchmark
         return maxUnfrozen > 1 || falseFailures > 0 || lost > 0 ? 1 : 0;
     }
 
-    private static string Progress(TimeSpan elapsed, IReadOnlyList<CutResult> cuts, int maxUnfrozen) =>
-        $"{elapsed.TotalSeconds,5:0} s: {cuts.Count} cuts ({cuts.Count(c => c.FrozenMs is not null)} froze), max unfrozen copies {maxUnfrozen}, "
-        + $"false failures {cuts.Count(c => c.DeclaredFailed)}, acknowledged lost {cuts.Sum(c => c.Lost.Count)}";
+    private static FaultKind Draw(Random random)
+    {
+        var draw = random.Next(Mix.Sum(m => m.Weight));
+        foreach (var (kind, weight) in Mix)
+        {
+            if ((draw -= weight) < 0)
+            {
+                return kind;
+            }
+        }
+
+        throw new InvalidOperationException("unreachable: the draw is below the weights' sum");
+    }
+
+    private static string Progress(TimeSpan elapsed, IReadOnlyList<FaultResult> faults, int maxUnfrozen) =>
+        $"{elapsed.TotalSeconds,5:0} s: {faults.Count} faults ({faults.Count(c => c.FrozenMs is not null)} froze), max unfrozen copies {maxUnfrozen}, "
+        + $"false failures {faults.Count(c => c.FalseFailure)}, acknowledged lost {faults.Sum(c => c.Lost.Count)}";
 }

@@ -2,14 +2,23 @@ using System.Globalization;
 
 namespace OrleansCms.Benchmarks.Partition;
 
-/// <summary>The options of <c>./cms bench partition [--minutes N] [--quick]</c>.</summary>
-public sealed record PartitionOptions(double Minutes)
+/// <summary>The options of <c>./cms bench partition [--minutes N] [--quick] [--seed N]</c>.</summary>
+public sealed record PartitionOptions(double Minutes, int Seed)
 {
-    public const string Usage = "./cms bench partition [--minutes N (default 5)] [--quick (1 minute)]";
+    public const string Usage = "./cms bench partition [--minutes N (default 15)] [--quick (1 minute)] [--seed N (the faults' order; default random)]";
 
     public static PartitionOptions Parse(string[] args)
     {
-        var minutes = args.Contains("--quick") ? 1.0 : 5.0;
+        var seed = Random.Shared.Next();
+        var seedAt = Array.IndexOf(args, "--seed");
+        if (seedAt >= 0)
+        {
+            seed = seedAt + 1 < args.Length && int.TryParse(args[seedAt + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var given)
+                ? given
+                : throw new FormatException("--seed needs a whole number");
+        }
+
+        var minutes = args.Contains("--quick") ? 1.0 : 15.0;
         var at = Array.IndexOf(args, "--minutes");
         if (at >= 0)
         {
@@ -18,6 +27,6 @@ public sealed record PartitionOptions(double Minutes)
                 : throw new FormatException("--minutes needs a positive number");
         }
 
-        return new PartitionOptions(minutes);
+        return new PartitionOptions(minutes, seed);
     }
 }

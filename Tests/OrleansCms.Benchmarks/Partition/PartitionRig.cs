@@ -9,8 +9,9 @@ namespace OrleansCms.Benchmarks.Partition;
 
 /// <summary>
 /// An agent with three programs inside a network namespace, a target agent outside it, and a sampler of every
-/// program copy under them. <see cref="CutAsync"/> cuts the namespace's link once; after a long cut (the isolated
-/// ECU restored elsewhere and fenced) both agents are retired and replaced, so the load stays the same.
+/// program copy under them. <see cref="InjectAsync"/> injects one fault: a cut of the namespace's network, a silo's
+/// kill, or the cut-off agent's; after a fault that got the ECU declared failed (its programs restored elsewhere)
+/// both agents are retired and replaced, so the load stays the same.
 /// </summary>
 public sealed class PartitionRig : IAsyncDisposable
 {
@@ -26,12 +27,13 @@ public sealed class PartitionRig : IAsyncDisposable
     private HashSet<string> _isolatedPrograms = [];
     private int _nextEcu;
     private int _nextSeed;
+    private readonly HashSet<int> _orphans = [];
 
     private PartitionRig(BenchSilos cms, NetworkNamespace network)
     {
         _cms = cms;
         _network = network;
-        _sampler = ProgramCopySampler.Start(() => AgentPids());
+        _sampler = ProgramCopySampler.Start(AgentPids, WatchedOrphans);
     }
 
     public ProgramCopySampler Sampler => _sampler;
@@ -43,62 +45,80 @@ public sealed class PartitionRig : IAsyncDisposable
         return rig;
     }
 
-    public async Task<CutResult> CutAsync(CutKind kind)
+    /// <summary>Injects one fault and checks what it left: false failures, lost acknowledged versions, frozen time.</summary>
+    public async Task<FaultResult> InjectAsync(FaultKind kind, Random random)
     {
         var isolated = _isolated!;
         var mac = isolated.Spec.Mac!;
         var ecu = _cms.Client.GetGrain<IEcuGrain>(mac);
         var before = await ecu.GetAsync();
-        // What the agent saw acknowledged before the cut must survive it (kept, superseded, or restored from).
+        // What the agent saw acknowledged before the fault must survive it (kept, superseded, or restored from).
         var acknowledged = before.Programs.ToDictionary(p => new CheckpointKey(mac, p.ProgramId).ToString(), p => (IReadOnlyList<long>)[p.LastAcknowledgedVersion]);
-        var cutAt = _sampler.Elapsed;
+        var startedAt = _sampler.Elapsed;
         var clock = Stopwatch.StartNew();
-        _network.Cut();
-        if (kind == CutKind.Long)
+        var failureExpected = kind is FaultKind.Long or FaultKind.AgentKill;
+        switch (kind)
         {
-            await WaitAsync(ecu, v => v.FailureEpoch > before.FailureEpoch, "the cut-off ECU declared failed");
-            await WaitRestoredAsync($"failure:{mac}:{before.FailureEpoch + 1}");
-        }
-        else
-        {
-            await Task.Delay(kind == CutKind.Short ? 400 : 1200);
+            case FaultKind.Long:
+                _network.Cut();
+                await WaitAsync(ecu, v => v.FailureEpoch > before.FailureEpoch, "the cut-off ECU declared failed");
+                await WaitRestoredAsync($"failure:{mac}:{before.FailureEpoch + 1}");
+                _network.Heal();
+                await WaitAsync(() => Task.FromResult(isolated.ChildPids().Count == 0), "the fenced agent killed its frozen copies");
+                break;
+            case FaultKind.AgentKill:
+                // Only the agent: its programs must die with it (they start with a parent-death signal), and are watched
+                // until they are gone, so that one outliving it would be counted beside its restored copy.
+                var programs = isolated.ChildPids();
+                lock (_orphans)
+                {
+                    _orphans.UnionWith(programs);
+                }
+
+                isolated.Kill(by: "the partition benchmark", withChildren: false);
+                await WaitAsync(ecu, v => v.FailureEpoch > before.FailureEpoch, "the killed agent's ECU declared failed");
+                await WaitRestoredAsync($"failure:{mac}:{before.FailureEpoch + 1}");
+                break;
+            case FaultKind.SiloKill:
+                var silo = _cms.Silos[random.Next(_cms.Silos.Count)];
+                await silo.KillAsync();
+                await Task.Delay(TimeSpan.FromSeconds(3 + random.NextDouble() * 5));
+                await _cms.StartSiloAsync(silo);
+                break;
+            default:
+                _network.Cut();
+                await Task.Delay(kind == FaultKind.Short ? 400 : 1200);
+                _network.Heal();
+                break;
         }
 
-        var cutMs = clock.Elapsed.TotalMilliseconds;
-        _network.Heal();
-        EcuView after;
-        if (kind == CutKind.Long)
-        {
-            await WaitAsync(() => Task.FromResult(isolated.ChildPids().Count == 0), "the fenced agent killed its frozen copies");
-            after = await ecu.GetAsync();
-        }
-        else
-        {
-            after = await WaitAsync(ecu, v => v.FailureEpoch > before.FailureEpoch
+        var faultMs = clock.Elapsed.TotalMilliseconds;
+        var after = failureExpected
+            ? await ecu.GetAsync()
+            : await WaitAsync(ecu, v => v.FailureEpoch > before.FailureEpoch
                 || v.Programs.Count == ProgramsPerEcu && v.Programs.All(p => p.LastAcknowledgedVersion > Acknowledged(before, p.ProgramId) + 1),
-                "every program checkpointed again after the cut");
-        }
+                "every program checkpointed again after the fault");
 
         await Task.Delay(ProgramCopySampler.Period * 2); // the sampler sees the end state too
         var declaredFailed = after.FailureEpoch > before.FailureEpoch;
-        if (declaredFailed && kind != CutKind.Long)
+        if (declaredFailed && !failureExpected)
         {
-            // A failure declared during a cut shorter than the lease: let its restoration finish before the check.
+            // A failure the fault should not have caused: let its restoration finish before the check.
             await WaitRestoredAsync($"failure:{mac}:{before.FailureEpoch + 1}");
         }
 
         var views = new[] { await ecu.GetAsync(), await _cms.Client.GetGrain<IEcuGrain>(_target!.Spec.Mac!).GetAsync() };
         var (lost, details) = await LossCheck.CheckAsync(_cms.Client, views, acknowledged, readBack: true);
         details.ToList().ForEach(Console.Error.WriteLine);
-        var programs = _isolatedPrograms;
-        var spans = _sampler.FrozenSpans.Where(s => s.From >= cutAt && programs.Contains(s.Program)).ToList();
+        var watched = _isolatedPrograms;
+        var spans = _sampler.FrozenSpans.Where(s => s.From >= startedAt && watched.Contains(s.Program)).ToList();
         double? frozenMs = spans.Count == 0 ? null : (spans.Max(s => s.To) - spans.Min(s => s.From)).TotalMilliseconds;
         if (declaredFailed)
         {
             await ReplaceAgentsAsync();
         }
 
-        return new CutResult(kind, cutMs, frozenMs, declaredFailed && kind != CutKind.Long, lost);
+        return new FaultResult(kind, faultMs, frozenMs, declaredFailed && !failureExpected, lost);
     }
 
     public async ValueTask DisposeAsync()
@@ -107,6 +127,15 @@ public sealed class PartitionRig : IAsyncDisposable
         foreach (var agent in _agents)
         {
             await agent.DisposeAsync();
+        }
+    }
+
+    private IEnumerable<int> WatchedOrphans()
+    {
+        lock (_orphans)
+        {
+            _orphans.RemoveWhere(pid => !Directory.Exists($"/proc/{pid}"));
+            return [.. _orphans];
         }
     }
 
