@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace OrleansCms.Fleet;
 
-/// <summary>One reading of <c>/proc</c>: each process's parent and state letter ('T' = stopped, 'Z' = zombie).</summary>
+/// <summary>
+/// One reading of <c>/proc</c>: each process's parent and state letter ('T' = stopped, 'Z' = zombie, 'X' = dead,
+/// which this reading also says of a process whose exit has begun).
+/// </summary>
 internal sealed class ProcTable
 {
     private readonly Dictionary<int, (int Parent, char State)> _processes;
@@ -45,6 +48,8 @@ internal sealed class ProcTable
         }
     }
 
+    private const uint ExitingFlag = 0x4; // PF_EXITING, include/linux/sched.h
+
     private static (int Parent, char State)? ParseStat(int pid)
     {
         string stat;
@@ -61,10 +66,17 @@ internal sealed class ProcTable
             return null;
         }
 
-        // "pid (comm) S ppid ...": the command name may hold spaces and parentheses, so parse after the last ')'.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 3);
-        return fields.Length >= 2 && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
-            ? (parent, fields[0][0])
-            : null;
+        // "pid (comm) S ppid pgrp session tty tpgid flags ...": the command name may hold spaces and parentheses, so
+        // parse after the last ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 8);
+        if (fields.Length < 7 || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
+            || !uint.TryParse(fields[6], NumberStyles.None, CultureInfo.InvariantCulture, out var flags))
+        {
+            return null;
+        }
+
+        // A killed process runs again only to tear itself down (its state is 'R' or 'D' meanwhile, for milliseconds
+        // when it has much memory to release); from the start of its exit (PF_EXITING) it never runs its own code again.
+        return (parent, (flags & ExitingFlag) != 0 ? 'X' : fields[0][0]);
     }
 }
