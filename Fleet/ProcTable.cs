@@ -4,7 +4,7 @@ namespace OrleansCms.Fleet;
 
 /// <summary>
 /// One reading of <c>/proc</c>: each process's parent and state letter ('T' = stopped, 'Z' = zombie, 'X' = dead,
-/// which this reading also says of a process whose exit has begun).
+/// which this reading also says of a process that was SIGKILLed or whose exit has begun).
 /// </summary>
 internal sealed class ProcTable
 {
@@ -34,6 +34,8 @@ internal sealed class ProcTable
 
     public char? State(int pid) => _processes.TryGetValue(pid, out var entry) ? entry.State : null;
 
+    public int? Parent(int pid) => _processes.TryGetValue(pid, out var entry) ? entry.Parent : null;
+
     /// <summary>Every process below <paramref name="root"/>, parents before their children.</summary>
     public IEnumerable<int> Descendants(int root)
     {
@@ -49,6 +51,7 @@ internal sealed class ProcTable
     }
 
     private const uint ExitingFlag = 0x4; // PF_EXITING, include/linux/sched.h
+    private const ulong KillPending = 1UL << (9 - 1); // SIGKILL in the thread's pending set, which a fatal signal fills
 
     private static (int Parent, char State)? ParseStat(int pid)
     {
@@ -66,17 +69,20 @@ internal sealed class ProcTable
             return null;
         }
 
-        // "pid (comm) S ppid pgrp session tty tpgid flags ...": the command name may hold spaces and parentheses, so
-        // parse after the last ')'.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 8);
-        if (fields.Length < 7 || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
-            || !uint.TryParse(fields[6], NumberStyles.None, CultureInfo.InvariantCulture, out var flags))
+        // "pid (comm) S ppid pgrp session tty tpgid flags ... (31) signal ...": the command name may hold spaces and
+        // parentheses, so parse after the last ')'; then field n is at n - 3.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 30);
+        if (fields.Length < 29 || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
+            || !uint.TryParse(fields[6], NumberStyles.None, CultureInfo.InvariantCulture, out var flags)
+            || !ulong.TryParse(fields[28], NumberStyles.None, CultureInfo.InvariantCulture, out var pending))
         {
             return null;
         }
 
-        // A killed process runs again only to tear itself down (its state is 'R' or 'D' meanwhile, for milliseconds
-        // when it has much memory to release); from the start of its exit (PF_EXITING) it never runs its own code again.
-        return (parent, (flags & ExitingFlag) != 0 ? 'X' : fields[0][0]);
+        // A SIGKILLed process never runs its own code again, but it is not gone at once: the kill makes it runnable
+        // ('R', SIGKILL pending) until a core is free to run it, which on a busy machine takes milliseconds, and from the
+        // start of its exit (PF_EXITING) it tears itself down, for milliseconds more when it has much memory to release.
+        var killed = (flags & ExitingFlag) != 0 || (pending & KillPending) != 0;
+        return (parent, killed ? 'X' : fields[0][0]);
     }
 }

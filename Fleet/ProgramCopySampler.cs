@@ -19,6 +19,7 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _maxUnfrozen = new();
     private readonly ConcurrentDictionary<int, Copy> _copies = new();
     private readonly ConcurrentQueue<FrozenSpan> _frozenSpans = new();
+    private readonly ConcurrentQueue<Violation> _violations = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Task _sampling;
     private int _samples;
@@ -44,6 +45,13 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     /// <summary>A stretch a copy stayed stopped: from the first sample that saw it stopped to the first that saw it running again or gone.</summary>
     public sealed record FrozenSpan(int Pid, string Program, TimeSpan From, TimeSpan To, bool Killed);
 
+    /// <summary>A sample that saw more than one unfrozen copy of <see cref="Program"/>: their pids, states and parents' pids.</summary>
+    public sealed record Violation(TimeSpan At, string Program, IReadOnlyList<(int Pid, char State, int? Parent)> Copies)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"{Program} at {At.TotalMilliseconds:0} ms: {string.Join(", ", Copies.Select(c => $"pid {c.Pid} ({c.State}, parent {c.Parent})"))}");
+    }
+
     /// <summary>A sample program declaration the sampler can tell apart from the others by its seed.</summary>
     public static string SeededProgram(string name, int seed, double stateMb = 0.25, string isolation = "freeze") =>
         $"name={name},ram-mb=16,interval-ms=300,isolation={isolation},cmd=sample --state-mb {stateMb.ToString(CultureInfo.InvariantCulture)} --dirty 0.05 --tick-ms 1 --seed {seed.ToString(CultureInfo.InvariantCulture)}";
@@ -67,6 +75,9 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     public int MaxUnfrozenCopies => _maxUnfrozen.Values.DefaultIfEmpty(0).Max();
 
     public IReadOnlyDictionary<string, int> MaxUnfrozenByProgram => _maxUnfrozen;
+
+    /// <summary>The samples that saw two unfrozen copies of one program (the first 100), in the order they were taken.</summary>
+    public IReadOnlyList<Violation> Violations => [.. _violations];
 
     public IReadOnlyList<Copy> Copies => [.. _copies.Values.OrderBy(c => c.FirstSeen)];
 
@@ -117,7 +128,7 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     private void SampleOnce()
     {
         var now = _clock.Elapsed;
-        var unfrozen = new Dictionary<string, int>();
+        var unfrozen = new Dictionary<string, List<(int Pid, char State, int? Parent)>>();
         var table = ProcTable.Read();
         var seen = new HashSet<int>();
         foreach (var pid in _agentPids().SelectMany(table.Descendants).Concat(_programPids()).Distinct())
@@ -137,7 +148,7 @@ public sealed class ProgramCopySampler : IAsyncDisposable
             }
             else
             {
-                unfrozen[program] = unfrozen.GetValueOrDefault(program) + 1;
+                (unfrozen.TryGetValue(program, out var running) ? running : unfrozen[program] = []).Add((pid, state, table.Parent(pid)));
                 EndFrozen(copy, now, killed: false);
             }
         }
@@ -147,9 +158,13 @@ public sealed class ProgramCopySampler : IAsyncDisposable
             EndFrozen(copy, now, killed: true);
         }
 
-        foreach (var (program, count) in unfrozen)
+        foreach (var (program, copies) in unfrozen)
         {
-            _maxUnfrozen.AddOrUpdate(program, count, (_, seen) => Math.Max(seen, count));
+            _maxUnfrozen.AddOrUpdate(program, copies.Count, (_, seen) => Math.Max(seen, copies.Count));
+            if (copies.Count > 1 && _violations.Count < 100)
+            {
+                _violations.Enqueue(new Violation(now, program, copies));
+            }
         }
 
         Interlocked.Increment(ref _samples);
@@ -165,5 +180,6 @@ public sealed class ProgramCopySampler : IAsyncDisposable
     }
 
     public override string ToString() => string.Join(Environment.NewLine, Copies.Select(c =>
-        string.Create(CultureInfo.InvariantCulture, $"{c.Program}: pid {c.Pid} seen {c.FirstSeen.TotalMilliseconds:0}–{c.LastSeen.TotalMilliseconds:0} ms, frozen from {c.FirstFrozen?.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) ?? "never"}")));
+        string.Create(CultureInfo.InvariantCulture, $"{c.Program}: pid {c.Pid} seen {c.FirstSeen.TotalMilliseconds:0}–{c.LastSeen.TotalMilliseconds:0} ms, frozen from {c.FirstFrozen?.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) ?? "never"}"))
+        .Concat(Violations.Select(v => $"two unfrozen: {v}")));
 }

@@ -42,6 +42,7 @@ internal sealed class EcuAgentService : BackgroundService
     private long _sequence;
     private long _datagramSentAt;
     private long _frozenAt;
+    private readonly Lock _leaseGate = new();
     private readonly string _instance = Guid.NewGuid().ToString("N");
 
     // Orleans holds a local observer weakly: this field keeps the commands object alive.
@@ -241,9 +242,10 @@ internal sealed class EcuAgentService : BackgroundService
 
         try
         {
-            if (reply.Renewed)
+            var silence = _fence.SinceAnswered();
+            if (reply.Renewed && silence >= _options.HeartbeatInterval * 1.5)
             {
-                _logger.LeaseRenewedByDatagram(_options.Mac, _fence.SinceAnswered().TotalMilliseconds);
+                _logger.LeaseRenewedByDatagram(_options.Mac, silence.TotalMilliseconds); // once per silence, not per datagram
             }
 
             Answered(new HeartbeatReply(reply.Status, reply.FailureEpoch, Lease: reply.Lease), sentAt);
@@ -346,25 +348,30 @@ internal sealed class EcuAgentService : BackgroundService
     /// </summary>
     private void Answered(HeartbeatReply reply, long sentAt)
     {
-        if (reply.Status is EcuStatus.Failed or EcuStatus.Fenced)
+        // Heartbeats, datagram answers and the guard's timer decide on separate threads: one at a time, so that a
+        // thaw decided on a lease that is revoked meanwhile cannot slip in after the revocation's freeze.
+        lock (_leaseGate)
         {
-            _fence.Revoked();
-            Freeze();
-            return;
-        }
-
-        if (reply.Status != EcuStatus.Alive)
-        {
-            return; // retired or unknown: nothing is restored elsewhere, and the lease is not renewed either
-        }
-
-        _fence.Answered(sentAt, reply.Lease > TimeSpan.Zero ? reply.Lease : DefaultLease);
-        if (_fence.Holds() && _supervisor.Frozen)
-        {
-            var thawed = _supervisor.ThawAll();
-            if (thawed > 0)
+            if (reply.Status is EcuStatus.Failed or EcuStatus.Fenced)
             {
-                _logger.LeaseRenewedThawed(_options.Mac, thawed, _clock.GetElapsedTime(_frozenAt).TotalMilliseconds);
+                _fence.Revoked();
+                Freeze();
+                return;
+            }
+
+            if (reply.Status != EcuStatus.Alive)
+            {
+                return; // retired or unknown: nothing is restored elsewhere, and the lease is not renewed either
+            }
+
+            _fence.Answered(sentAt, reply.Lease > TimeSpan.Zero ? reply.Lease : DefaultLease);
+            if (_fence.Holds() && _supervisor.Frozen)
+            {
+                var thawed = _supervisor.ThawAll();
+                if (thawed > 0)
+                {
+                    _logger.LeaseRenewedThawed(_options.Mac, thawed, _clock.GetElapsedTime(_frozenAt).TotalMilliseconds);
+                }
             }
         }
     }
@@ -397,16 +404,19 @@ internal sealed class EcuAgentService : BackgroundService
 
     private void Freeze()
     {
-        if (_supervisor.Frozen)
+        lock (_leaseGate)
         {
-            return;
-        }
+            if (_supervisor.Frozen)
+            {
+                return;
+            }
 
-        _frozenAt = _clock.GetTimestamp();
-        var frozen = _supervisor.FreezeAll();
-        if (frozen > 0)
-        {
-            _logger.LeaseLapsedFrozen(_options.Mac, frozen, _fence.FenceAfter.TotalMilliseconds);
+            _frozenAt = _clock.GetTimestamp();
+            var frozen = _supervisor.FreezeAll();
+            if (frozen > 0)
+            {
+                _logger.LeaseLapsedFrozen(_options.Mac, frozen, _fence.FenceAfter.TotalMilliseconds);
+            }
         }
     }
 

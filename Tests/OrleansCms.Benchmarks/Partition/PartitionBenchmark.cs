@@ -36,8 +36,14 @@ public static class PartitionBenchmark
         {
             while (clock.Elapsed.TotalMinutes < options.Minutes)
             {
+                var violationsBefore = rig.Sampler.Violations.Count;
                 var fault = await rig.InjectAsync(Draw(random), random);
                 faults.Add(fault);
+                foreach (var violation in rig.Sampler.Violations.Skip(violationsBefore))
+                {
+                    Console.WriteLine($"INVARIANT BROKEN in fault {faults.Count} ({fault.Kind}): {violation}; agents {rig.AgentNames()}");
+                }
+
                 if (fault.FalseFailure || fault.Lost.Count > 0)
                 {
                     Console.WriteLine($"fault {faults.Count} ({fault.Kind}, {fault.Ms:0} ms): {(fault.FalseFailure ? "ECU declared failed; " : "")}{fault.Lost.Count} acknowledged versions lost {string.Join(", ", fault.Lost)}");

@@ -130,6 +130,15 @@ public sealed class PartitionRig : IAsyncDisposable
         }
     }
 
+    /// <summary>The running agents' pids and roles, to read a violation's parents by.</summary>
+    public string AgentNames()
+    {
+        lock (_agents)
+        {
+            return string.Join(", ", _agents.Select(a => $"{a.ProcessId} {(a == _isolated ? "cut-off" : "target")} {a.Spec.Mac}"));
+        }
+    }
+
     private IEnumerable<int> WatchedOrphans()
     {
         lock (_orphans)
