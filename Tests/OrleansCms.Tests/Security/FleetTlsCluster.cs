@@ -86,6 +86,23 @@ public sealed class FleetTlsCluster : IAsyncLifetime
         }
     }
 
+    /// <summary>A new ECU of the fleet (a fresh MAC and its certificate), connected with sessions as its agent would be.</summary>
+    public async Task<ConnectedEcu> ConnectNewEcuAsync()
+    {
+        var identity = FleetIdentity.Ecu(ClusterFixture.NewMac());
+        Certificates.Ensure([identity]);
+        var tls = Certificates.Load(identity);
+        try
+        {
+            return new ConnectedEcu(identity, tls, await ConnectAsync(tls));
+        }
+        catch
+        {
+            tls.Dispose();
+            throw;
+        }
+    }
+
     public async Task InitializeAsync()
     {
         Certificates.Ensure([Silo1, FleetIdentity.Silo("silo-2"), EcuA, EcuB, Operator]);
@@ -148,6 +165,16 @@ public sealed class FleetTlsCluster : IAsyncLifetime
         {
             throw new TimeoutException($"TLS silo {name} is not healthy ({health}){Environment.NewLine}{string.Join(Environment.NewLine, silo.Output.TakeLast(20))}");
         }
+    }
+}
+
+/// <summary>An ECU of the tests' own: who it is, its certificates, and its client host.</summary>
+public sealed record ConnectedEcu(FleetIdentity Identity, FleetCertificates Tls, IHost Host) : IDisposable
+{
+    public void Dispose()
+    {
+        Host.Dispose();
+        Tls.Dispose();
     }
 }
 

@@ -2,10 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using OrleansCms.Ecus;
 using OrleansCms.Security;
-using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Security;
 
@@ -23,16 +21,11 @@ public sealed class LeaseDatagramListenerTests(FleetTlsCluster cluster)
     [Fact]
     public async Task AFreshDatagram_RenewsTheLeaseThroughEitherSilo_ARepeatRenewsNothing_AForgeryIsDropped()
     {
-        var (ecu, other) = (FleetIdentity.Ecu(ClusterFixture.NewMac()), FleetIdentity.Ecu(ClusterFixture.NewMac()));
-        cluster.Certificates.Ensure([ecu, other]);
-        using var tls = cluster.Certificates.Load(ecu);
-        using var otherTls = cluster.Certificates.Load(other);
-        using var host = await cluster.ConnectAsync(tls);
-        using var otherHost = await cluster.ConnectAsync(otherTls);
-        var lease = await LeaseOfAsync(host, tls);
-        var otherLease = await LeaseOfAsync(otherHost, otherTls);
-        var client = host.Services.GetRequiredService<IClusterClient>();
-        var grain = client.GetGrain<IEcuGrain>(ecu.Name);
+        using var ecu = await cluster.ConnectNewEcuAsync();
+        using var other = await cluster.ConnectNewEcuAsync();
+        var lease = await LeaseOfAsync(ecu);
+        var otherLease = await LeaseOfAsync(other);
+        var grain = ecu.Host.Services.GetRequiredService<IClusterClient>().GetGrain<IEcuGrain>(ecu.Identity.Name);
         await grain.RegisterAsync(new EcuRegistration("datagram test", 1L << 30, 2));
         await grain.HeartbeatAsync(new EcuHeartbeat(new EcuMetrics(0.1, 1L << 20, 1L << 30), [], Sequence: 10, LeaseTicketId: lease.TicketId));
         using var udp = new UdpClient(AddressFamily.InterNetwork);
@@ -70,9 +63,9 @@ public sealed class LeaseDatagramListenerTests(FleetTlsCluster cluster)
         Assert.Equal((EcuStatus.Unknown, false), (notNamed.Reply.Status, notNamed.Reply.Renewed));
     }
 
-    private static async Task<LeaseCredentials> LeaseOfAsync(IHost host, FleetCertificates tls)
+    private static async Task<LeaseCredentials> LeaseOfAsync(ConnectedEcu ecu)
     {
-        var ticket = await host.Services.GetRequiredService<CallerSession>().TicketAsync(tls.Own);
+        var ticket = await ecu.Host.Services.GetRequiredService<CallerSession>().TicketAsync(ecu.Tls.Own);
         Assert.Equal(FleetRole.Ecu, ticket.Role);
         return Assert.IsType<LeaseCredentials>(ticket.Lease);
     }

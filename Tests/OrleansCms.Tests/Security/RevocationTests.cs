@@ -27,14 +27,11 @@ public sealed class RevocationTests(FleetTlsCluster cluster)
     [Fact]
     public async Task ARevokedEcuCertificate_EndsItsSessionOnEverySilo_OpensNoNewOne_AndLeavesOtherEcusAlone()
     {
-        var (revoked, bystander) = (FleetIdentity.Ecu(ClusterFixture.NewMac()), FleetIdentity.Ecu(ClusterFixture.NewMac()));
-        cluster.Certificates.Ensure([revoked, bystander]);
-        using var revokedTls = cluster.Certificates.Load(revoked);
-        using var bystanderTls = cluster.Certificates.Load(bystander);
-        using var revokedHost = await cluster.ConnectAsync(revokedTls);
-        using var bystanderHost = await cluster.ConnectAsync(bystanderTls);
-        var heartbeatOfRevoked = Heartbeat(revokedHost, revoked);
-        var heartbeatOfBystander = Heartbeat(bystanderHost, bystander);
+        using var revokedEcu = await cluster.ConnectNewEcuAsync();
+        using var bystander = await cluster.ConnectNewEcuAsync();
+        var (revoked, revokedTls) = (revokedEcu.Identity, revokedEcu.Tls);
+        var heartbeatOfRevoked = Heartbeat(revokedEcu.Host, revoked);
+        var heartbeatOfBystander = Heartbeat(bystander.Host, bystander.Identity);
         await heartbeatOfRevoked();
         await heartbeatOfBystander();
 
