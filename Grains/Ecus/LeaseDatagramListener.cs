@@ -32,9 +32,6 @@ public sealed partial class LeaseDatagramListener(
     private Task _receiving = Task.CompletedTask;
     private int _inFlight;
 
-    /// <summary>Where it listens; null when it does not.</summary>
-    public IPEndPoint? Endpoint => _socket?.LocalEndPoint as IPEndPoint;
-
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(LeaseDatagramListener), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
