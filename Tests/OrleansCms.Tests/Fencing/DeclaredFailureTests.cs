@@ -10,8 +10,8 @@ namespace OrleansCms.Tests.Fencing;
 /// copies. At no sampled instant do two unfrozen copies of one program run.
 /// </summary>
 [Trait("Speed", "Process")]
-[Collection(ProcessCollection.Name)]
-public sealed class DeclaredFailureTests(SharedCms shared) : IClassFixture<SharedCms>, IAsyncLifetime
+[Collection(SharedCmsCollection.Name)]
+public sealed class DeclaredFailureTests(SharedCms shared) : IAsyncLifetime
 {
     private readonly CmsProcesses _cms = shared.Cms;
 

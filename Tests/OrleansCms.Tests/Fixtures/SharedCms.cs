@@ -1,8 +1,8 @@
 namespace OrleansCms.Tests.Fixtures;
 
 /// <summary>
-/// One CMS of real processes (two silos) shared by the tests of a class: starting one costs about seven seconds of
-/// both cores. Each test ends with <see cref="CmsProcesses.EndTestAsync"/>: its ECUs retired and its agents gone, so
+/// One CMS of real processes (two silos) shared by every test of <see cref="SharedCmsCollection"/>: starting one costs
+/// about seven seconds of both cores. Each test ends with <see cref="CmsProcesses.EndTestAsync"/>: its ECUs retired and its agents gone, so
 /// the next test's restorations can place nothing on them, and every silo running again.
 /// </summary>
 public sealed class SharedCms : IAsyncLifetime

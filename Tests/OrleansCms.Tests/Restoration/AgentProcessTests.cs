@@ -8,8 +8,8 @@ namespace OrleansCms.Tests.Restoration;
 
 /// <summary>The agent as a real process: its programs, its measurements, crashes, and CMS outages.</summary>
 [Trait("Speed", "Process")]
-[Collection(ProcessCollection.Name)]
-public sealed partial class AgentProcessTests(SharedCms shared) : IClassFixture<SharedCms>, IAsyncLifetime
+[Collection(SharedCmsCollection.Name)]
+public sealed partial class AgentProcessTests(SharedCms shared) : IAsyncLifetime
 {
     private readonly CmsProcesses _cms = shared.Cms;
 
@@ -22,7 +22,7 @@ public sealed partial class AgentProcessTests(SharedCms shared) : IClassFixture<
     [Fact]
     public async Task Agent_RunsItsProgram_CheckpointsAreStoredAndHeartbeatsCarryRealMeasurements()
     {
-        var agent = await _cms.StartAgentAsync("02:00:00:00:05:01", 512, EcuFailureRestorationTests.Program("counter", stateMb: 2));
+        var agent = await _cms.StartAgentAsync("02:00:00:00:14:01", 512, EcuFailureRestorationTests.Program("counter", stateMb: 2));
         var view = await FleetProbe.WaitForCheckpointsAsync(Grains, agent.Mac, versions: 2);
 
         var program = Assert.Single(view.Programs);
@@ -89,14 +89,14 @@ public sealed partial class AgentProcessTests(SharedCms shared) : IClassFixture<
     [Fact]
     public async Task AgentTerminated_StopsItsProgramsExitsZeroAndItsEcuIsDeclaredFailed()
     {
-        var agent = await _cms.StartAgentAsync("02:00:00:00:05:03", 512,
+        var agent = await _cms.StartAgentAsync("02:00:00:00:14:03", 512,
             EcuFailureRestorationTests.Program("counter"), EcuFailureRestorationTests.Program("other"));
         // Both started (a program still starting is killed too, but by its start being cancelled).
         await Eventually.ReturnsAsync(() => Grains.GetGrain<IEcuGrain>(agent.Mac).GetAsync(),
             v => v.Programs.Count == 2 && v.Programs.All(p => p.LastAcknowledgedVersion >= 1), FleetProbe.Patience, "both programs checkpointed");
         var programs = agent.ChildPids();
         Assert.Equal(2, programs.Count);
-        var spare = await _cms.StartAgentAsync("02:00:00:00:05:04", 512);
+        var spare = await _cms.StartAgentAsync("02:00:00:00:14:04", 512);
 
         agent.Process.Signal("TERM");
 

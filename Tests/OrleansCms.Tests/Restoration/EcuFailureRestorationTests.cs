@@ -8,8 +8,8 @@ namespace OrleansCms.Tests.Restoration;
 
 /// <summary>Whole-system tests: real silos, real agents, real programs, real kills.</summary>
 [Trait("Speed", "Process")]
-[Collection(ProcessCollection.Name)]
-public sealed class EcuFailureRestorationTests(SharedCms shared) : IClassFixture<SharedCms>, IAsyncLifetime
+[Collection(SharedCmsCollection.Name)]
+public sealed class EcuFailureRestorationTests(SharedCms shared) : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
     private readonly CmsProcesses _cms = shared.Cms;

@@ -8,8 +8,8 @@ using OrleansCms.Tests.Fixtures;
 namespace OrleansCms.Tests.Restoration;
 
 [Trait("Speed", "Process")]
-[Collection(ProcessCollection.Name)]
-public sealed class MigrationAndCorruptionTests(SharedCms shared) : IClassFixture<SharedCms>, IAsyncLifetime
+[Collection(SharedCmsCollection.Name)]
+public sealed class MigrationAndCorruptionTests(SharedCms shared) : IAsyncLifetime
 {
     private readonly CmsProcesses _cms = shared.Cms;
 
@@ -70,7 +70,8 @@ public sealed class MigrationAndCorruptionTests(SharedCms shared) : IClassFixtur
         Assert.Equal(HttpStatusCode.NotFound, (await _cms.Http(0).PostAsJsonAsync("/api/migrations", new { mac = "02:00:00:00:09:99", programId = 0 })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _cms.Http(0).PostAsJsonAsync("/api/migrations", new { mac = source.Mac, programId = 7 })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await _cms.Http(0).PostAsJsonAsync("/api/migrations", new { mac = source.Mac, programId = 0, targetMac = source.Mac })).StatusCode);
-        Assert.Empty(await Grains.GetGrain<IRestorationLogGrain>(0).ListAsync());
+        // The CMS is shared with other tests: none of its restorations may concern an ECU these requests named.
+        Assert.DoesNotContain(await Grains.GetGrain<IRestorationLogGrain>(0).ListAsync(), r => r.SourceMac is "02:00:00:00:09:01" or "02:00:00:00:09:99");
         Assert.Single(source.ChildPids());
     }
 

@@ -13,8 +13,8 @@ namespace OrleansCms.Tests.Restoration;
 /// ends with exactly one running copy that continues from a checkpoint no older than the last acknowledged one.
 /// </summary>
 [Trait("Speed", "Process")]
-[Collection(ProcessCollection.Name)]
-public sealed class MigrationFaultTests(ITestOutputHelper output, SharedCms shared) : IClassFixture<SharedCms>, IAsyncLifetime
+[Collection(SharedCmsCollection.Name)]
+public sealed class MigrationFaultTests(ITestOutputHelper output, SharedCms shared) : IAsyncLifetime
 {
     private readonly CmsProcesses _cms = shared.Cms;
 
