@@ -101,7 +101,7 @@ pgha_initdb() {
   [ -f "$data/PG_VERSION" ] && return 0
   rm -rf "$data"
   pgha_as_owner "$home" initdb --pgdata="$data" --username="$PG_DB_USER" --pwfile="$home/password" \
-    --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$home/logs/initdb.log" 2>&1 ||
+    --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --data-checksums >"$home/logs/initdb.log" 2>&1 ||
     { echo "cms: initdb failed, see $home/logs/initdb.log" >&2; return 1; }
   pgha_local_settings "$home" | pg_as_owner tee -a "$data/postgresql.auto.conf" >/dev/null
 }

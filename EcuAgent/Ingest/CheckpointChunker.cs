@@ -3,7 +3,7 @@ using OrleansCms.Checkpoints;
 
 namespace OrleansCms.Ingest;
 
-/// <summary>Cuts a payload into fixed-size chunks, hashes and encodes them, and writes the manifest.</summary>
+/// <summary>Cuts a payload into fixed-size chunks, hashes and encodes them, and writes the manifest (its digest over the chunk list).</summary>
 public sealed class CheckpointChunker
 {
     public const int DefaultChunkSize = 64 << 10;
@@ -33,8 +33,9 @@ public sealed class CheckpointChunker
             chunks.TryAdd(chunk.Sha256, chunk);
         }
 
+        var list = refs.MoveToImmutable();
         var manifest = new CheckpointManifest(
-            version, bytes.Length, ChunkEncoding.Sha256Hex(bytes), refs.MoveToImmutable(), program, createdAt ?? DateTimeOffset.UtcNow);
+            version, bytes.Length, ChunkListDigest.Of(list)!, list, program, createdAt ?? DateTimeOffset.UtcNow, ManifestDigest.ChunkList);
         return new PreparedCheckpoint(key, manifest, chunks.Values);
     }
 }

@@ -6,7 +6,7 @@ namespace OrleansCms.Checkpoints;
 
 /// <summary>
 /// Rebuilds a program's payload from the CMS: the chunks of one stored version into a stream, verifying each chunk
-/// against the manifest and the whole digest.
+/// against the manifest and the manifest's digest.
 /// </summary>
 public static class CheckpointReader
 {
@@ -141,31 +141,40 @@ public static class CheckpointReader
         return runs;
     }
 
-    /// <summary>The payload as it is rebuilt: each chunk checked against the manifest, decoded, hashed and written.</summary>
+    /// <summary>
+    /// The payload as it is rebuilt: each chunk checked against the manifest, decoded, verified and written, and the
+    /// digest checked at the end (a payload digest is computed over the bytes written).
+    /// </summary>
     private sealed class VerifiedPayload(CheckpointManifest manifest, Stream destination) : IDisposable
     {
-        private readonly IncrementalHash _digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly IncrementalHash? _payloadDigest =
+            manifest.Digest == ManifestDigest.Payload ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+
         private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, manifest.Chunks.IsDefaultOrEmpty ? 0 : manifest.Chunks.Max(c => c.Length)));
         private int _index;
 
         public async ValueTask<bool> TryAppendAsync(ChunkData chunk, CancellationToken cancellationToken)
         {
-            if (_index >= manifest.Chunks.Length || chunk.Sha256 != manifest.Chunks[_index].Sha256 || !ChunkEncoding.TryDecode(chunk, _buffer))
+            if (_index >= manifest.Chunks.Length || chunk.Sha256 != manifest.Chunks[_index].Sha256
+                || chunk.Length != manifest.Chunks[_index].Length || !ChunkEncoding.TryDecode(chunk, _buffer))
             {
                 return false;
             }
 
-            _digest.AppendData(_buffer, 0, chunk.Length);
+            _payloadDigest?.AppendData(_buffer, 0, chunk.Length);
             await destination.WriteAsync(_buffer.AsMemory(0, chunk.Length), cancellationToken);
             _index++;
             return true;
         }
 
-        public bool IsComplete() => _index == manifest.Chunks.Length && Convert.ToHexStringLower(_digest.GetHashAndReset()) == manifest.Sha256;
+        public bool IsComplete() =>
+            _index == manifest.Chunks.Length && (_payloadDigest is null
+                ? manifest.Digest == ManifestDigest.ChunkList && ChunkListDigest.Matches(manifest)
+                : Convert.ToHexStringLower(_payloadDigest.GetHashAndReset()) == manifest.Sha256);
 
         public void Dispose()
         {
-            _digest.Dispose();
+            _payloadDigest?.Dispose();
             ArrayPool<byte>.Shared.Return(_buffer);
         }
     }

@@ -325,11 +325,47 @@ public sealed class CheckpointGrain(
         return chunks;
     }
 
+    /// <summary>Stores the chunks the store lacks, verified; null means no budget (Busy).</summary>
+    private Task<Transfer?> TransferAndVerifyAsync(
+        string key, CheckpointManifest manifest, HashSet<string> missing, IChunkSource source, CancellationToken cancellationToken) =>
+        manifest.Digest == ManifestDigest.ChunkList
+            ? TransferMissingAsync(key, manifest, missing, source, cancellationToken)
+            : TransferAndVerifyPayloadAsync(key, manifest, missing, source, cancellationToken);
+
     /// <summary>
-    /// Walks the payload in order, window by window within the silo's byte budget: pulls the chunks the store
-    /// lacks, reads back the ones it has, verifies every chunk and the whole digest. Null means no budget (Busy).
+    /// Pulls the chunks the store lacks, in payload order and window by window within the silo's byte budget, and
+    /// verifies each. Nothing else is read: the chunks the store has were verified when they were stored, and the
+    /// chunk-list digest that binds them to this version was verified with the manifest.
     /// </summary>
-    private async Task<Transfer?> TransferAndVerifyAsync(
+    private async Task<Transfer?> TransferMissingAsync(
+        string key, CheckpointManifest manifest, HashSet<string> missing, IChunkSource source, CancellationToken cancellationToken)
+    {
+        var transfer = new Transfer();
+        var checkpointKey = CheckpointKey.Parse(key);
+        var lacking = manifest.Chunks.Where(c => missing.Contains(c.Sha256)).DistinctBy(c => c.Sha256).ToList();
+        for (var index = 0; index < lacking.Count;)
+        {
+            var window = NextWindow(lacking, index);
+            using var lease = await budget.TryAcquireAsync(window.Sum(c => (long)c.Length), _limits.BudgetWait, cancellationToken);
+            if (lease is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return null;
+            }
+
+            await PullAsync(checkpointKey, manifest.Version, [.. window.Select(c => c.Sha256)], source, [], transfer, replace: false, cancellationToken);
+            index += window.Count;
+        }
+
+        return transfer;
+    }
+
+    /// <summary>
+    /// For a payload digest (<see cref="ManifestDigest.Payload"/>): walks the payload in order, window by window within
+    /// the silo's byte budget, pulls the chunks the store lacks, reads back the ones it has, verifies every chunk and
+    /// the whole digest (a stored chunk that fails is pulled again and repaired).
+    /// </summary>
+    private async Task<Transfer?> TransferAndVerifyPayloadAsync(
         string key, CheckpointManifest manifest, HashSet<string> missing, IChunkSource source, CancellationToken cancellationToken)
     {
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -338,7 +374,7 @@ public sealed class CheckpointGrain(
         var index = 0;
         while (index < manifest.Chunks.Length)
         {
-            var window = NextWindow(manifest, index);
+            var window = NextWindow(manifest.Chunks, index);
             // Abandoning the upload (its agent died) also ends the wait for budget, so a claim queued behind it is answered.
             using var lease = await budget.TryAcquireAsync(window.Sum(c => (long)c.Length), _limits.BudgetWait, cancellationToken);
             if (lease is null)
@@ -388,14 +424,14 @@ public sealed class CheckpointGrain(
             : throw new CheckpointRejectedException(RejectReason.DigestMismatch, $"the payload's SHA-256 is {actual}, the manifest says {manifest.Sha256}.");
     }
 
-    private List<ChunkRef> NextWindow(CheckpointManifest manifest, int start)
+    private List<ChunkRef> NextWindow(IReadOnlyList<ChunkRef> chunks, int start)
     {
         var window = new List<ChunkRef>();
         long bytes = 0;
-        for (var i = start; i < manifest.Chunks.Length && (window.Count == 0 || bytes + manifest.Chunks[i].Length <= _limits.PullBatchBytes); i++)
+        for (var i = start; i < chunks.Count && (window.Count == 0 || bytes + chunks[i].Length <= _limits.PullBatchBytes); i++)
         {
-            window.Add(manifest.Chunks[i]);
-            bytes += manifest.Chunks[i].Length;
+            window.Add(chunks[i]);
+            bytes += chunks[i].Length;
         }
 
         return window;

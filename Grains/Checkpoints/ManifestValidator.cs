@@ -39,6 +39,26 @@ public static class ManifestValidator
 
         ValidateProgram(manifest.Program);
         ValidateChunks(manifest, limits);
+        ValidateDigest(manifest);
+    }
+
+    /// <summary>
+    /// A chunk-list digest is checked here, from the manifest alone; a payload digest only once every byte has been
+    /// seen (<see cref="CheckpointGrain"/>).
+    /// </summary>
+    private static void ValidateDigest(CheckpointManifest manifest)
+    {
+        switch (manifest.Digest)
+        {
+            case ManifestDigest.Payload:
+                return;
+            case ManifestDigest.ChunkList when ChunkListDigest.Of(manifest.Chunks) is var actual && actual != manifest.Sha256:
+                throw Reject(RejectReason.DigestMismatch, $"the chunk list's SHA-256 is {actual}, the manifest says {manifest.Sha256}.");
+            case ManifestDigest.ChunkList:
+                return;
+            default:
+                throw Reject(RejectReason.InvalidManifest, $"the digest kind {(int)manifest.Digest} is unknown.");
+        }
     }
 
     private static void ValidateProgram(ProgramInfo? program)

@@ -15,6 +15,10 @@ public sealed record TestCheckpoint(CheckpointManifest Manifest, IReadOnlyDictio
         return new TestCheckpoint(prepared.Manifest, prepared.Chunks.ToDictionary(c => c.Sha256), payload);
     }
 
+    /// <summary>The same checkpoint as an agent of before the chunk-list digest wrote it: the digest of the whole payload.</summary>
+    public TestCheckpoint WithPayloadDigest() =>
+        this with { Manifest = Manifest with { Digest = ManifestDigest.Payload, Sha256 = ChunkEncoding.Sha256Hex(Payload) } };
+
     /// <summary>Random bytes (incompressible, so every chunk is distinct).</summary>
     public static byte[] RandomPayload(int size, int seed)
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using OrleansCms.Checkpoints;
 using OrleansCms.Tests.Fixtures;
 
@@ -104,7 +103,7 @@ public sealed class FuzzedProgram
     {
         var payload = await ClusterFixture.ReadPayloadAsync(Grain, StoredVersion);
         Assert.Equal(Stored.Payload, payload);
-        Assert.Equal(Stored.Manifest.Sha256, Convert.ToHexStringLower(SHA256.HashData(payload)));
+        Assert.True(ChunkListDigest.Matches(Stored.Manifest), "the stored manifest's digest is its chunk list's");
 
         using var restored = new MemoryStream();
         var read = await NewestValidReader.ReadAsync(Grain, restored);

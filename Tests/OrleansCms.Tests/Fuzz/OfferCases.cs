@@ -54,6 +54,8 @@ public static class OfferCases
         OfferCase Case(string what, CheckpointManifest? manifest, params RejectReason[] expected) =>
             new(what, manifest, next.Chunks, SourceFault.None, WithoutSource: false, expected);
         CheckpointManifest WithChunks(ImmutableArray<ChunkRef> chunks) => m with { Chunks = chunks, TotalSize = chunks.Sum(c => (long)c.Length) };
+        // A changed chunk list whose digest was made to match it: refused only where the chunks' bytes are checked.
+        CheckpointManifest Relisted(ImmutableArray<ChunkRef> chunks) => m with { Chunks = chunks, Sha256 = ChunkListDigest.Of(chunks)! };
 
         yield return Gen.Constant(Case("no manifest", null, InvalidManifest));
         yield return Gen.Constant(new OfferCase("no chunk source", m, next.Chunks, SourceFault.None, WithoutSource: true, [SourceUnavailable]));
@@ -78,7 +80,11 @@ public static class OfferCases
             ? Case("a single chunk and a digest of the empty payload", m with { Sha256 = ChunkEncoding.Sha256Hex([]) }, DigestMismatch)
             : Case($"the {n} chunks in reverse order", m with { Chunks = reversed }, DigestMismatch));
         yield return (from i in Gen.Choose(0, n - 1) from sha in FuzzValues.RandomSha256
-                      select Case($"chunk {i} names a chunk nobody has", m with { Chunks = m.Chunks.SetItem(i, m.Chunks[i] with { Sha256 = sha }) }, ChunkHashMismatch));
+                      select Case($"chunk {i} names a chunk nobody has", m with { Chunks = m.Chunks.SetItem(i, m.Chunks[i] with { Sha256 = sha }) }, DigestMismatch));
+        yield return (from i in Gen.Choose(0, n - 1) from sha in FuzzValues.RandomSha256
+                      select Case($"chunk {i} names a chunk nobody has, the digest made to match", Relisted(m.Chunks.SetItem(i, m.Chunks[i] with { Sha256 = sha })), ChunkHashMismatch));
+        yield return FuzzValues.RandomSha256.Select(d => Case("a payload digest of other bytes", m with { Digest = ManifestDigest.Payload, Sha256 = d }, DigestMismatch));
+        yield return Gen.Constant(Case("an unknown kind of digest", m with { Digest = (ManifestDigest)7 }, InvalidManifest));
         yield return (from i in Gen.Choose(0, n - 1) from j in Gen.Choose(0, stored.Chunks.Length - 1)
                       select Case($"chunk {i} names chunk {j} of the stored version",
                           m with { Chunks = m.Chunks.SetItem(i, m.Chunks[i] with { Sha256 = stored.Chunks[j].Sha256 }) }, ChunkHashMismatch, DigestMismatch));

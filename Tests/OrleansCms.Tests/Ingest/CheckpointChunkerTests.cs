@@ -30,24 +30,29 @@ public class CheckpointChunkerTests
     }
 
     [Fact]
-    public void Prepare_EmptyPayload_HasNoChunksAndTheEmptyDigest()
+    public void Prepare_EmptyPayload_HasNoChunksAndTheDigestOfTheEmptyList()
     {
         var prepared = new CheckpointChunker().Prepare(Key(1), 1, TestProgram, ReadOnlyMemory<byte>.Empty);
 
         Assert.Empty(prepared.Manifest.Chunks);
         Assert.Empty(prepared.Chunks);
         Assert.Equal(0, prepared.EncodedBytes);
+        Assert.Equal(ManifestDigest.ChunkList, prepared.Manifest.Digest);
         Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", prepared.Manifest.Sha256);
     }
 
     [Fact]
-    public void Prepare_Payload_HashesEachChunkAndTheWholePayloadInLowerCaseHex()
+    public void Prepare_Payload_HashesEachChunkAndTheChunkListInLowerCaseHex()
     {
         var payload = RandomPayload((3 * ChunkSize) + 100, seed: 7);
 
         var prepared = new CheckpointChunker().Prepare(Key(1), 1, TestProgram, payload);
 
-        Assert.Equal(Sha256(payload), prepared.Manifest.Sha256);
+        // The digest is the SHA-256 of each chunk's hash and little-endian length, in order.
+        var list = prepared.Manifest.Chunks.SelectMany(c => Convert.FromHexString(c.Sha256).Concat(BitConverter.GetBytes(c.Length))).ToArray();
+        Assert.True(BitConverter.IsLittleEndian);
+        Assert.Equal(Sha256(list), prepared.Manifest.Sha256);
+        Assert.Equal(ManifestDigest.ChunkList, prepared.Manifest.Digest);
         for (var i = 0; i < prepared.Manifest.Chunks.Length; i++)
         {
             var slice = payload.AsSpan(i * ChunkSize, Math.Min(ChunkSize, payload.Length - (i * ChunkSize)));

@@ -45,7 +45,7 @@ internal sealed class FakeCms
             offset += chunkRef.Length;
         }
 
-        if (ChunkEncoding.Sha256Hex(payload) != manifest.Sha256)
+        if (manifest.Digest == ManifestDigest.ChunkList ? !ChunkListDigest.Matches(manifest) : ChunkEncoding.Sha256Hex(payload) != manifest.Sha256)
         {
             throw new CheckpointRejectedException(RejectReason.DigestMismatch, manifest.Sha256);
         }
