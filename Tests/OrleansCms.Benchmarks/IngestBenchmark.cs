@@ -83,7 +83,7 @@ public static class IngestBenchmark
         headline["ack_p99_ms"] = Math.Round(Stats.Percentile(latencies, 0.99), 1);
         Console.WriteLine($"ack latency, 1 MiB checkpoints one at a time ({latencies.Count}): p50 {headline["ack_p50_ms"]} ms, p99 {headline["ack_p99_ms"]} ms");
 
-        await IncrementalAsync(silos.Client, silos.DatabaseConnectionString, quick ? 20 : 100, headline);
+        await IncrementalAsync(silos, quick ? 20 : 100, headline);
         Console.WriteLine(JsonSerializer.Serialize(headline));
     }
 
@@ -148,39 +148,66 @@ public static class IngestBenchmark
     }
 
     /// <summary>100 successive checkpoints of a 16 MiB program that dirties 2% of its memory between them.</summary>
-    private static async Task IncrementalAsync(IClusterClient client, string connectionString, int versions, Dictionary<string, double> headline)
+    /// <summary>
+    /// Successive versions of one 16 MiB program that rewrites 2% of its memory between checkpoints, offered twice per
+    /// version, as two programs: with the chunk-list digest agents write, and with the payload digest of older agents
+    /// (for which the silo reads every unchanged chunk back), alternating which goes first. Reports the bytes sent, and
+    /// per checkpoint the ack latency and the silos' CPU (nothing else runs meanwhile).
+    /// </summary>
+    private static async Task IncrementalAsync(BenchSilos silos, int versions, Dictionary<string, double> headline)
     {
         const int Size = 16 << 20;
         var random = new Random(42);
         var memory = new byte[Size];
         random.NextBytes(memory);
-        var key = new CheckpointKey("02:00:00:00:00:02", 1);
+        var chunkList = new CheckpointKey("02:00:00:00:00:02", 1);
+        var payloadDigest = new CheckpointKey("02:00:00:00:00:02", 2);
+        var costs = new Dictionary<CheckpointKey, (List<double> Ms, List<double> CpuMs)> { [chunkList] = ([], []), [payloadDigest] = ([], []) };
         long sent = 0, changed = 0, full = 0;
         for (var version = 1; version <= versions; version++)
         {
-            if (version > 1)
+            changed += version > 1 ? Dirty(memory, 0.02, random) : Size;
+            var checkpoint = new PreparedChunkSource(memory, version);
+            CheckpointKey[] order = version % 2 == 0 ? [chunkList, payloadDigest] : [payloadDigest, chunkList];
+            foreach (var key in order)
             {
-                changed += Dirty(memory, 0.02, random);
-            }
-            else
-            {
-                changed += Size;
+                var cpuBefore = SiloCpuSeconds(silos);
+                var started = Stopwatch.GetTimestamp();
+                var result = await OfferUntilAcknowledgedAsync(silos.Client, key, key == chunkList ? checkpoint : checkpoint.WithPayloadDigest());
+                if (version > 1)
+                {
+                    costs[key].Ms.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    costs[key].CpuMs.Add((SiloCpuSeconds(silos) - cpuBefore) * 1000);
+                }
+
+                if (key == chunkList)
+                {
+                    sent += result.BytesPulled;
+                }
             }
 
-            var result = await OfferUntilAcknowledgedAsync(client, key, new PreparedChunkSource(memory, version));
-            sent += result.BytesPulled;
             full += Size;
         }
 
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(silos.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var stored = new NpgsqlCommand("SELECT coalesce(sum(length(data)), 0) FROM cms_chunks c JOIN (SELECT DISTINCT sha256 FROM cms_chunk_refs WHERE checkpoint = $1) r USING (sha256)", connection);
-        stored.Parameters.Add(new() { Value = key.ToString() });
+        stored.Parameters.Add(new() { Value = chunkList.ToString() });
         var storedBytes = (long)(await stored.ExecuteScalarAsync())!;
         Console.WriteLine($"incremental, {versions} versions of 16 MiB dirtying 2%: sent {sent / 1048576.0:0.0} MiB; full copies {full / 1048576.0:0.0} MiB; bytes changed {changed / 1048576.0:0.0} MiB; stored now (3 retained versions) {storedBytes / 1048576.0:0.0} MiB");
         headline["incremental_sent_over_full"] = Math.Round((double)sent / full, 4);
         headline["incremental_sent_over_changed"] = Math.Round((double)sent / changed, 3);
+        foreach (var (key, name) in new[] { (chunkList, "chunk-list digest"), (payloadDigest, "payload digest (older agents)") })
+        {
+            var (ms, cpuMs) = costs[key];
+            var suffix = key == chunkList ? "" : "_payload_digest";
+            headline[$"incremental_ack_p50_ms{suffix}"] = Math.Round(Stats.Median(ms), 1);
+            headline[$"incremental_silo_cpu_ms{suffix}"] = Math.Round(Stats.Median(cpuMs), 1);
+            Console.WriteLine($"  {name,-30} per checkpoint: ack p50 {Stats.Median(ms):0.0} ms, p99 {Stats.Percentile(ms, 0.99):0.0} ms; silos' CPU median {Stats.Median(cpuMs):0.0} ms");
+        }
     }
+
+    private static double SiloCpuSeconds(BenchSilos silos) => silos.Silos.Sum(s => s.Process!.ProcessorTime.TotalSeconds);
 
     /// <summary>Rewrites clustered runs adding up to <paramref name="fraction"/> of the memory; returns the bytes rewritten.</summary>
     private static long Dirty(byte[] memory, double fraction, Random random)

@@ -31,6 +31,10 @@ public sealed class PreparedChunkSource : IChunkSource
 
     public IEnumerable<ChunkData> Chunks => _chunks.Values;
 
+    /// <summary>The same checkpoint as an agent of before the chunk-list digest offered it: the digest of the whole payload.</summary>
+    public PreparedChunkSource WithPayloadDigest() =>
+        new(Payload, Manifest with { Digest = ManifestDigest.Payload, Sha256 = ChunkEncoding.Sha256Hex(Payload) }, _chunks);
+
     /// <summary>The same payload offered as another version.</summary>
     public PreparedChunkSource WithVersion(long version) => new(Payload, Manifest with { Version = version }, _chunks);
 
