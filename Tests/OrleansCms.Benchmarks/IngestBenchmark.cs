@@ -157,20 +157,24 @@ public static class IngestBenchmark
     private static async Task IncrementalAsync(BenchSilos silos, int versions, Dictionary<string, double> headline)
     {
         const int Size = 16 << 20;
-        var random = new Random(42);
-        var memory = new byte[Size];
-        random.NextBytes(memory);
         var chunkList = new CheckpointKey("02:00:00:00:00:02", 1);
         var payloadDigest = new CheckpointKey("02:00:00:00:00:02", 2);
+        // Each program its own memory, so that they share no chunk, dirtied alike (runs of the same places and lengths).
+        var memories = new Dictionary<CheckpointKey, (byte[] Memory, Random Dirt)>
+        {
+            [chunkList] = (RandomMemory(Size, seed: 42), new Random(42)),
+            [payloadDigest] = (RandomMemory(Size, seed: 43), new Random(42)),
+        };
         var costs = new Dictionary<CheckpointKey, (List<double> Ms, List<double> CpuMs)> { [chunkList] = ([], []), [payloadDigest] = ([], []) };
         long sent = 0, changed = 0, full = 0;
         for (var version = 1; version <= versions; version++)
         {
-            changed += version > 1 ? Dirty(memory, 0.02, random) : Size;
-            var checkpoint = new PreparedChunkSource(memory, version);
             CheckpointKey[] order = version % 2 == 0 ? [chunkList, payloadDigest] : [payloadDigest, chunkList];
             foreach (var key in order)
             {
+                var (memory, dirt) = memories[key];
+                var rewritten = version > 1 ? Dirty(memory, 0.02, dirt) : Size;
+                var checkpoint = new PreparedChunkSource(memory, version);
                 var cpuBefore = SiloCpuSeconds(silos);
                 var started = Stopwatch.GetTimestamp();
                 var result = await OfferUntilAcknowledgedAsync(silos.Client, key, key == chunkList ? checkpoint : checkpoint.WithPayloadDigest());
@@ -183,10 +187,10 @@ public static class IngestBenchmark
                 if (key == chunkList)
                 {
                     sent += result.BytesPulled;
+                    changed += rewritten;
+                    full += Size;
                 }
             }
-
-            full += Size;
         }
 
         await using var connection = new NpgsqlConnection(silos.DatabaseConnectionString);
@@ -205,6 +209,13 @@ public static class IngestBenchmark
             headline[$"incremental_silo_cpu_ms{suffix}"] = Math.Round(Stats.Median(cpuMs), 1);
             Console.WriteLine($"  {name,-30} per checkpoint: ack p50 {Stats.Median(ms):0.0} ms, p99 {Stats.Percentile(ms, 0.99):0.0} ms; silos' CPU median {Stats.Median(cpuMs):0.0} ms");
         }
+    }
+
+    private static byte[] RandomMemory(int size, int seed)
+    {
+        var memory = new byte[size];
+        new Random(seed).NextBytes(memory);
+        return memory;
     }
 
     private static double SiloCpuSeconds(BenchSilos silos) => silos.Silos.Sum(s => s.Process!.ProcessorTime.TotalSeconds);
