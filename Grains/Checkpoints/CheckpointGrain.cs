@@ -80,7 +80,7 @@ public sealed class CheckpointGrain(
 
             if (Versions.Find(v => v.Version == manifest.Version) is { } stored)
             {
-                return stored.Sha256 == manifest.Sha256
+                return stored.Sha256 == manifest.Sha256 && stored.Digest == manifest.Digest
                     ? new OfferResult(OfferStatus.Acknowledged, manifest.Version, 0, 0, TimeSpan.Zero)
                     : throw new CheckpointRejectedException(RejectReason.StaleVersion, $"version {manifest.Version} is already stored with other content.");
             }
