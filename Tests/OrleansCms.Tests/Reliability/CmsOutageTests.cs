@@ -12,7 +12,7 @@ namespace OrleansCms.Tests.Reliability;
 /// program is frozen (nobody can tell this from a partition); when the CMS is back the recovery grace lets the
 /// agents renew their leases, so no ECU is declared failed, nothing is restored, and every copy runs on.
 /// </summary>
-[Trait("Speed", "Process")]
+[Trait("Speed", "Process"), Trait(TestLane.Trait, TestLane.Faults)]
 [Collection(ProcessCollection.Name)]
 public sealed class CmsOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {

@@ -14,7 +14,7 @@ namespace OrleansCms.Tests.Reliability;
 /// the other two answer the API, agents carry on through their gateways, checkpoints go on being acknowledged, and
 /// no ECU is declared failed.
 /// </summary>
-[Trait("Speed", "Process")]
+[Trait("Speed", "Process"), Trait(TestLane.Trait, TestLane.Faults)]
 [Collection(ProcessCollection.Name)]
 public sealed class MultiHostClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {

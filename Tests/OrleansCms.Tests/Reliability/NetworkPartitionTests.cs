@@ -13,7 +13,7 @@ namespace OrleansCms.Tests.Reliability;
 /// back-off alone lets the heartbeats survive, restores nothing and leaves every program running: the agent's lease
 /// datagrams reach the CMS as soon as the link heals ("lease datagrams" in docs/architecture.md).
 /// </summary>
-[Trait("Speed", "Process")]
+[Trait("Speed", "Process"), Trait(TestLane.Trait, TestLane.Faults)]
 [Collection(ProcessCollection.Name)]
 public sealed class NetworkPartitionTests
 {

@@ -12,7 +12,7 @@ namespace OrleansCms.Tests.Reliability;
 /// just as a failed ECU's restoration begins. pg_auto_failover promotes the synchronous standby, the silos follow it
 /// without a restart, ingest and the restoration finish, and every checkpoint an agent saw acknowledged is read back.
 /// </summary>
-[Trait("Speed", "Process")]
+[Trait("Speed", "Process"), Trait(TestLane.Trait, TestLane.Faults)]
 [Collection(ProcessCollection.Name)]
 public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {

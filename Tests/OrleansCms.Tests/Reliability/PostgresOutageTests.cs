@@ -13,7 +13,7 @@ namespace OrleansCms.Tests.Reliability;
 /// they are degraded, agents keep their unacknowledged checkpoints, nothing acknowledged is lost, and
 /// ingest and the restoration resume once the server is back.
 /// </summary>
-[Trait("Speed", "Process")]
+[Trait("Speed", "Process"), Trait(TestLane.Trait, TestLane.Faults)]
 [Collection(ProcessCollection.Name)]
 public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {

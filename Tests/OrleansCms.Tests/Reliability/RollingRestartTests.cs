@@ -12,7 +12,7 @@ namespace OrleansCms.Tests.Reliability;
 /// checkpoint. Ingest and liveness go on through the others: no ECU is declared failed, nothing is restored, every
 /// program keeps its process, and every checkpoint an agent saw acknowledged is read back afterwards.
 /// </summary>
-[Trait("Speed", "Process")]
+[Trait("Speed", "Process"), Trait(TestLane.Trait, TestLane.Faults)]
 [Collection(ProcessCollection.Name)]
 public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifetime
 {

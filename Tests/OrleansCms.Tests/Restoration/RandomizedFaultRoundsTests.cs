@@ -15,7 +15,7 @@ namespace OrleansCms.Tests.Restoration;
 /// <c>CMS_FAULT_ROUNDS=N</c> changes the number of rounds). Each run draws a new seed, so the suite's few rounds add
 /// up across runs; <c>./cms bench soak</c> runs the same faults for half an hour.
 /// </summary>
-[Trait("Speed", "Process")]
+[Trait("Speed", "Process"), Trait(TestLane.Trait, TestLane.Faults)]
 [Collection(ProcessCollection.Name)]
 public sealed class RandomizedFaultRoundsTests(ITestOutputHelper output) : IAsyncLifetime
 {
