@@ -11,7 +11,7 @@ namespace OrleansCms.Tests.Reliability;
 /// confirmed failure. When the link heals the ECU rejoins fenced: it kills the frozen copy and keeps the other, whose
 /// checkpoints go on under its old key.
 /// </summary>
-[Trait("Speed", "Process"), Trait(TestLane.Trait, TestLane.Faults)]
+[Trait("Speed", "Process")]
 [Collection(ProcessCollection.Name)]
 public sealed class IsolationPolicyTests
 {
