@@ -353,7 +353,7 @@ public sealed class CheckpointGrain(
                 return null;
             }
 
-            await PullAsync(checkpointKey, manifest.Version, [.. window.Select(c => c.Sha256)], source, [], transfer, replace: false, cancellationToken);
+            await PullAsync(checkpointKey, manifest.Version, [.. window.Select(c => c.Sha256)], source, into: null, transfer, replace: false, cancellationToken);
             index += window.Count;
         }
 
@@ -439,7 +439,7 @@ public sealed class CheckpointGrain(
 
     private async Task PullAsync(
         CheckpointKey key, long version, List<string> hashes, IChunkSource source,
-        Dictionary<string, ChunkData> into, Transfer transfer, bool replace, CancellationToken cancellationToken)
+        Dictionary<string, ChunkData>? into, Transfer transfer, bool replace, CancellationToken cancellationToken)
     {
         if (hashes.Count == 0)
         {
@@ -494,7 +494,7 @@ public sealed class CheckpointGrain(
         _standby?.Remember(verified);
         foreach (var chunk in verified)
         {
-            into[chunk.Sha256] = chunk;
+            into?[chunk.Sha256] = chunk;
         }
     }
 
