@@ -147,7 +147,6 @@ public static class IngestBenchmark
         }
     }
 
-    /// <summary>100 successive checkpoints of a 16 MiB program that dirties 2% of its memory between them.</summary>
     /// <summary>
     /// Successive versions of one 16 MiB program that rewrites 2% of its memory between checkpoints, offered twice per
     /// version, as two programs: with the chunk-list digest agents write, and with the payload digest of older agents
