@@ -45,7 +45,7 @@ public sealed class CmsStorageOptions
 
     /// <summary>
     /// Fills in the connection strings from <c>CMS_POSTGRES</c> and <c>CMS_POSTGRES_SCHEMA</c> when configuration gave
-    /// none, and bounds the runtime connection string's pool by <see cref="PoolSize"/> unless it sets its own.
+    /// none, and gives the runtime connection string the pool defaults of <see cref="WithPoolDefaults"/>.
     /// </summary>
     public void UseEnvironmentFallback()
     {
@@ -54,7 +54,7 @@ public sealed class CmsStorageOptions
             ConnectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable) ?? "";
         }
 
-        ConnectionString = WithPoolSize(ConnectionString, PoolSize);
+        ConnectionString = WithPoolDefaults(ConnectionString, PoolSize);
 
         if (string.IsNullOrWhiteSpace(SchemaConnectionString))
         {
@@ -62,8 +62,19 @@ public sealed class CmsStorageOptions
         }
     }
 
-    /// <summary><paramref name="connectionString"/> with <c>Maximum Pool Size</c> <paramref name="poolSize"/>, unless it names one (or does not parse: validation reports that).</summary>
-    public static string WithPoolSize(string connectionString, int poolSize)
+    /// <summary>How many statements each connection keeps prepared (<c>Max Auto Prepare</c>), unless the connection string says.</summary>
+    public const int AutoPrepared = 64;
+
+    /// <summary>
+    /// <paramref name="connectionString"/> with the CMS's pool defaults, each unless the string sets its own (or does
+    /// not parse: validation reports that): <c>Maximum Pool Size</c> <paramref name="poolSize"/>; statements prepared
+    /// once per connection after a few uses (<c>Max Auto Prepare</c>), so PostgreSQL neither parses nor plans the ingest's
+    /// statements again on every call; and no session reset when a connection goes back to the pool (<c>No Reset On
+    /// Close</c>), which would cost a <c>DISCARD ALL</c> before each next use and drop those prepared statements. Nothing
+    /// in the CMS leaves state in a session: its settings are the connection's start-up options and its locks are
+    /// transaction-scoped.
+    /// </summary>
+    public static string WithPoolDefaults(string connectionString, int poolSize)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -74,12 +85,22 @@ public sealed class CmsStorageOptions
         {
             var builder = new NpgsqlConnectionStringBuilder(connectionString);
             // The builder renders only the keys the string set, by their canonical names (any synonym becomes this one).
-            if (new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString }.ContainsKey("Maximum Pool Size"))
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString };
+            if (!given.ContainsKey("Maximum Pool Size"))
             {
-                return connectionString;
+                builder.MaxPoolSize = poolSize;
             }
 
-            builder.MaxPoolSize = poolSize;
+            if (!given.ContainsKey("Max Auto Prepare"))
+            {
+                builder.MaxAutoPrepare = AutoPrepared;
+            }
+
+            if (!given.ContainsKey("No Reset On Close"))
+            {
+                builder.NoResetOnClose = true;
+            }
+
             return builder.ConnectionString;
         }
         catch (ArgumentException)

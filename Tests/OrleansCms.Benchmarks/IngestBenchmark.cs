@@ -22,13 +22,20 @@ public static class IngestBenchmark
         await using var ceiling = await RawCeiling.StartAsync(silos.DatabaseConnectionString);
         Console.WriteLine($"ingest benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, concurrency {Concurrency}");
 
-        // Warm-up, not measured: connection pools, activations, sessions, and enough offers of small and large
-        // checkpoints that the silos' hot code is compiled at its final tier before anything is timed.
-        foreach (var pair in new[] { silos, plainSilos })
+        // Warm-up, not measured: connection pools, activations, sessions, and offers of small and large checkpoints
+        // until the tiered compilation of the silos and of this client has (nearly) finished (JitSettling).
+        var warmUps = 0;
+        await JitSettling.WarmUpAsync("ingest", [.. silos.Silos, .. plainSilos.Silos], async () =>
         {
-            await IngestAsync(pair.Client, Payloads(64 << 10, quick ? 200 : 600, seed: -1), programBase: 6_000_000);
-            await IngestAsync(pair.Client, Payloads(1 << 20, quick ? 16 : 48, seed: -2), programBase: 6_100_000);
-        }
+            // Programs of their own in each round: a program's versions only go up.
+            var (seed, programs) = (-10 * ++warmUps, 6_000_000 + (warmUps * 1_000));
+            foreach (var pair in new[] { silos, plainSilos })
+            {
+                await IngestAsync(pair.Client, Payloads(64 << 10, 400, seed), programs);
+                await IngestAsync(pair.Client, Payloads(1 << 20, 32, seed - 1), programs + 100);
+                await IngestAsync(pair.Client, Payloads(8 << 20, 4, seed - 2), programs + 200);
+            }
+        }, minRounds: quick ? 1 : 2, maxRounds: quick ? 4 : 15);
 
         var headline = new Dictionary<string, double>();
         var rounds = quick ? 1 : 3;

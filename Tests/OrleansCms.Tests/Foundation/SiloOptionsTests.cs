@@ -73,6 +73,19 @@ public sealed class SiloOptionsTests
     }
 
     [Theory]
+    [InlineData(CmsStorageOptions.AutoPrepared, true)]
+    [InlineData(0, false, $"--Cms:Storage:ConnectionString={ConnectionString};Max Auto Prepare=0;No Reset On Close=false")]
+    [InlineData(5, true, $"--Cms:Storage:ConnectionString={ConnectionString};MaxAutoPrepare=5")]
+    public void Statements_PreparedAndKeptAcrossPoolReturns_UnlessTheConnectionStringSaysOtherwise(int autoPrepared, bool noReset, params string[] args)
+    {
+        using var app = Build(args);
+
+        var used = new NpgsqlConnectionStringBuilder(app.Services.GetRequiredService<IOptions<CmsStorageOptions>>().Value.ConnectionString);
+
+        Assert.Equal((autoPrepared, noReset), (used.MaxAutoPrepare, used.NoResetOnClose));
+    }
+
+    [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("10.1.2.3", "--Cms:AdvertisedIp=10.1.2.3")]
     public void Endpoints_ListenOnlyWhereTheSiloIsAdvertised(string address, params string[] args)
