@@ -104,8 +104,8 @@ public sealed class SchemaTests
     public void Load_TheSilosAndTheGrainsScripts_EachFromItsOwnAssembly()
     {
         Assert.Equal([1, 2, 3, 4], SchemaScript.Load([CmsPersistenceExtensions.SchemaScripts]).Select(s => s.Version));
-        Assert.Equal([10, 11, 20, 40, 45, 46], SchemaScript.Load([CmsGrainsExtensions.SchemaScripts]).Select(s => s.Version));
-        Assert.Equal([1, 2, 3, 4, 10, 11, 20, 40, 45, 46], SchemaScript.LoadEmbedded().Select(s => s.Version));
+        Assert.Equal([10, 11, 20, 40, 45, 46, 47], SchemaScript.Load([CmsGrainsExtensions.SchemaScripts]).Select(s => s.Version));
+        Assert.Equal([1, 2, 3, 4, 10, 11, 20, 40, 45, 46, 47], SchemaScript.LoadEmbedded().Select(s => s.Version));
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class SchemaTests
     {
         var scripts = SchemaScript.Load([Contributed, CmsGrainsExtensions.SchemaScripts, CmsPersistenceExtensions.SchemaScripts]);
 
-        Assert.Equal([1, 2, 3, 4, 10, 11, 20, 40, 45, 46, 50], scripts.Select(s => s.Version));
+        Assert.Equal([1, 2, 3, 4, 10, 11, 20, 40, 45, 46, 47, 50], scripts.Select(s => s.Version));
         Assert.Equal("050_test_contributed.sql", scripts[^1].Name);
     }
 
