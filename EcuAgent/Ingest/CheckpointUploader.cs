@@ -135,7 +135,7 @@ public sealed class CheckpointUploader
             OfferResult result;
             try
             {
-                result = await OfferOnceAsync(checkpoint, cancellationToken);
+                result = await OfferOnceAsync(checkpoint, attach: failures == 0 && checkpoint.EncodedBytes <= _options.AttachUpToBytes, cancellationToken);
             }
             catch (CheckpointRejectedException e)
             {
@@ -183,14 +183,21 @@ public sealed class CheckpointUploader
         }
     }
 
-    /// <summary>One offer, holding one of the offer slots only while the call is in flight (not while backing off).</summary>
-    private async Task<OfferResult> OfferOnceAsync(PreparedCheckpoint checkpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// One offer, with the checkpoint's chunks attached or not, holding one of the offer slots only while the call is in
+    /// flight (not while backing off).
+    /// </summary>
+    private async Task<OfferResult> OfferOnceAsync(PreparedCheckpoint checkpoint, bool attach, CancellationToken cancellationToken)
     {
         await _offerSlots.WaitAsync(cancellationToken);
         try
         {
+            var grain = _grains(checkpoint.Key);
+            var offer = attach
+                ? grain.OfferAttachedAsync(checkpoint.Manifest, [.. checkpoint.Chunks], SourceReference())
+                : grain.OfferAsync(checkpoint.Manifest, SourceReference());
             // The grain call cannot be cancelled; WaitAsync only stops waiting for it (offer timeout, shutdown).
-            return await _grains(checkpoint.Key).OfferAsync(checkpoint.Manifest, SourceReference()).WaitAsync(_options.OfferTimeout, cancellationToken);
+            return await offer.WaitAsync(_options.OfferTimeout, cancellationToken);
         }
         finally
         {

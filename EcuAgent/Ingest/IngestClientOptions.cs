@@ -38,6 +38,16 @@ public sealed class IngestClientOptions : IValidatableObject
     [Range(1, 1024)]
     public int MaxConcurrentOffers { get; set; } = 4;
 
+    /// <summary>
+    /// A checkpoint whose distinct chunks take at most this many encoded bytes is offered with them attached, which
+    /// saves the CMS's pull (a round trip through the gateway); larger ones are pulled, and deduplicated on the way.
+    /// 0 attaches nothing. Keep it within the CMS's <c>Cms:Ingest:MaxAttachedBytes</c> (1 MiB by default), beyond
+    /// which the CMS pulls the chunks anyway. A retry after a failed offer attaches nothing (a CMS older than this
+    /// agent does not know attached offers).
+    /// </summary>
+    [Range(0, 64 << 20)]
+    public int AttachUpToBytes { get; set; } = 256 << 10;
+
     /// <summary>Throws a <see cref="ValidationException"/> when a value is out of range.</summary>
     public void Validate() => Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
 

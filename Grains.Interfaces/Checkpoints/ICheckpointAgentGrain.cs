@@ -13,4 +13,14 @@ public interface ICheckpointAgentGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Offer")]
     Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source);
+
+    /// <summary>
+    /// <see cref="OfferAsync"/> with chunks attached, which saves the pull's round trip: the CMS takes the chunks it
+    /// lacks from <paramref name="attached"/> (verified as pulled ones are) and pulls from <paramref name="source"/> only
+    /// what is missing from both. An agent attaches the chunks of a small checkpoint. Attachments over the CMS's
+    /// <c>Cms:Ingest:MaxAttachedBytes</c> are set aside and their chunks pulled; a chunk the manifest does not name is
+    /// refused as <see cref="RejectReason.InvalidManifest"/>.
+    /// </summary>
+    [Alias("OfferAttached")]
+    Task<OfferResult> OfferAttachedAsync(CheckpointManifest manifest, IReadOnlyList<ChunkData> attached, IChunkSource source);
 }

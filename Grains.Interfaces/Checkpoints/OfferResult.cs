@@ -16,7 +16,10 @@ public enum OfferStatus
     RateLimited = 3,
 }
 
-/// <summary>The answer to <see cref="ICheckpointAgentGrain.OfferAsync"/>.</summary>
+/// <summary>
+/// The answer to <see cref="ICheckpointAgentGrain.OfferAsync"/> and <see cref="ICheckpointAgentGrain.OfferAttachedAsync"/>:
+/// <see cref="ChunksPulled"/> and <see cref="BytesPulled"/> count the chunks the CMS lacked and stored, pulled or attached.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansCms.OfferResult")]
 public sealed record OfferResult(
     [property: Id(0)] OfferStatus Status,

@@ -53,6 +53,9 @@ public sealed class CheckpointGrain(
     // Whether the offer under way has set the ECU's count to what the state lists (its commit does, with its release).
     private bool _quotaSettled;
 
+    // The chunks attached to the offer under way (unverified yet), by hash; a pull takes these before it asks the agent.
+    private Dictionary<string, ChunkData>? _attached;
+
     private List<CheckpointManifest> Versions => state.State.Versions;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -61,13 +64,20 @@ public sealed class CheckpointGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source)
+    public Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source) => OfferAsync(manifest, attached: null, source);
+
+    public Task<OfferResult> OfferAttachedAsync(CheckpointManifest manifest, IReadOnlyList<ChunkData> attached, IChunkSource source) =>
+        OfferAsync(manifest, attached ?? [], source);
+
+    private async Task<OfferResult> OfferAsync(CheckpointManifest manifest, IReadOnlyList<ChunkData>? attached, IChunkSource source)
     {
         var started = Stopwatch.GetTimestamp();
         var key = Key();
+        Dictionary<string, ChunkData>? attachedByHash;
         try
         {
             ManifestValidator.Validate(manifest, _limits);
+            attachedByHash = TakeAttached(key, manifest, attached);
             if (state.State.Claimant is { } claimant)
             {
                 throw new CheckpointRejectedException(RejectReason.Retired, $"{key} was claimed by {claimant}; it accepts no further checkpoint.");
@@ -121,12 +131,14 @@ public sealed class CheckpointGrain(
         }
 
         _quotaSettled = false;
+        _attached = attachedByHash;
         try
         {
             return await UploadAsync(key, manifest, source, reservation.Missing, started);
         }
         finally
         {
+            _attached = null;
             // Stored or not, the ECU's count follows what the state lists now (a commit settles it with its release).
             if (!_quotaSettled)
             {
@@ -446,24 +458,31 @@ public sealed class CheckpointGrain(
             return;
         }
 
-        var call = source.ReadChunksAsync(key, version, hashes);
-        IReadOnlyList<ChunkData> pulled;
-        try
+        var byHash = new Dictionary<string, ChunkData>();
+        var toPull = new List<string>();
+        foreach (var hash in hashes)
         {
-            pulled = await call.WaitAsync(_limits.PullTimeout, cancellationToken);
-        }
-        catch (OperationCanceledException) when (!call.IsCompleted)
-        {
-            call.Ignore();
-            throw;
-        }
-        catch (TimeoutException) when (!call.IsCompleted)
-        {
-            call.Ignore();
-            throw new TimeoutException($"the agent did not answer a pull of {hashes.Count} chunks of {key} v{version} within {_limits.PullTimeout.TotalSeconds:0.#} s.");
+            if (_attached?.TryGetValue(hash, out var chunk) == true)
+            {
+                byHash[hash] = chunk;
+            }
+            else
+            {
+                toPull.Add(hash);
+            }
         }
 
-        var byHash = pulled?.Where(c => c is not null).GroupBy(c => c.Sha256).ToDictionary(g => g.Key, g => g.First()) ?? [];
+        if (toPull.Count > 0)
+        {
+            foreach (var chunk in await ReadFromSourceAsync(key, version, toPull, source, cancellationToken))
+            {
+                if (chunk is not null)
+                {
+                    byHash.TryAdd(chunk.Sha256, chunk);
+                }
+            }
+        }
+
         var verified = new List<ChunkData>(hashes.Count);
         var buffer = ArrayPool<byte>.Shared.Rent(_limits.MaxChunkBytes);
         try
@@ -496,6 +515,57 @@ public sealed class CheckpointGrain(
         {
             into?[chunk.Sha256] = chunk;
         }
+    }
+
+    private async Task<IReadOnlyList<ChunkData>> ReadFromSourceAsync(
+        CheckpointKey key, long version, List<string> hashes, IChunkSource source, CancellationToken cancellationToken)
+    {
+        var call = source.ReadChunksAsync(key, version, hashes);
+        try
+        {
+            return await call.WaitAsync(_limits.PullTimeout, cancellationToken) ?? [];
+        }
+        catch (OperationCanceledException) when (!call.IsCompleted)
+        {
+            call.Ignore();
+            throw;
+        }
+        catch (TimeoutException) when (!call.IsCompleted)
+        {
+            call.Ignore();
+            throw new TimeoutException($"the agent did not answer a pull of {hashes.Count} chunks of {key} v{version} within {_limits.PullTimeout.TotalSeconds:0.#} s.");
+        }
+    }
+
+    /// <summary>
+    /// The chunks attached to an offer, by hash, for the pulls to take first; none when there were none or when they
+    /// exceed <see cref="IngestOptions.MaxAttachedBytes"/> (then set aside, and their chunks pulled).
+    /// </summary>
+    private Dictionary<string, ChunkData>? TakeAttached(string key, CheckpointManifest manifest, IReadOnlyList<ChunkData>? attached)
+    {
+        if (attached is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var named = manifest.Chunks.Select(c => c.Sha256).ToHashSet();
+        foreach (var chunk in attached)
+        {
+            if (chunk?.Sha256 is not { } hash || !named.Contains(hash) || chunk.Data is null)
+            {
+                throw new CheckpointRejectedException(RejectReason.InvalidManifest,
+                    $"an attached chunk ({chunk?.Sha256 ?? "without a hash"}) is not one the manifest names, with its bytes.");
+            }
+        }
+
+        var bytes = attached.Sum(c => (long)c.Data.Length);
+        if (bytes > _limits.MaxAttachedBytes)
+        {
+            logger.AttachmentsSetAside(key, manifest.Version, bytes, _limits.MaxAttachedBytes);
+            return null;
+        }
+
+        return attached.DistinctBy(c => c.Sha256).ToDictionary(c => c.Sha256);
     }
 
     private async Task CommitAsync(string key, CheckpointManifest manifest)

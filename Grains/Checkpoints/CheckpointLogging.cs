@@ -22,6 +22,9 @@ internal static partial class CheckpointLogging
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offer of {Key} v{Version} given up: the agent did not answer a pull within {TimeoutMs:0} ms")]
     public static partial void PullTimedOut(this ILogger logger, string key, long version, double timeoutMs);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offer of {Key} v{Version}: its attached chunks ({Bytes} bytes) exceed Cms:Ingest:MaxAttachedBytes ({Limit}); pulling them instead")]
+    public static partial void AttachmentsSetAside(this ILogger logger, string key, long version, long bytes, int limit);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload of {Key} abandoned: {Reason}")]
     public static partial void UploadAbandoned(this ILogger logger, string key, string reason);
 

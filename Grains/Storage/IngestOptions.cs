@@ -26,6 +26,13 @@ public sealed class IngestOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PullTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Encoded bytes of chunks an agent may attach to an offer (<c>OfferAttached</c>); attachments over it are set
+    /// aside unread and their chunks pulled instead. 0 sets every attachment aside.
+    /// </summary>
+    [Range(0, 64 << 20)]
+    public int MaxAttachedBytes { get; set; } = 1 << 20;
+
     /// <summary>Largest accepted checkpoint payload.</summary>
     [Range(0, long.MaxValue)]
     public long MaxPayloadBytes { get; set; } = 1L << 30;

@@ -14,6 +14,9 @@ public static class IngestBenchmark
 {
     private const int Concurrency = 8;
 
+    // What an agent attaches to its offers by default (IngestClientOptions.AttachUpToBytes).
+    private static readonly int AttachUpToBytes = new OrleansCms.Ingest.IngestClientOptions().AttachUpToBytes;
+
     public static async Task RunAsync(string serverConnectionString, string[] args)
     {
         var quick = args.Contains("--quick");
@@ -137,9 +140,13 @@ public static class IngestBenchmark
         try
         {
             var grain = client.GetGrain<ICheckpointGrain>(key.ToString());
+            // As an agent offers: a small checkpoint's chunks attached (IngestClientOptions.AttachUpToBytes).
+            var attached = checkpoint.EncodedBytes <= AttachUpToBytes ? checkpoint.Chunks.ToList() : null;
             while (true)
             {
-                var result = await grain.OfferAsync(checkpoint.Manifest, reference);
+                var result = attached is null
+                    ? await grain.OfferAsync(checkpoint.Manifest, reference)
+                    : await grain.OfferAttachedAsync(checkpoint.Manifest, attached, reference);
                 if (result.IsAcknowledged)
                 {
                     return result;

@@ -31,6 +31,9 @@ public sealed class PreparedChunkSource : IChunkSource
 
     public IEnumerable<ChunkData> Chunks => _chunks.Values;
 
+    /// <summary>The encoded bytes of its distinct chunks.</summary>
+    public long EncodedBytes => _chunks.Values.Sum(c => (long)c.Data.Length);
+
     /// <summary>The same checkpoint as an agent of before the chunk-list digest offered it: the digest of the whole payload.</summary>
     public PreparedChunkSource WithPayloadDigest() =>
         new(Payload, Manifest with { Digest = ManifestDigest.Payload, Sha256 = ChunkEncoding.Sha256Hex(Payload) }, _chunks);

@@ -78,6 +78,21 @@ public class ClusterFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>An offer with <paramref name="attached"/> chunks, as an agent makes for a small checkpoint.</summary>
+    public async Task<OfferResult> OfferAttachedAsync(ICheckpointGrain grain, CheckpointManifest manifest, IReadOnlyList<ChunkData> attached, IChunkSource source)
+    {
+        var reference = Cluster.Client.CreateObjectReference<IChunkSource>(source);
+        try
+        {
+            return await grain.OfferAttachedAsync(manifest, attached, reference);
+        }
+        finally
+        {
+            Cluster.Client.DeleteObjectReference<IChunkSource>(reference);
+            GC.KeepAlive(source);
+        }
+    }
+
     /// <summary>Reads a stored version back through the grain and verifies every chunk.</summary>
     public static async Task<byte[]> ReadPayloadAsync(ICheckpointGrain grain, long version)
     {

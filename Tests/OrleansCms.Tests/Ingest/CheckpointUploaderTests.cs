@@ -26,6 +26,27 @@ public class CheckpointUploaderTests
     }
 
     [Fact]
+    public async Task RunAsync_SmallCheckpoint_AttachedToItsFirstOffer_NotToTheRetryAfterAFailure()
+    {
+        var cms = new FakeCms();
+        cms.Handler = offer => offer.Attempt == 1 ? throw new SiloUnavailableException() : cms.AcceptAsync(offer);
+        var options = FastOptions();
+        options.AttachUpToBytes = 4096;
+        await using var run = new UploaderRun(cms, options);
+        var acknowledged = run.WaitForAcknowledgements(2);
+
+        run.Uploader.Add(Checkpoint(1, 1, size: 4000));
+        run.Uploader.Add(Checkpoint(2, 1, size: 5000));
+
+        await acknowledged;
+        var small = cms.Offers.Where(o => o.Key == Key(1)).OrderBy(o => o.Attempt).ToList();
+        Assert.Equal(Checkpoint(1, 1, size: 4000).Chunks.Select(c => c.Sha256), Assert.IsAssignableFrom<IReadOnlyList<ChunkData>>(small[0].Attached).Select(c => c.Sha256));
+        Assert.Null(small[1].Attached); // a CMS older than the agent would refuse every attached offer
+        Assert.All(cms.Offers.Where(o => o.Key == Key(2)), o => Assert.Null(o.Attached)); // over AttachUpToBytes: pulled
+        Assert.Equal(RandomPayload(4000, HashCode.Combine(1, 1L)), cms.Stored(Key(1), 1));
+    }
+
+    [Fact]
     public async Task RunAsync_TimeoutsThenSuccess_AcknowledgesOnce()
     {
         var cms = new FakeCms();

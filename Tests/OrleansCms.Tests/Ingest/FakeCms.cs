@@ -54,9 +54,9 @@ internal sealed class FakeCms
         return new OfferResult(OfferStatus.Acknowledged, manifest.Version, chunks.Count, chunks.Sum(c => (long)c.Data.Length), TimeSpan.Zero);
     }
 
-    private async Task<OfferResult> OfferAsync(CheckpointKey key, CheckpointManifest manifest, IChunkSource source)
+    private async Task<OfferResult> OfferAsync(CheckpointKey key, CheckpointManifest manifest, IChunkSource source, IReadOnlyList<ChunkData>? attached)
     {
-        var offer = new Offer(key, manifest, source, OffersOf(key, manifest.Version) + 1);
+        var offer = new Offer(key, manifest, source, OffersOf(key, manifest.Version) + 1, attached);
         _offers.Enqueue(offer);
         var inFlight = Interlocked.Increment(ref _inFlight);
         InterlockedMax(ref _maxInFlight, inFlight);
@@ -85,11 +85,17 @@ internal sealed class FakeCms
         }
     }
 
-    /// <summary>One call of OfferAsync; <see cref="Attempt"/> counts the offers of this version so far, this one included.</summary>
-    public sealed record Offer(CheckpointKey Key, CheckpointManifest Manifest, IChunkSource Source, int Attempt);
+    /// <summary>
+    /// One call of OfferAsync or OfferAttachedAsync (then with its <see cref="Attached"/> chunks); <see cref="Attempt"/>
+    /// counts the offers of this version so far, this one included.
+    /// </summary>
+    public sealed record Offer(CheckpointKey Key, CheckpointManifest Manifest, IChunkSource Source, int Attempt, IReadOnlyList<ChunkData>? Attached = null);
 
     private sealed class FakeCheckpointGrain(FakeCms cms, CheckpointKey key) : ICheckpointAgentGrain
     {
-        public Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source) => cms.OfferAsync(key, manifest, source);
+        public Task<OfferResult> OfferAsync(CheckpointManifest manifest, IChunkSource source) => cms.OfferAsync(key, manifest, source, attached: null);
+
+        public Task<OfferResult> OfferAttachedAsync(CheckpointManifest manifest, IReadOnlyList<ChunkData> attached, IChunkSource source) =>
+            cms.OfferAsync(key, manifest, source, attached);
     }
 }

@@ -51,6 +51,8 @@ public sealed class AgentAuthorizationTests(FleetTlsCluster cluster)
             ("observer attach", () => mine.GetGrain<IEcuAgentGrain>(ecu).AttachAgentAsync(agent)),
             ("program end", () => mine.GetGrain<IEcuAgentGrain>(ecu).EndProgramAsync(0, ProgramEntryStatus.Stopped, "forged")),
             ("offer", () => mine.GetGrain<ICheckpointAgentGrain>(key.ToString()).OfferAsync(checkpoint.Manifest with { Version = 2 }, source)),
+            ("offer with chunks attached", () => mine.GetGrain<ICheckpointAgentGrain>(key.ToString()).OfferAttachedAsync(
+                checkpoint.Manifest with { Version = 2 }, [.. checkpoint.Chunks.Values], source)),
             ("claim", () => mine.GetGrain<ICheckpointGrain>(key.ToString()).ClaimAsync("impostor")),
             ("stream read", () => ReadAllAsync(mine.GetGrain<ICheckpointGrain>(key.ToString()).ReadChunksAsync(1))),
             ("read with a forged grant", () => mine.GetGrain<IRestoreSourceGrain>(key.ToString()).ReadGrantedAsync(forged, 0, 1)),
