@@ -80,11 +80,15 @@ public static class LivenessBenchmark
     private static async Task HeartbeatLoadAsync(BenchSilos tls, BenchSilos plain, int[] levels, int seconds, int rounds, Dictionary<string, double> headline)
     {
         // Warm-up, not measured: the plain pair has just started and a silo of the other was restarted by the
-        // detection rounds; their JIT's tier-up of the heartbeat path would otherwise be billed to the first levels.
-        foreach (var silos in new[] { tls, plain })
+        // detection rounds; their tiered compilation of the heartbeat path would otherwise be billed to the levels
+        // (more of it to the TLS pair, whose path has more code), so it goes on until that has nearly finished.
+        await JitSettling.WarmUpAsync("heartbeats", [.. tls.Silos, .. plain.Silos], async () =>
         {
-            await LoadAsync(silos, levels[^1], 15);
-        }
+            foreach (var silos in new[] { tls, plain })
+            {
+                await LoadAsync(silos, levels[^1], 10);
+            }
+        }, minRounds: 2, maxRounds: 8);
 
         int sustained = 0, sustainedPlain = 0;
         foreach (var count in levels)

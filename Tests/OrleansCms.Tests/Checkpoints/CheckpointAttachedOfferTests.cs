@@ -11,11 +11,15 @@ namespace OrleansCms.Tests.Checkpoints;
 [Collection(ClusterCollection.Name)]
 public sealed class CheckpointAttachedOfferTests(ClusterFixture fixture)
 {
+    // Every payload of its own: the tests of the collection share one chunk store, which deduplicates, and a seed
+    // another test uses would give this test's chunks that are stored already.
+    private static int FreshSeed() => Guid.NewGuid().GetHashCode();
+
     [Fact]
     public async Task OfferAttached_EveryChunkAttached_AcknowledgedWithoutAPullAndReadsBack()
     {
         var (grain, _) = fixture.NewProgram();
-        var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload(200_000, seed: 31), version: 1);
+        var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload(200_000, seed: FreshSeed()), version: 1);
         var source = new RecordingChunkSource(checkpoint.Chunks);
 
         var result = await fixture.OfferAttachedAsync(grain, checkpoint.Manifest, [.. checkpoint.Chunks.Values], source);
@@ -30,7 +34,7 @@ public sealed class CheckpointAttachedOfferTests(ClusterFixture fixture)
     public async Task OfferAttached_SomeChunksAttached_PullsOnlyTheOthers()
     {
         var (grain, _) = fixture.NewProgram();
-        var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload(300_000, seed: 32), version: 1);
+        var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload(300_000, seed: FreshSeed()), version: 1);
         var attached = checkpoint.Chunks.Values.Take(2).ToList();
         var source = new RecordingChunkSource(checkpoint.Chunks);
 
@@ -44,7 +48,7 @@ public sealed class CheckpointAttachedOfferTests(ClusterFixture fixture)
     public async Task OfferAttached_ChunksTheStoreHolds_NeitherStoredAgainNorPulled()
     {
         var (grain, _) = fixture.NewProgram();
-        var first = TestCheckpoint.Create(TestCheckpoint.RandomPayload(200_000, seed: 33), version: 1);
+        var first = TestCheckpoint.Create(TestCheckpoint.RandomPayload(200_000, seed: FreshSeed()), version: 1);
         await fixture.OfferAttachedAsync(grain, first.Manifest, [.. first.Chunks.Values], new RecordingChunkSource(first.Chunks));
         var second = TestCheckpoint.Create(TestCheckpoint.Dirty(first.Payload, 0.1, seed: 34, runBytes: 8 << 10), version: 2);
         var source = new RecordingChunkSource(second.Chunks);
@@ -62,7 +66,7 @@ public sealed class CheckpointAttachedOfferTests(ClusterFixture fixture)
     public async Task OfferAttached_OverTheCmsLimit_SetAsideAndPulledInstead()
     {
         var (grain, _) = fixture.NewProgram();
-        var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload((1 << 20) + (300 << 10), seed: 35), version: 1);
+        var checkpoint = TestCheckpoint.Create(TestCheckpoint.RandomPayload((1 << 20) + (300 << 10), seed: FreshSeed()), version: 1);
         var source = new RecordingChunkSource(checkpoint.Chunks);
 
         var result = await fixture.OfferAttachedAsync(grain, checkpoint.Manifest, [.. checkpoint.Chunks.Values], source);
@@ -84,14 +88,14 @@ public sealed class CheckpointAttachedOfferTests(ClusterFixture fixture)
     public async Task OfferAttached_BadAttachment_RejectedAndNothingOfTheVersionStored(string bad, RejectReason expected)
     {
         var (grain, key) = fixture.NewProgram();
-        var good = TestCheckpoint.Create(TestCheckpoint.RandomPayload(100_000, seed: 36), version: 1);
+        var good = TestCheckpoint.Create(TestCheckpoint.RandomPayload(100_000, seed: FreshSeed()), version: 1);
         Assert.True((await fixture.OfferAttachedAsync(grain, good.Manifest, [.. good.Chunks.Values], new RecordingChunkSource(good.Chunks))).IsAcknowledged);
-        var next = TestCheckpoint.Create(TestCheckpoint.RandomPayload(100_000, seed: 37), version: 2);
+        var next = TestCheckpoint.Create(TestCheckpoint.RandomPayload(100_000, seed: FreshSeed()), version: 2);
         var first = next.Chunks.Values.First();
         ChunkData attachment = bad switch
         {
             "bytes tampered" => first with { Data = [.. first.Data.Select(b => (byte)~b)] },
-            "chunk of another checkpoint" => TestCheckpoint.Create(TestCheckpoint.RandomPayload(1000, seed: 38), version: 1).Chunks.Values.Single(),
+            "chunk of another checkpoint" => TestCheckpoint.Create(TestCheckpoint.RandomPayload(1000, seed: FreshSeed()), version: 1).Chunks.Values.Single(),
             "no bytes" => first with { Data = null! },
             _ => throw new ArgumentOutOfRangeException(nameof(bad)),
         };
