@@ -61,6 +61,9 @@ internal static partial class AgentLogging
     [LoggerMessage(Level = LogLevel.Warning, Message = "ECU {Mac} was retired by the CMS: stopping its programs and exiting")]
     public static partial void Retired(this ILogger logger, string mac);
 
+    [LoggerMessage(Level = LogLevel.Critical, Message = "ECU {Mac}: its certificate was revoked; stopping its {Count} programs and exiting (the CMS restores them elsewhere). The CMS said: {Refusal}")]
+    public static partial void CertificateRevoked(this ILogger logger, string mac, int count, string refusal);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Program {Name} waits for the ECU to rejoin: {Reason}")]
     public static partial void ProgramStartDeferred(this ILogger logger, string name, string reason);
 

@@ -129,6 +129,11 @@ internal sealed class EcuAgentService : BackgroundService
                     await _supervisor.ReportCrashesAsync();
                     Reachable(null);
                 }
+                catch (AccessDeniedException e) when (e.Revoked && !stoppingToken.IsCancellationRequested)
+                {
+                    await RevokedAsync(e.Message);
+                    return;
+                }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
                     Reachable(e);
@@ -254,6 +259,19 @@ internal sealed class EcuAgentService : BackgroundService
         {
             _logger.DatagramAnswerFailed(e.Message);
         }
+    }
+
+    /// <summary>
+    /// This ECU's certificate was revoked: the CMS refuses everything it sends and handles it as failed, restoring its
+    /// programs elsewhere once its lease is over, so its own copies must never run again. They are stopped now, not
+    /// left frozen, and the agent exits; a new certificate and a restart bring the ECU back (fenced).
+    /// </summary>
+    private async Task RevokedAsync(string refusal)
+    {
+        _acceptsPrograms = false;
+        _logger.CertificateRevoked(_options.Mac, _supervisor.Programs.Count, refusal);
+        await _supervisor.StopAllAsync("this ECU's certificate was revoked");
+        _lifetime.StopApplication();
     }
 
     private async Task HandleAsync(HeartbeatReply reply)

@@ -24,7 +24,8 @@ public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, R
         var caller = await seals.ReadSessionAsync(RequestContext.Get(CallerSession.TokenKey));
         var owner = GrainOwner.MacOf(context.TargetId);
         var (verdict, why) = CallRules.Decide(GrainOwner.CallersOf(context.InterfaceMethod?.DeclaringType), caller, owner);
-        if (caller is not null && revoked.IsRevoked(caller.CertificateSha256))
+        var isRevoked = caller is not null && revoked.IsRevoked(caller.CertificateSha256);
+        if (isRevoked)
         {
             (verdict, why) = (CallVerdict.Refused, $"the certificate of {caller}'s session was revoked");
         }
@@ -37,7 +38,7 @@ public sealed partial class AuthorizationFilter(FleetTrust trust, Seals seals, R
         {
             var what = $"{context.InterfaceName}.{context.MethodName} on {context.TargetId} ({context.Request.GetType().FullName})";
             Refused(what, caller?.ToString() ?? "(no session)", why ?? "");
-            throw new AccessDeniedException($"{what} refused: {why}.", noSession: caller is null);
+            throw new AccessDeniedException($"{what} refused: {why}.", noSession: caller is null, revoked: isRevoked);
         }
 
         if (caller is { Role: FleetRole.Operator } && context.InterfaceMethod?.GetCustomAttribute<AuditedAttribute>() is { } audited)

@@ -29,7 +29,7 @@ public sealed partial class SessionGrain(FleetTrust trust, Seals seals, LeaseTic
         var fingerprint = RevokedCertificates.Fingerprint(certificate);
         if (revoked.IsRevoked(fingerprint))
         {
-            throw Refuse($"the certificate '{certificate.Subject}' (SHA-256 {fingerprint}) was revoked");
+            throw Refuse($"the certificate '{certificate.Subject}' (SHA-256 {fingerprint}) was revoked", revoked: true);
         }
 
         var identity = FleetIdentity.Of(certificate);
@@ -78,10 +78,10 @@ public sealed partial class SessionGrain(FleetTrust trust, Seals seals, LeaseTic
         return rsa is not null && rsa.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
     }
 
-    private AccessDeniedException Refuse(string why)
+    private AccessDeniedException Refuse(string why, bool revoked = false)
     {
         SessionRefused(why);
-        return new AccessDeniedException($"session refused: {why}.");
+        return new AccessDeniedException($"session refused: {why}.", revoked: revoked);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session opened for {Identity} until {ExpiresAt:O}")]

@@ -50,9 +50,9 @@ public static class FleetRevocation
             var sha256 = (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sha256").GetString();
             tls.Reissue(identity);
             return ControlReply.Done(
-                $"{member.Name}'s certificate ({identity}, SHA-256 {sha256}) is revoked: every silo refuses it within a second, so its agent's "
-                + $"calls fail, its programs freeze when its lease lapses, and the CMS declares ECU {member.Mac} failed and restores them elsewhere. "
-                + $"A new certificate was issued: ./cms kill {member.Name} and ./cms start {member.Name} bring the ECU back with it (fenced).");
+                $"{member.Name}'s certificate ({identity}, SHA-256 {sha256}) is revoked: every silo refuses it within a second, so its agent "
+                + $"stops its programs and exits, and the CMS declares ECU {member.Mac} failed and restores them elsewhere. "
+                + $"A new certificate was issued: ./cms start {member.Name} brings the ECU back with it (fenced).");
         }
     }
 }

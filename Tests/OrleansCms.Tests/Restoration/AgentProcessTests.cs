@@ -1,7 +1,10 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using OrleansCms.Checkpoints;
 using OrleansCms.Ecus;
 using OrleansCms.Restoration;
+using OrleansCms.Security;
 using OrleansCms.Tests.Fixtures;
 
 namespace OrleansCms.Tests.Restoration;
@@ -111,6 +114,30 @@ public sealed partial class AgentProcessTests(SharedCms shared) : IAsyncLifetime
         var restoration = await FleetProbe.WaitFinishedAsync(Grains, $"failure:{agent.Mac}:1");
         Assert.Equal(2, restoration.Programs.Count);
         Assert.All(restoration.Programs, item => Assert.Equal((RestorationOutcome.Running, spare.Mac), (item.Outcome, item.TargetMac)));
+    }
+
+    [Fact]
+    public async Task CertificateRevoked_TheAgentStopsItsProgramsAndExits_AndTheyRunAgainElsewhere()
+    {
+        var agent = await _cms.StartAgentAsync("02:00:00:00:14:05", 512, EcuFailureRestorationTests.Program("counter"));
+        await FleetProbe.WaitForCheckpointsAsync(Grains, agent.Mac, versions: 1);
+        var program = Assert.Single(agent.ChildPids());
+        var spare = await _cms.StartAgentAsync("02:00:00:00:14:06", 512);
+
+        using var revocation = await _cms.Http(0).PostAsJsonAsync("/api/revocations", new
+        {
+            certificate = await File.ReadAllTextAsync(TestCertificates.Get().Certificate(FleetIdentity.Ecu(agent.Mac))),
+            reason = "the test revokes it",
+        });
+        Assert.Equal(HttpStatusCode.OK, revocation.StatusCode);
+
+        // Refused at its next heartbeat, the agent stops its program rather than leave it frozen for good, and exits.
+        Assert.Equal(0, await agent.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(IsRunning(program), $"program process {program} still runs after its agent's certificate was revoked{Environment.NewLine}{agent}");
+        Assert.Contains(agent.Output, line => line.Contains("its certificate was revoked", StringComparison.Ordinal));
+        var restoration = await FleetProbe.WaitFinishedAsync(Grains, $"failure:{agent.Mac}:1");
+        var restored = Assert.Single(restoration.Programs);
+        Assert.Equal((RestorationOutcome.Running, spare.Mac), (restored.Outcome, restored.TargetMac));
     }
 
     /// <summary>Whether the process exists and is not a zombie (killed, but not yet reaped by its new parent).</summary>

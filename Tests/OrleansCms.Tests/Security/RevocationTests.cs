@@ -47,14 +47,14 @@ public sealed class RevocationTests(FleetTlsCluster cluster)
         // The open session: its next calls are refused, whichever silo hosts the ECU's grain.
         var refusal = await Eventually.ReturnsAsync(() => Record.ExceptionAsync(heartbeatOfRevoked), e => e is not null, Propagation,
             "the revoked ECU's heartbeat is refused");
-        Assert.IsType<AccessDeniedException>(refusal);
+        Assert.True(Assert.IsType<AccessDeniedException>(refusal).Revoked, "the refusal does not say the certificate was revoked");
         Assert.Contains("revoked", refusal.Message, StringComparison.Ordinal);
         foreach (var silo in cluster.Gateways)
         {
             using var pinned = await cluster.ConnectAsync(revokedTls, gateway: silo, sessions: false);
             var error = await Eventually.ReturnsAsync(() => Record.ExceptionAsync(() => OpenSessionAsync(pinned, revokedTls)), e => e is not null, Propagation,
                 $"the silo behind gateway {silo} refuses a new session of the revoked certificate");
-            Assert.IsType<AccessDeniedException>(error);
+            Assert.True(Assert.IsType<AccessDeniedException>(error).Revoked, "the session's refusal does not say the certificate was revoked");
             Assert.Contains("was revoked", error.Message, StringComparison.Ordinal);
         }
 
