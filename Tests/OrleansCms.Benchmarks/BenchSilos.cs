@@ -28,7 +28,7 @@ public sealed class BenchSilos : IAsyncDisposable
     private readonly string _advertisedIp;
     private FleetCertificates? _certificates;
 
-    private BenchSilos(FleetDatabase database, int silos, string advertisedIp, FleetTlsFiles? tls)
+    private BenchSilos(FleetDatabase database, int silos, string advertisedIp, FleetTlsFiles? tls, IReadOnlyList<string> settings)
     {
         _database = database;
         _advertisedIp = advertisedIp;
@@ -36,7 +36,7 @@ public sealed class BenchSilos : IAsyncDisposable
         var options = new LaunchOptions { Environment = database.SiloEnvironment };
         _silos = [.. Enumerable.Range(1, silos).Select(n => new FleetMember(
             MemberSpec.Silo($"silo-{n}", SiloPorts.Free(), [$"--Cms:ClusterId={ClusterId}", $"--Cms:AdvertisedIp={advertisedIp}", "--Logging:LogLevel:Default=Warning",
-                .. tls?.SiloSettings($"silo-{n}") ?? []]),
+                .. tls?.SiloSettings($"silo-{n}") ?? [], .. settings]),
             ProductPaths.Checkout, options with { Output = CopyErrors($"silo-{n}") }))];
     }
 
@@ -59,13 +59,13 @@ public sealed class BenchSilos : IAsyncDisposable
     /// Starts <paramref name="silos"/> silos on a new database; <paramref name="responseTimeout"/> bounds the client's
     /// calls (Orleans' default is 30 s, long when a benchmark kills silos on purpose). The silos advertise
     /// <paramref name="advertisedIp"/>, a local address of the host (the host end of a <see cref="NetworkNamespace"/>'s link).
-    /// Without <paramref name="tls"/> they run plain (and warn that they do).
+    /// Without <paramref name="tls"/> they run plain (and warn that they do). <paramref name="settings"/> are further configuration overrides of every silo (<c>--Cms:Liveness:Lease=00:00:01</c>).
     /// </summary>
     public static async Task<BenchSilos> StartAsync(string serverConnectionString, int silos = 2, TimeSpan? responseTimeout = null, string advertisedIp = "127.0.0.1",
-        bool tls = true)
+        bool tls = true, IReadOnlyList<string>? settings = null)
     {
         var files = tls ? Certificates(silos) : null;
-        var bench = new BenchSilos(await FleetDatabase.CreateAsync(serverConnectionString, "cms_bench"), silos, advertisedIp, files);
+        var bench = new BenchSilos(await FleetDatabase.CreateAsync(serverConnectionString, "cms_bench"), silos, advertisedIp, files, settings ?? []);
         foreach (var silo in bench._silos)
         {
             await bench.StartSiloAsync(silo);

@@ -6,16 +6,16 @@ namespace OrleansCms.Benchmarks;
 
 /// <summary>
 /// Failure detection time of a dead ECU (alone, and together with the silo that hosts its grain), and the
-/// heartbeat load two silos sustain: simulated ECUs at 2 Hz against silo CPU, with mutual TLS and sessions (as in
+/// heartbeat load two silos sustain: simulated ECUs at 2 Hz (4 Hz with <c>--fast-lease</c>) against silo CPU, with mutual TLS and sessions (as in
 /// production) and without (a plain pair of silos, measured alternately in the same run) for the cost of the trust
 /// boundary.
 /// </summary>
 public static class LivenessBenchmark
 {
-    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
-
-    // The silos run with their default lease (Cms:Liveness:Lease).
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
+    // The silos' default lease (Cms:Liveness:Lease) and the agents' default heartbeat interval, or with --fast-lease
+    // a 1 s lease renewed every 250 ms (the faster setting the restore-in-a-second issue asks about).
+    private static TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+    private static TimeSpan Lease = TimeSpan.FromSeconds(2);
     private static int _nextMac;
 
     public static async Task RunAsync(string serverConnectionString, string[] args)
@@ -27,9 +27,16 @@ public static class LivenessBenchmark
             return;
         }
 
-        await using var silos = await BenchSilos.StartAsync(serverConnectionString);
+        IReadOnlyList<string> settings = [];
+        if (args.Contains("--fast-lease"))
+        {
+            (Lease, HeartbeatInterval) = (TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(250));
+            settings = [$"--Cms:Liveness:Lease={Lease:c}"];
+        }
+
+        await using var silos = await BenchSilos.StartAsync(serverConnectionString, settings: settings);
         Console.WriteLine($"liveness benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, lease {Lease.TotalSeconds} s, heartbeats every {HeartbeatInterval.TotalMilliseconds} ms");
-        var headline = new Dictionary<string, double>();
+        var headline = new Dictionary<string, double> { ["lease_ms"] = Lease.TotalMilliseconds, ["heartbeat_ms"] = HeartbeatInterval.TotalMilliseconds };
 
         var plain = await DetectEcuDeathsAsync(silos.Client, quick ? 10 : 20);
         Report("ECU killed", plain, "detect", headline);
@@ -37,7 +44,7 @@ public static class LivenessBenchmark
         var withSilo = await DetectEcuAndSiloDeathsAsync(silos, quick ? 10 : 20);
         Report("ECU killed with the silo hosting its grain", withSilo, "detect_with_silo_kill", headline);
 
-        await using var plainSilos = await BenchSilos.StartAsync(serverConnectionString, tls: false);
+        await using var plainSilos = await BenchSilos.StartAsync(serverConnectionString, tls: false, settings: settings);
         await HeartbeatLoadAsync(silos, plainSilos, quick ? [250, 500] : [250, 500, 1000, 2000], quick ? 5 : 10, quick ? 2 : 3, headline);
         Console.WriteLine(JsonSerializer.Serialize(headline));
     }
@@ -108,8 +115,8 @@ public static class LivenessBenchmark
             var tlsLoad = HeartbeatLoad.Median(tlsLoads);
             var plainLoad = HeartbeatLoad.Median(plainLoads);
             var ratio = tlsLoad.CpuPercent / plainLoad.CpuPercent;
-            Console.WriteLine($"{count,5} ECUs at 2 Hz, mTLS:  {tlsLoad}");
-            Console.WriteLine($"{count,5} ECUs at 2 Hz, plain: {plainLoad}   mTLS/plain silo CPU {ratio:0.00} (medians of {rounds} rounds)");
+            Console.WriteLine($"{count,5} ECUs at {1 / HeartbeatInterval.TotalSeconds:0} Hz, mTLS:  {tlsLoad}");
+            Console.WriteLine($"{count,5} ECUs at {1 / HeartbeatInterval.TotalSeconds:0} Hz, plain: {plainLoad}   mTLS/plain silo CPU {ratio:0.00} (medians of {rounds} rounds)");
             headline[$"silo_cpu_pct_{count}"] = Math.Round(tlsLoad.CpuPercent, 1);
             headline[$"silo_cpu_pct_{count}_plain"] = Math.Round(plainLoad.CpuPercent, 1);
             headline[$"tls_cpu_ratio_{count}"] = Math.Round(ratio, 2);
