@@ -40,6 +40,12 @@ public static class IngestBenchmark
             }
         }, minRounds: quick ? 1 : 2, maxRounds: quick ? 4 : 15);
 
+        if (Array.IndexOf(args, "--profile") is >= 0 and var at)
+        {
+            await IngestProfile.RunAsync(silos, at + 1 < args.Length ? args[at + 1] : "64kib");
+            return;
+        }
+
         var headline = new Dictionary<string, double>();
         var rounds = quick ? 1 : 3;
         var series = new[] { ("64kib", 64 << 10, quick ? 200 : 1000), ("1mib", 1 << 20, quick ? 48 : 192), ("8mib", 8 << 20, quick ? 8 : 24) };
