@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -53,9 +51,6 @@ public sealed class CheckpointGrain(
     // Whether the offer under way has set the ECU's count to what the state lists (its commit does, with its release).
     private bool _quotaSettled;
 
-    // The chunks attached to the offer under way (unverified yet), by hash; a pull takes these before it asks the agent.
-    private Dictionary<string, ChunkData>? _attached;
-
     private List<CheckpointManifest> Versions => state.State.Versions;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -77,7 +72,7 @@ public sealed class CheckpointGrain(
         try
         {
             ManifestValidator.Validate(manifest, _limits);
-            attachedByHash = TakeAttached(key, manifest, attached);
+            attachedByHash = OfferTransfer.Attached(key, manifest, attached, _limits, logger);
             if (state.State.Claimant is { } claimant)
             {
                 throw new CheckpointRejectedException(RejectReason.Retired, $"{key} was claimed by {claimant}; it accepts no further checkpoint.");
@@ -131,14 +126,12 @@ public sealed class CheckpointGrain(
         }
 
         _quotaSettled = false;
-        _attached = attachedByHash;
         try
         {
-            return await UploadAsync(key, manifest, source, reservation.Missing, started);
+            return await UploadAsync(key, manifest, source, attachedByHash, reservation.Missing, started);
         }
         finally
         {
-            _attached = null;
             // Stored or not, the ECU's count follows what the state lists now (a commit settles it with its release).
             if (!_quotaSettled)
             {
@@ -147,14 +140,17 @@ public sealed class CheckpointGrain(
         }
     }
 
-    /// <summary>Pulls, verifies and commits an admitted, reserved version (see <see cref="ICheckpointAgentGrain.OfferAsync"/>).</summary>
-    private async Task<OfferResult> UploadAsync(string key, CheckpointManifest manifest, IChunkSource source, HashSet<string> missing, long started)
+    /// <summary>Stores the chunks of an admitted, reserved version (<see cref="OfferTransfer"/>), then commits it (see <see cref="ICheckpointAgentGrain.OfferAsync"/>).</summary>
+    private async Task<OfferResult> UploadAsync(
+        string key, CheckpointManifest manifest, IChunkSource source, Dictionary<string, ChunkData>? attached, HashSet<string> missing, long started)
     {
-        Transfer? transfer;
+        // The standby is read at each store: one assigned while the offer runs gets its chunks too.
+        var transfer = new OfferTransfer(CheckpointKey.Parse(key), manifest, source, attached, store, budget, _limits, logger, chunks => _standby?.Remember(chunks));
+        bool transferred;
         var upload = _upload = new CancellationTokenSource();
         try
         {
-            transfer = await TransferAndVerifyAsync(key, manifest, missing, source, upload.Token);
+            transferred = await transfer.RunAsync(missing, upload.Token);
         }
         catch (CheckpointRejectedException e)
         {
@@ -188,7 +184,7 @@ public sealed class CheckpointGrain(
             upload.Dispose();
         }
 
-        if (transfer is null)
+        if (!transferred)
         {
             return new OfferResult(OfferStatus.Busy, manifest.Version, 0, 0, BusyRetryAfter);
         }
@@ -337,237 +333,6 @@ public sealed class CheckpointGrain(
         return chunks;
     }
 
-    /// <summary>Stores the chunks the store lacks, verified; null means no budget (Busy).</summary>
-    private Task<Transfer?> TransferAndVerifyAsync(
-        string key, CheckpointManifest manifest, HashSet<string> missing, IChunkSource source, CancellationToken cancellationToken) =>
-        manifest.Digest == ManifestDigest.ChunkList
-            ? TransferMissingAsync(key, manifest, missing, source, cancellationToken)
-            : TransferAndVerifyPayloadAsync(key, manifest, missing, source, cancellationToken);
-
-    /// <summary>
-    /// Pulls the chunks the store lacks, in payload order and window by window within the silo's byte budget, and
-    /// verifies each. Nothing else is read: the chunks the store has were verified when they were stored, and the
-    /// chunk-list digest that binds them to this version was verified with the manifest.
-    /// </summary>
-    private async Task<Transfer?> TransferMissingAsync(
-        string key, CheckpointManifest manifest, HashSet<string> missing, IChunkSource source, CancellationToken cancellationToken)
-    {
-        var transfer = new Transfer();
-        var checkpointKey = CheckpointKey.Parse(key);
-        var lacking = manifest.Chunks.Where(c => missing.Contains(c.Sha256)).DistinctBy(c => c.Sha256).ToList();
-        for (var index = 0; index < lacking.Count;)
-        {
-            var window = NextWindow(lacking, index);
-            using var lease = await budget.TryAcquireAsync(window.Sum(c => (long)c.Length), _limits.BudgetWait, cancellationToken);
-            if (lease is null)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return null;
-            }
-
-            await PullAsync(checkpointKey, manifest.Version, [.. window.Select(c => c.Sha256)], source, into: null, transfer, replace: false, cancellationToken);
-            index += window.Count;
-        }
-
-        return transfer;
-    }
-
-    /// <summary>
-    /// For a payload digest (<see cref="ManifestDigest.Payload"/>): walks the payload in order, window by window within
-    /// the silo's byte budget, pulls the chunks the store lacks, reads back the ones it has, verifies every chunk and
-    /// the whole digest (a stored chunk that fails is pulled again and repaired).
-    /// </summary>
-    private async Task<Transfer?> TransferAndVerifyPayloadAsync(
-        string key, CheckpointManifest manifest, HashSet<string> missing, IChunkSource source, CancellationToken cancellationToken)
-    {
-        using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var transfer = new Transfer();
-        var checkpointKey = CheckpointKey.Parse(key);
-        var index = 0;
-        while (index < manifest.Chunks.Length)
-        {
-            var window = NextWindow(manifest.Chunks, index);
-            // Abandoning the upload (its agent died) also ends the wait for budget, so a claim queued behind it is answered.
-            using var lease = await budget.TryAcquireAsync(window.Sum(c => (long)c.Length), _limits.BudgetWait, cancellationToken);
-            if (lease is null)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return null;
-            }
-
-            var chunks = new Dictionary<string, ChunkData>();
-            var toPull = window.Select(c => c.Sha256).Where(missing.Contains).Distinct().ToList();
-            await PullAsync(checkpointKey, manifest.Version, toPull, source, chunks, transfer, replace: false, cancellationToken);
-            var toRead = window.Select(c => c.Sha256).Where(h => !chunks.ContainsKey(h)).Distinct().ToList();
-            await foreach (var chunk in store.ReadAsync(toRead))
-            {
-                chunks[chunk.Sha256] = chunk;
-            }
-
-            var buffer = ArrayPool<byte>.Shared.Rent(_limits.MaxChunkBytes);
-            try
-            {
-                foreach (var chunkRef in window)
-                {
-                    var chunk = chunks[chunkRef.Sha256];
-                    if (chunk.Length != chunkRef.Length || !ChunkEncoding.TryDecode(chunk, buffer))
-                    {
-                        // Only a stored chunk can fail here (pulled ones were verified): repair it from the agent.
-                        logger.StoredChunkCorrupt(key, chunkRef.Sha256);
-                        await PullAsync(checkpointKey, manifest.Version, [chunkRef.Sha256], source, chunks, transfer, replace: true, cancellationToken);
-                        // PullAsync verified the fresh copy; decoding it again only refills the buffer.
-                        _ = ChunkEncoding.TryDecode(chunks[chunkRef.Sha256], buffer);
-                    }
-
-                    digest.AppendData(buffer, 0, chunkRef.Length);
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-
-            index += window.Count;
-        }
-
-        var actual = Convert.ToHexStringLower(digest.GetHashAndReset());
-        return actual == manifest.Sha256
-            ? transfer
-            : throw new CheckpointRejectedException(RejectReason.DigestMismatch, $"the payload's SHA-256 is {actual}, the manifest says {manifest.Sha256}.");
-    }
-
-    private List<ChunkRef> NextWindow(IReadOnlyList<ChunkRef> chunks, int start)
-    {
-        var window = new List<ChunkRef>();
-        long bytes = 0;
-        for (var i = start; i < chunks.Count && (window.Count == 0 || bytes + chunks[i].Length <= _limits.PullBatchBytes); i++)
-        {
-            window.Add(chunks[i]);
-            bytes += chunks[i].Length;
-        }
-
-        return window;
-    }
-
-    private async Task PullAsync(
-        CheckpointKey key, long version, List<string> hashes, IChunkSource source,
-        Dictionary<string, ChunkData>? into, Transfer transfer, bool replace, CancellationToken cancellationToken)
-    {
-        if (hashes.Count == 0)
-        {
-            return;
-        }
-
-        var byHash = new Dictionary<string, ChunkData>();
-        var toPull = new List<string>();
-        foreach (var hash in hashes)
-        {
-            if (_attached?.TryGetValue(hash, out var chunk) == true)
-            {
-                byHash[hash] = chunk;
-            }
-            else
-            {
-                toPull.Add(hash);
-            }
-        }
-
-        if (toPull.Count > 0)
-        {
-            foreach (var chunk in await ReadFromSourceAsync(key, version, toPull, source, cancellationToken))
-            {
-                if (chunk is not null)
-                {
-                    byHash.TryAdd(chunk.Sha256, chunk);
-                }
-            }
-        }
-
-        var verified = new List<ChunkData>(hashes.Count);
-        var buffer = ArrayPool<byte>.Shared.Rent(_limits.MaxChunkBytes);
-        try
-        {
-            foreach (var hash in hashes)
-            {
-                if (!byHash.TryGetValue(hash, out var chunk))
-                {
-                    throw new CheckpointRejectedException(RejectReason.ChunkHashMismatch, $"the agent did not return chunk {hash}.");
-                }
-
-                if (chunk.Length > _limits.MaxChunkBytes || !ChunkEncoding.TryDecode(chunk, buffer))
-                {
-                    throw new CheckpointRejectedException(RejectReason.ChunkHashMismatch, $"the bytes sent for chunk {hash} do not match its SHA-256 or length.");
-                }
-
-                verified.Add(chunk);
-                transfer.Chunks++;
-                transfer.Bytes += chunk.Data.Length;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        await store.StoreAsync(verified, replace);
-        _standby?.Remember(verified);
-        foreach (var chunk in verified)
-        {
-            into?[chunk.Sha256] = chunk;
-        }
-    }
-
-    private async Task<IReadOnlyList<ChunkData>> ReadFromSourceAsync(
-        CheckpointKey key, long version, List<string> hashes, IChunkSource source, CancellationToken cancellationToken)
-    {
-        var call = source.ReadChunksAsync(key, version, hashes);
-        try
-        {
-            return await call.WaitAsync(_limits.PullTimeout, cancellationToken) ?? [];
-        }
-        catch (OperationCanceledException) when (!call.IsCompleted)
-        {
-            call.Ignore();
-            throw;
-        }
-        catch (TimeoutException) when (!call.IsCompleted)
-        {
-            call.Ignore();
-            throw new TimeoutException($"the agent did not answer a pull of {hashes.Count} chunks of {key} v{version} within {_limits.PullTimeout.TotalSeconds:0.#} s.");
-        }
-    }
-
-    /// <summary>
-    /// The chunks attached to an offer, by hash, for the pulls to take first; none when there were none or when they
-    /// exceed <see cref="IngestOptions.MaxAttachedBytes"/> (then set aside, and their chunks pulled).
-    /// </summary>
-    private Dictionary<string, ChunkData>? TakeAttached(string key, CheckpointManifest manifest, IReadOnlyList<ChunkData>? attached)
-    {
-        if (attached is not { Count: > 0 })
-        {
-            return null;
-        }
-
-        var named = manifest.Chunks.Select(c => c.Sha256).ToHashSet();
-        foreach (var chunk in attached)
-        {
-            if (chunk?.Sha256 is not { } hash || !named.Contains(hash) || chunk.Data is null)
-            {
-                throw new CheckpointRejectedException(RejectReason.InvalidManifest,
-                    $"an attached chunk ({chunk?.Sha256 ?? "without a hash"}) is not one the manifest names, with its bytes.");
-            }
-        }
-
-        var bytes = attached.Sum(c => (long)c.Data.Length);
-        if (bytes > _limits.MaxAttachedBytes)
-        {
-            logger.AttachmentsSetAside(key, manifest.Version, bytes, _limits.MaxAttachedBytes);
-            return null;
-        }
-
-        return attached.DistinctBy(c => c.Sha256).ToDictionary(c => c.Sha256);
-    }
-
     private async Task CommitAsync(string key, CheckpointManifest manifest)
     {
         Versions.Insert(0, manifest);
@@ -683,12 +448,5 @@ public sealed class CheckpointGrain(
         return parsed.ToString() == key
             ? key
             : throw new CheckpointRejectedException(RejectReason.MalformedMac, $"grain key '{key}' is not canonical; use {parsed}.");
-    }
-
-    private sealed class Transfer
-    {
-        public int Chunks { get; set; }
-
-        public long Bytes { get; set; }
     }
 }
