@@ -49,18 +49,6 @@ public static class IngestProfile
         Directory.GetDirectories("/proc")
             .Select(Path.GetFileName)
             .Where(name => name!.All(char.IsAsciiDigit))
-            .Where(pid => ReadOrEmpty($"/proc/{pid}/comm").Trim() == "postgres")
+            .Where(pid => ProcReader.Name($"/proc/{pid}") == "postgres")
             .Sum(pid => ProcReader.CpuSeconds($"/proc/{pid}/stat"));
-
-    private static string ReadOrEmpty(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (IOException)
-        {
-            return ""; // the process has gone
-        }
-    }
 }

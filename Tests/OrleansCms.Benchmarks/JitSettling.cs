@@ -55,24 +55,12 @@ public static class JitSettling
                 continue; // the process has gone
             }
 
-            foreach (var task in tasks.Where(t => ReadOrEmpty(Path.Combine(t, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal)))
+            foreach (var task in tasks.Where(t => ProcReader.Name(t).StartsWith(".NET Tiered", StringComparison.Ordinal)))
             {
                 threads[task] = ProcReader.CpuSeconds(Path.Combine(task, "stat"));
             }
         }
 
         return threads;
-    }
-
-    private static string ReadOrEmpty(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (IOException)
-        {
-            return "";
-        }
     }
 }

@@ -31,6 +31,9 @@ public static class ProcReader
         return (int.Parse(fields[1], CultureInfo.InvariantCulture), fields[0][0], ulong.Parse(fields[19], CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The name (<c>comm</c>) of the process or thread at <paramref name="procPath"/> (<c>/proc/PID</c> or a task of it); "" when it is gone.</summary>
+    public static string Name(string procPath) => Read(Path.Combine(procPath, "comm"))?.TrimEnd('\n') ?? "";
+
     /// <summary>User and system CPU seconds in a /proc <c>stat</c> file of a process or thread (0 when it is gone).</summary>
     public static double CpuSeconds(string statPath)
     {
